@@ -1,0 +1,300 @@
+"""The command line: `run` (the default), `import`, `stats`, `recover`.
+
+A thin edge: each command parses options, builds the core objects and prints. Heavy imports
+(Textual, the importer) happen inside the command that needs them, so `stats` and `import` start
+fast and never load the UI.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from click_default_group import DefaultGroup
+
+from sensor_tui import __version__
+from sensor_tui.tags import Config, ConfigError, load_config
+
+DEFAULT_DB = "sensor_data.db"
+
+
+def _config(path: str | None) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _dead_letter_path(db: str, dead_letter: str | None) -> Path:
+    return Path(dead_letter) if dead_letter else Path(db).with_name("failed_measurements.jsonl")
+
+
+def _setup_logging(log_file: str | None, headless: bool) -> None:
+    handler: logging.Handler
+    if log_file:
+        handler = logging.FileHandler(log_file)
+    elif headless:
+        handler = logging.StreamHandler(sys.stderr)
+    else:
+        handler = logging.NullHandler()  # the UI owns the terminal; no --log-file, no log
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"sensor-tui: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(cls=DefaultGroup, default="run", default_if_no_args=True)
+@click.version_option(__version__, prog_name="sensor-tui")
+def cli() -> None:
+    """sensor-tui: a terminal monitor for industrial process sensors.
+
+    With no command it opens the monitor (`run`) with the built-in simulator.
+    """
+
+
+db_option = click.option(
+    "--db",
+    default=DEFAULT_DB,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite database file.",
+)
+config_option = click.option(
+    "--config", type=click.Path(dir_okay=False), help="TOML file that adds or replaces tags."
+)
+dead_letter_option = click.option(
+    "--dead-letter",
+    type=click.Path(dir_okay=False),
+    help="JSONL dead-letter file [default: failed_measurements.jsonl beside the database].",
+)
+
+
+@cli.command()
+@db_option
+@dead_letter_option
+@config_option
+@click.option(
+    "--interval",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0.001),
+    help="Simulator period in seconds.",
+)
+@click.option("--no-sim", is_flag=True, help="No simulator: readings come only from HTTP.")
+@click.option("--seed", type=int, help="Seed for a reproducible simulator.")
+@click.option("--http", "http", metavar="[HOST:]PORT", help="Start the HTTP endpoint.")
+@click.option(
+    "--token",
+    envvar="SENSOR_TUI_TOKEN",
+    help="Require 'Authorization: Bearer TOKEN' on HTTP (env SENSOR_TUI_TOKEN).",
+)
+@click.option("--headless", is_flag=True, help="No UI: one log line per batch on stdout.")
+@click.option("--duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Where logs go.")
+def run(**opts: Any) -> None:
+    """Run the monitor (the default command)."""
+    from sensor_tui.runner import Monitor, MonitorOptions
+    from sensor_tui.storage import StoreUnavailable
+
+    config = _config(opts["config"])
+    _setup_logging(opts["log_file"], opts["headless"])
+    options = MonitorOptions(
+        db_path=Path(opts["db"]),
+        dead_letter_path=_dead_letter_path(opts["db"], opts["dead_letter"]),
+        interval=opts["interval"],
+        simulate=not opts["no_sim"],
+        seed=opts["seed"],
+        http=opts["http"],
+        token=opts["token"],
+    )
+    try:
+        monitor = Monitor(config, options)
+        if opts["headless"]:
+            from sensor_tui.headless import run_headless
+
+            sys.exit(run_headless(monitor, opts["duration"]))
+        _run_ui(monitor, opts["duration"])
+    except (StoreUnavailable, ValueError, RuntimeError, OSError) as exc:
+        _fail(str(exc))
+
+
+def _run_ui(monitor: Any, duration: float | None) -> None:
+    try:
+        from sensor_tui.tui.app import make_app
+    except ImportError:
+        _fail("the terminal UI is not built yet; use --headless")
+        return
+    make_app(monitor, duration=duration).run()
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@db_option
+@config_option
+@click.option("--tag", help="Tag for every row, when the CSV has only timestamp,value.")
+def import_command(file: str, db: str, config: str | None, tag: str | None) -> None:
+    """Send a CSV (timestamp,tag,value) through the pipeline: validate, detect, store."""
+    from sensor_tui.importer import ImportFileError, import_csv
+    from sensor_tui.pipeline import Pipeline
+    from sensor_tui.storage import StoreUnavailable
+
+    cfg = _config(config)
+    if tag is not None and cfg.tag(tag) is None:
+        _fail(f"--tag {tag!r} is not a configured tag (known: {', '.join(cfg.tag_names)})")
+    if not os.path.isfile(file):
+        _fail(f"cannot read {file}: no such file")
+    pipeline = Pipeline(cfg, db, _dead_letter_path(db, None))
+    try:
+        pipeline.start()
+        summary = _import_with_progress(pipeline, file, tag, import_csv)
+    except (ImportFileError, StoreUnavailable) as exc:
+        _fail(str(exc))
+    finally:
+        pipeline.stop()
+    _print_import_summary(summary, pipeline.snapshot())
+
+
+def _import_with_progress(pipeline: Any, file: str, tag: str | None, import_csv: Any) -> Any:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=_console(), transient=True) as bar:
+        task = bar.add_task(f"Importing {Path(file).name}", total=os.path.getsize(file))
+        summary = import_csv(pipeline, file, tag, lambda done: bar.update(task, completed=done))
+        bar.update(task, completed=os.path.getsize(file))
+    return summary
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _print_import_summary(summary: Any, snap: Any) -> None:
+    rejected = sum(summary.rejected.values())
+    click.echo(
+        f"Imported {summary.rows} rows: {summary.stored} stored, "
+        f"{summary.duplicates} already stored, {rejected} rejected, "
+        f"{summary.dead_lettered} dead-lettered, {summary.anomalies} anomalies"
+    )
+    for reason, count in summary.rejected.most_common():
+        click.echo(f"  rejected {count}: {reason}")
+    for line, reason in summary.first_rejections:
+        click.echo(f"  line {line}: {reason}")
+
+
+@cli.command()
+@db_option
+@dead_letter_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def stats(db: str, dead_letter: str | None, as_json: bool) -> None:
+    """Per tag: readings, first and last timestamp, anomalies; dead-letter size."""
+    from sensor_tui.deadletter import DeadLetter
+    from sensor_tui.storage import Store, StoreUnavailable
+
+    if not os.path.isfile(db):
+        _fail(f"no database at {db}")
+    store = Store(db, _stats_config(db))
+    try:
+        tags = store.tag_stats()
+    except StoreUnavailable as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+    letters = DeadLetter(_dead_letter_path(db, dead_letter))
+    report = {
+        "database": db,
+        "tags": tags,
+        "dead_letter": {
+            "path": str(letters.path),
+            "pending": letters.pending(),
+            "bad_lines": letters.bad_count(),
+        },
+    }
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        _print_stats(report)
+
+
+def _stats_config(db: str) -> Config:
+    """The tags recorded in the database (so `stats` needs no --config), else the built-ins."""
+    import sqlite3
+
+    from sensor_tui.tags import Tag
+
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        rows = conn.execute(
+            "SELECT name, unit, normal_low, normal_high, valid_low, valid_high FROM tags"
+        ).fetchall()
+        conn.close()
+    except sqlite3.Error:
+        return load_config(None)
+    tags = tuple(Tag(r[0], r[1] or "", (r[2], r[3]), (r[4], r[5])) for r in rows)
+    return Config(tags=tags) if tags else load_config(None)
+
+
+def _print_stats(report: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"sensor-tui: {report['database']}")
+    for column in ("tag", "readings", "first", "last", "anomalies"):
+        table.add_column(column, justify="right" if column in ("readings", "anomalies") else "left")
+    for row in report["tags"]:
+        table.add_row(
+            row["tag"],
+            str(row["count"]),
+            row["first"] or "-",
+            row["last"] or "-",
+            str(row["anomalies"]),
+        )
+    console = _console()
+    console.file = sys.stdout
+    console.print(table)
+    dl = report["dead_letter"]
+    console.print(
+        f"dead letter: {dl['pending']} pending, {dl['bad_lines']} unreadable "
+        f"lines set aside ({dl['path']})"
+    )
+
+
+@cli.command()
+@db_option
+@dead_letter_option
+@config_option
+def recover(db: str, dead_letter: str | None, config: str | None) -> None:
+    """Replay the dead-letter file into the database now (idempotent)."""
+    from sensor_tui.pipeline import Pipeline
+    from sensor_tui.storage import StoreUnavailable
+
+    cfg = _config(config) if config else _stats_config(db) if os.path.isfile(db) else _config(None)
+    pipeline = Pipeline(cfg, db, _dead_letter_path(db, dead_letter))
+    try:
+        result = pipeline.replay_dead_letter()
+    except (StoreUnavailable, OSError) as exc:
+        _fail(f"cannot replay {pipeline.dead_letter.path}: {exc}")
+    click.echo(
+        f"Replayed {pipeline.dead_letter.path}: {result.stored} stored, "
+        f"{result.duplicates} already stored, {result.bad_lines} unreadable lines moved to "
+        f"{pipeline.dead_letter.bad_path}"
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

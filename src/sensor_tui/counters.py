@@ -1,0 +1,127 @@
+"""The pipeline's counters: one small thread-safe object that the UI, `stats` and HTTP all read.
+
+Every reading ends in exactly one outcome (stored, duplicate of one already stored, rejected with a
+reason, dead-lettered), so the counters are also the audit that nothing went missing:
+received == stored + duplicates + rejected + dead_lettered + in flight.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """A consistent copy of the counters at one moment."""
+
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    anomalies: dict[tuple[str, str], int] = field(default_factory=dict)
+    dead_lettered: int = 0
+    replayed: int = 0
+    dead_letter_pending: int = 0
+    dead_letter_bad: int = 0
+    not_durable: int = 0
+    retry_depth: int = 0
+    write_failures: int = 0
+    outage: bool = False
+    outage_reason: str = ""
+    rate: float = 0.0
+
+    @property
+    def rejected_total(self) -> int:
+        """All rejections, whatever the reason."""
+        return sum(self.rejected.values())
+
+    @property
+    def anomalies_total(self) -> int:
+        """All anomalies stored, whatever the tag or kind."""
+        return sum(self.anomalies.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form for `stats --json` and GET /stats."""
+        by_tag: dict[str, dict[str, int]] = {}
+        for (tag, kind), count in sorted(self.anomalies.items()):
+            by_tag.setdefault(tag, {})[kind] = count
+        return {
+            "received": self.received,
+            "stored": self.stored,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected_total,
+            "rejected_by_reason": dict(sorted(self.rejected.items())),
+            "anomalies": self.anomalies_total,
+            "anomalies_by_tag": by_tag,
+            "dead_lettered": self.dead_lettered,
+            "replayed": self.replayed,
+            "dead_letter_pending": self.dead_letter_pending,
+            "dead_letter_bad_lines": self.dead_letter_bad,
+            "not_durable": self.not_durable,
+            "retry_queue_depth": self.retry_depth,
+            "write_failures": self.write_failures,
+            "outage": self.outage,
+            "outage_reason": self.outage_reason,
+            "readings_per_second": round(self.rate, 2),
+        }
+
+
+class Counters:
+    """Thread-safe counters, incremented by the pipeline's threads, read by everyone."""
+
+    RATE_WINDOW = 10.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._s = Snapshot()
+        self._rejected: Counter[str] = Counter()
+        self._anomalies: Counter[tuple[str, str]] = Counter()
+        self._recent: deque[tuple[float, int]] = deque()
+
+    def received(self, n: int) -> None:
+        """Readings offered to the pipeline (before validation)."""
+        with self._lock:
+            self._s.received += n
+
+    def rejected(self, reason: str, n: int = 1) -> None:
+        """A reading failed validation (or replay) for this reason."""
+        with self._lock:
+            self._rejected[reason] += n
+
+    def stored(self, stored: int, duplicates: int, anomalies: Counter[tuple[str, str]]) -> None:
+        """A transaction committed."""
+        now = time.monotonic()
+        with self._lock:
+            self._s.stored += stored
+            self._s.duplicates += duplicates
+            self._anomalies.update(anomalies)
+            self._recent.append((now, stored + duplicates))
+
+    def add(self, **amounts: int) -> None:
+        """Add to plain integer counters by name (dead_lettered, replayed, write_failures...)."""
+        with self._lock:
+            for name, amount in amounts.items():
+                setattr(self._s, name, getattr(self._s, name) + amount)
+
+    def set(self, **values: Any) -> None:
+        """Set gauges by name (retry_depth, dead_letter_pending, outage, outage_reason...)."""
+        with self._lock:
+            for name, value in values.items():
+                setattr(self._s, name, value)
+
+    def snapshot(self) -> Snapshot:
+        """A consistent copy, with the rate over the last few seconds."""
+        now = time.monotonic()
+        with self._lock:
+            while self._recent and now - self._recent[0][0] > self.RATE_WINDOW:
+                self._recent.popleft()
+            copy = Snapshot(**{name: getattr(self._s, name) for name in Snapshot.__slots__})
+            copy.rejected = dict(self._rejected)
+            copy.anomalies = dict(self._anomalies)
+            total = sum(n for _, n in self._recent)
+        copy.rate = total / self.RATE_WINDOW
+        return copy

@@ -1,0 +1,171 @@
+"""The dead-letter file: JSONL of readings that could not be stored, fsynced before anyone is told.
+
+A line is appended only as a whole (one `write` of complete lines, then `fsync`), so a crash can
+at worst leave one truncated last line, which replay moves aside with the other unparseable ones.
+Replay is idempotent because the insert ignores a (tag, timestamp) already stored; the file is
+emptied only after the replayed rows are committed, so a crash mid-replay just replays again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sensor_tui.readings import Reading, Rejected, Validator
+
+
+@dataclass(slots=True)
+class ReplayResult:
+    """What one replay did: rows newly stored, rows already there, lines moved aside."""
+
+    stored: int = 0
+    duplicates: int = 0
+    bad_lines: int = 0
+    readings: list[Reading] = field(default_factory=list)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a file's creation or rename durable (its directory entry)."""
+    try:
+        fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _append_durably(path: Path, text: str) -> None:
+    created = not path.exists()
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    if created:
+        _fsync_dir(path)
+
+
+class DeadLetter:
+    """The JSONL dead-letter file beside the database, safe to use from several threads."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.bad_path = self.path.with_name(self.path.name + ".bad")
+        self._lock = threading.Lock()
+        self._pending: int | None = None
+
+    def append(self, readings: Sequence[Reading], error: str) -> None:
+        """Append readings as lines and fsync; raises OSError if they are not durable."""
+        if not readings:
+            return
+        failed_at = datetime.now(UTC).isoformat(timespec="seconds")
+        lines = []
+        for reading in readings:
+            record = reading.as_dict()
+            record["error"] = error
+            record["failed_at"] = failed_at
+            lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+        with self._lock:
+            _append_durably(self.path, "".join(lines))
+            self._pending = self._count() if self._pending is None else self._pending + len(lines)
+
+    def _count(self) -> int:
+        try:
+            with open(self.path, "rb") as handle:
+                return sum(1 for line in handle if line.strip())
+        except FileNotFoundError:
+            return 0
+
+    def pending(self) -> int:
+        """Lines waiting for replay (cached; counted once from the file)."""
+        with self._lock:
+            if self._pending is None:
+                self._pending = self._count()
+            return self._pending
+
+    def bad_count(self) -> int:
+        """Lines that were moved aside because they could not be parsed."""
+        try:
+            with open(self.bad_path, "rb") as handle:
+                return sum(1 for line in handle if line.strip())
+        except FileNotFoundError:
+            return 0
+
+    def replay(self, validator: Validator, write: Callable[[list[tuple]], int]) -> ReplayResult:
+        """Store every good line through `write` (one transaction), move bad lines aside.
+
+        `write` raises when the database is unavailable; the file is then left as it was (minus
+        the bad lines, already moved aside), ready for the next replay.
+        """
+        with self._lock:
+            try:
+                raw = self.path.read_bytes()
+            except FileNotFoundError:
+                self._pending = 0
+                return ReplayResult()
+            readings, bad = _parse_lines(raw, validator)
+            if bad:
+                _append_durably(self.bad_path, "".join(bad))
+                self._rewrite([_line(r) for r in readings])
+            result = ReplayResult(bad_lines=len(bad), readings=readings)
+            if readings:
+                result.stored = write([reading.as_row() for reading in readings])
+                result.duplicates = len(readings) - result.stored
+            self._rewrite([])
+            return result
+
+    def _rewrite(self, lines: list[str]) -> None:
+        """Atomically replace the file's content (temp file, fsync, rename)."""
+        if not lines:
+            with open(self.path, "w", encoding="utf-8") as handle:
+                handle.flush()
+                os.fsync(handle.fileno())
+            self._pending = 0
+            return
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write("".join(lines))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.path)
+        _fsync_dir(self.path)
+        self._pending = len(lines)
+
+
+def _line(reading: Reading) -> str:
+    return json.dumps(reading.as_dict(), ensure_ascii=False) + "\n"
+
+
+def _parse_lines(raw: bytes, validator: Validator) -> tuple[list[Reading], list[str]]:
+    """Split the file into replayable readings and the lines that must be moved aside."""
+    readings: list[Reading] = []
+    bad: list[str] = []
+    for chunk in raw.split(b"\n"):
+        if not chunk.strip():
+            continue
+        text = chunk.decode("utf-8", errors="replace")
+        try:
+            readings.append(_parse_record(json.loads(text), validator))
+        except (ValueError, TypeError, Rejected):
+            bad.append(text + "\n")
+    return readings, bad
+
+
+def _parse_record(record: object, validator: Validator) -> Reading:
+    if not isinstance(record, dict):
+        raise TypeError("not an object")
+    reading = validator.validate_mapping(record, "replay")
+    kind = record.get("kind")
+    score = record.get("score")
+    reading.is_anomaly = record.get("is_anomaly") is True
+    reading.kind = kind if isinstance(kind, str) else None
+    reading.score = float(score) if isinstance(score, int | float) else None
+    return reading

@@ -1,0 +1,513 @@
+"""The one ingest pipeline every source uses: validate, detect, store, retry, dead-letter.
+
+    sources ── submit() ──> ingest queue ──> writer thread: detect, group commit ──> subscribers
+                 (validate)    (bounded)          │ write failed
+                                                  v
+                                       retry thread: backoff ──> dead-letter file (fsync)
+
+`submit` returns a Future that resolves with a `BatchResult` only once the batch's readings are
+committed to SQLite or fsynced to the dead-letter file; that is the durability rule HTTP answers
+by. Detection runs in the writer so each tag's detector sees readings in commit order.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sensor_tui.counters import Counters, Snapshot
+from sensor_tui.deadletter import DeadLetter, ReplayResult
+from sensor_tui.detection import Detector, make_detector
+from sensor_tui.readings import Reading, Rejected, Validator, now_ts
+from sensor_tui.simulator import Event
+from sensor_tui.storage import OutageSwitch, Store, StoreUnavailable
+from sensor_tui.tags import Config
+
+log = logging.getLogger(__name__)
+
+WARM_HISTORY = 200
+"""Readings per tag fed to a detector at start, so a restart has no warm-up blind spot."""
+
+
+class NotDurable(RuntimeError):
+    """Readings could be neither stored nor dead-lettered (e.g. the disk is full); not acked."""
+
+
+class PipelineStopped(RuntimeError):
+    """The pipeline no longer accepts readings."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff for failed writes: delays base, 2*base, ... capped, then dead letter."""
+
+    attempts: int = 5
+    base_delay: float = 0.1
+    max_delay: float = 2.0
+    max_queued_readings: int = 100_000
+    """Bound of the retry queue; past it, failed batches go straight to the dead-letter file."""
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before retry number `attempt` (1-based)."""
+        return min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """The outcome of one submitted batch, as HTTP answers it."""
+
+    accepted: int
+    rejected: list[tuple[int, str]]
+    anomalies: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+
+
+@dataclass(slots=True)
+class Batch:
+    """Accepted readings on their way to the database, with the future their sender waits on."""
+
+    readings: list[Reading]
+    rejected: list[tuple[int, str]]
+    future: Future[BatchResult] = field(default_factory=Future)
+    attempts: int = 0
+    due: float = 0.0
+
+    def result(self, **outcome: int) -> BatchResult:
+        """The BatchResult for this batch with the given outcome counts."""
+        anomalies = sum(1 for r in self.readings if r.is_anomaly)
+        return BatchResult(len(self.readings), self.rejected, anomalies, **outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBatch:
+    """Readings just committed (one transaction); what subscribers are told."""
+
+    readings: list[Reading]
+    source: str
+
+
+Subscriber = Callable[[StoredBatch], None]
+
+_STOP = object()
+
+
+class Pipeline:
+    """Owns the writer and retry threads, the detectors, the counters and the dead-letter file."""
+
+    def __init__(
+        self,
+        config: Config,
+        db_path: str | Path,
+        dead_letter_path: str | Path | None = None,
+        retry: RetryPolicy | None = None,
+        queue_batches: int = 256,
+        group_rows: int = 50_000,
+    ) -> None:
+        self.config = config
+        self.db_path = Path(db_path)
+        dl = dead_letter_path or self.db_path.with_name("failed_measurements.jsonl")
+        self.dead_letter = DeadLetter(dl)
+        self.retry_policy = retry or RetryPolicy()
+        self.counters = Counters()
+        self.outage_switch = OutageSwitch()
+        self.validator = Validator(config)
+        self.detectors: dict[str, Detector] = {t.name: make_detector(t) for t in config.tags}
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_batches)
+        self._group_rows = group_rows
+        self._subscribers: list[Subscriber] = []
+        self._retry = _RetryWorker(self)
+        self._writer: threading.Thread | None = None
+        self._accepting = False
+        self._store: Store | None = None
+        self._events: list[Event] = []
+        self._events_lock = threading.Lock()
+        self._outage_event: Event | None = None
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    def start(self, replay: bool = True) -> ReplayResult | None:
+        """Open the database, warm the detectors, replay the dead-letter file, start threads.
+
+        Raises StoreUnavailable when the database cannot be opened at all.
+        """
+        self._store = self._new_store()
+        self._store.open()
+        for name, detector in self.detectors.items():
+            detector.warm(self._store.recent_values(name, WARM_HISTORY))
+        result = self.replay_dead_letter(self._store) if replay else None
+        self._refresh_dead_letter_gauges()
+        self._accepting = True
+        self._writer = threading.Thread(target=self._write_loop, name="writer", daemon=True)
+        self._writer.start()
+        self._retry.start()
+        return result
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop accepting, write what is queued, dead-letter what cannot be written, join."""
+        if not self._accepting:
+            return
+        self._accepting = False
+        self._queue.put(_STOP)
+        if self._writer is not None:
+            self._writer.join(timeout)
+        self._retry.stop(timeout)
+        self._refresh_dead_letter_gauges()
+
+    def _new_store(self) -> Store:
+        return Store(self.db_path, self.config, self.outage_switch)
+
+    # -- sources ---------------------------------------------------------------------------
+
+    def submit(self, measurements: Sequence[Any], source: str) -> Future[BatchResult]:
+        """Validate JSON-style measurements and queue the good ones; bad ones get reasons."""
+        readings: list[Reading] = []
+        rejected: list[tuple[int, str]] = []
+        for index, item in enumerate(measurements):
+            try:
+                readings.append(self.validator.validate_mapping(item, source))
+            except Rejected as exc:
+                rejected.append((index, exc.reason))
+        return self.submit_readings(readings, rejected, offered=len(measurements))
+
+    def submit_readings(
+        self,
+        readings: list[Reading],
+        rejected: list[tuple[int, str]] | None = None,
+        offered: int | None = None,
+        block: bool = True,
+    ) -> Future[BatchResult]:
+        """Queue already validated readings (simulator, import); `rejected` are counted here."""
+        if not self._accepting:
+            raise PipelineStopped("the pipeline is stopped")
+        rejected = rejected or []
+        self.counters.received(len(readings) + len(rejected) if offered is None else offered)
+        for reason, n in Counter(reason for _, reason in rejected).items():
+            self.counters.rejected(reason, n)
+        batch = Batch(readings, rejected)
+        if not readings:
+            batch.future.set_result(batch.result())
+            return batch.future
+        self._queue.put(batch, block=block)
+        return batch.future
+
+    def record_event(self, event: Event) -> None:
+        """Store a fault or outage event (written by the writer thread with the next group)."""
+        with self._events_lock:
+            self._events.append(event)
+        if self._accepting:
+            try:
+                self._queue.put_nowait(None)
+            except queue.Full:
+                pass
+
+    def subscribe(self, callback: Subscriber) -> None:
+        """Call `callback` (from a pipeline thread) after each commit with the readings stored."""
+        self._subscribers.append(callback)
+
+    def set_outage(self, on: bool) -> None:
+        """Simulate a database outage: every write fails until switched off."""
+        if on == self.outage_switch.on:
+            return
+        self.outage_switch.set(on)
+        if on:
+            self.counters.set(outage=True, outage_reason="database outage (simulated)")
+            self._outage_event = Event("outage", start=now_ts(), source="operator")
+        elif self._outage_event is not None:
+            self._outage_event.end = now_ts()
+        if self._outage_event is not None:
+            self.record_event(self._outage_event)
+        if not on:
+            self._outage_event = None
+
+    @property
+    def outage(self) -> bool:
+        """True while writes fail (simulated or real) or failed readings wait for retry."""
+        return self.counters.snapshot().outage
+
+    def snapshot(self) -> Snapshot:
+        """The counters now."""
+        return self.counters.snapshot()
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until everything submitted so far is stored or dead-lettered."""
+        marker = Batch([], [])
+        self._queue.put(marker)
+        try:
+            marker.future.result(timeout)
+        except TimeoutError:
+            return False
+        return self._retry.wait_empty(timeout)
+
+    # -- the writer thread -----------------------------------------------------------------
+
+    def _write_loop(self) -> None:
+        store = self._new_store()
+        stopping = False
+        while not stopping:
+            group, stopping = self._take_group()
+            self._write_group(store, group)
+        self._write_events(store)
+        store.close()
+
+    def _take_group(self) -> tuple[list[Batch], bool]:
+        """Block for one item, then take whatever else waits (group commit), up to a bound."""
+        items = [self._queue.get()]
+        rows = 0
+        while items[-1] is not _STOP and rows < self._group_rows:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+            if isinstance(items[-1], Batch):
+                rows += len(items[-1].readings)
+        stopping = any(item is _STOP for item in items)
+        return [item for item in items if isinstance(item, Batch)], stopping
+
+    def _write_group(self, store: Store, group: list[Batch]) -> None:
+        self._write_events(store)
+        markers = [batch for batch in group if not batch.readings]
+        group = [batch for batch in group if batch.readings]
+        for batch in group:
+            self._detect(batch.readings)
+        if group and (self._retry.depth() > 0 or not self._try_write(store, group)):
+            self._retry.add(group, shutting_down=not self._accepting)
+        for marker in markers:
+            marker.future.set_result(marker.result())
+
+    def _detect(self, readings: list[Reading]) -> None:
+        detectors = self.detectors
+        for reading in readings:
+            reading.is_anomaly, reading.score, reading.kind = detectors[reading.tag].update(
+                reading.value, reading.timestamp
+            )
+
+    def _try_write(self, store: Store, group: list[Batch]) -> bool:
+        """One transaction for the whole group; True when committed."""
+        readings = [reading for batch in group for reading in batch.readings]
+        try:
+            stored = store.write(readings)
+        except StoreUnavailable as exc:
+            self._write_failed(str(exc))
+            return False
+        self.counters.set(outage=False, outage_reason="")
+        self._committed(group, readings, stored)
+        if self.dead_letter.pending():
+            self._replay_after_outage(store)
+        return True
+
+    def _replay_after_outage(self, store: Store) -> None:
+        """Writes work again: store what the outage dead-lettered, so its count drains."""
+        try:
+            self.replay_dead_letter(store)
+        except (StoreUnavailable, OSError) as exc:
+            log.warning("dead-letter replay after outage failed: %s", exc)
+
+    def _write_failed(self, reason: str) -> None:
+        if not self.counters.snapshot().outage:
+            log.warning("database writes failing: %s", reason)
+        self.counters.add(write_failures=1)
+        self.counters.set(outage=True, outage_reason=reason)
+
+    def _committed(self, group: list[Batch], readings: list[Reading], stored: int) -> None:
+        """Count, resolve the senders' futures, tell subscribers."""
+        duplicates = len(readings) - stored
+        anomalies = Counter((r.tag, r.kind or "anomaly") for r in readings if r.is_anomaly)
+        self.counters.stored(stored, duplicates, anomalies)
+        for batch in group:
+            batch.future.set_result(batch.result(stored=len(batch.readings)))
+        sources = {r.source for r in readings}
+        event = StoredBatch(readings, sources.pop() if len(sources) == 1 else "mixed")
+        for callback in self._subscribers:
+            try:
+                callback(event)
+            except Exception:
+                log.exception("subscriber failed")
+
+    def _write_events(self, store: Store) -> None:
+        with self._events_lock:
+            events, self._events = self._events, []
+        for i, event in enumerate(events):
+            try:
+                store.upsert_event(event.as_row())
+            except StoreUnavailable:
+                with self._events_lock:
+                    self._events[:0] = events[i:]
+                return
+
+    # -- dead letter -----------------------------------------------------------------------
+
+    def replay_dead_letter(self, store: Store | None = None) -> ReplayResult:
+        """Store the dead-letter file's readings now (idempotent); raises StoreUnavailable."""
+        own = store is None
+        store = store or self._new_store()
+        try:
+            result = self.dead_letter.replay(self.validator, store.write_rows)
+        finally:
+            if own:
+                store.close()
+        anomalies = Counter((r.tag, r.kind or "anomaly") for r in result.readings if r.is_anomaly)
+        self.counters.stored(result.stored, result.duplicates, anomalies)
+        self.counters.add(replayed=result.stored + result.duplicates)
+        if result.bad_lines:
+            self.counters.add(dead_letter_bad=result.bad_lines)
+            log.warning(
+                "moved %d unreadable dead-letter lines to %s",
+                result.bad_lines,
+                self.dead_letter.bad_path,
+            )
+        self._refresh_dead_letter_gauges()
+        if result.readings:
+            for callback in self._subscribers:
+                callback(StoredBatch(result.readings, "replay"))
+        return result
+
+    def _dead_letter(self, batches: list[Batch], reason: str) -> None:
+        """fsync the batches to the dead-letter file, or fail their futures if even that fails."""
+        readings = [reading for batch in batches for reading in batch.readings]
+        try:
+            self.dead_letter.append(readings, reason)
+        except OSError as exc:
+            log.error("dead-letter append failed, %d readings not durable: %s", len(readings), exc)
+            self.counters.add(not_durable=len(readings))
+            for batch in batches:
+                batch.future.set_exception(NotDurable(f"cannot store or dead-letter: {exc}"))
+            return
+        self.counters.add(dead_lettered=len(readings))
+        self._refresh_dead_letter_gauges()
+        for batch in batches:
+            batch.future.set_result(batch.result(dead_lettered=len(batch.readings)))
+
+    def _refresh_dead_letter_gauges(self) -> None:
+        self.counters.set(
+            dead_letter_pending=self.dead_letter.pending(),
+            dead_letter_bad=self.dead_letter.bad_count(),
+        )
+
+
+class _RetryWorker:
+    """Retries failed groups with exponential backoff in its own thread and connection.
+
+    All due batches are retried in one transaction, so a long outage costs one attempt per
+    backoff step rather than one per batch. After the last attempt (or at shutdown) a batch goes
+    to the dead-letter file.
+    """
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self.policy = pipeline.retry_policy
+        self._pending: list[Batch] = []
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name="retry", daemon=True)
+
+    def start(self) -> None:
+        """Start the thread."""
+        self._thread.start()
+
+    def stop(self, timeout: float) -> None:
+        """Make one last attempt, dead-letter the rest, join."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._thread.join(timeout)
+
+    def depth(self) -> int:
+        """Readings waiting for a retry."""
+        with self._cond:
+            return sum(len(batch.readings) for batch in self._pending)
+
+    def add(self, group: list[Batch], shutting_down: bool = False) -> None:
+        """Queue failed batches; past the bound (or at shutdown) dead-letter them at once."""
+        overflow: list[Batch] = []
+        with self._cond:
+            room = self.policy.max_queued_readings - sum(len(b.readings) for b in self._pending)
+            now = time.monotonic()
+            for batch in group:
+                if shutting_down or self._stopping or len(batch.readings) > room:
+                    overflow.append(batch)
+                    continue
+                room -= len(batch.readings)
+                batch.attempts = max(batch.attempts, 1)
+                batch.due = now + self.policy.delay(batch.attempts)
+                self._pending.append(batch)
+            self._cond.notify_all()
+        self._publish_depth()
+        if overflow:
+            self.pipeline._dead_letter(overflow, "retry queue full or shutting down")
+
+    def wait_empty(self, timeout: float) -> bool:
+        """Block until no batch waits for retry."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._pending:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(min(left, 0.05))
+        return True
+
+    def _publish_depth(self) -> None:
+        self.pipeline.counters.set(retry_depth=self.depth())
+
+    def _take_due(self) -> tuple[list[Batch], bool]:
+        with self._cond:
+            while True:
+                if self._stopping:
+                    due, self._pending = self._pending, []
+                    return due, True
+                now = time.monotonic()
+                due = [b for b in self._pending if b.due <= now]
+                if due:
+                    self._pending = [b for b in self._pending if b.due > now]
+                    return due, False
+                wait = min((b.due for b in self._pending), default=now + 1.0) - now
+                self._cond.wait(max(0.005, wait))
+
+    def _loop(self) -> None:
+        store = self.pipeline._new_store()
+        while True:
+            due, final = self._take_due()
+            if due:
+                self._attempt(store, due, final)
+            self._publish_depth()
+            if final:
+                break
+        store.close()
+
+    def _attempt(self, store: Store, due: list[Batch], final: bool) -> None:
+        pipeline = self.pipeline
+        if pipeline._try_write(store, due):
+            return
+        reason = pipeline.counters.snapshot().outage_reason or "write failed"
+        expired = [b for b in due if final or b.attempts >= self.policy.attempts]
+        again = [b for b in due if b not in expired]
+        if expired:
+            pipeline._dead_letter(expired, reason)
+        with self._cond:
+            now = time.monotonic()
+            for batch in again:
+                batch.attempts += 1
+                batch.due = now + self.policy.delay(batch.attempts)
+            self._pending.extend(again)
+
+
+def iter_groups(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    """Split an iterable into lists of at most `size` items (import chunks)."""
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

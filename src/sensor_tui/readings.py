@@ -1,0 +1,202 @@
+"""Readings, their timestamps, and the validation every source goes through.
+
+Timestamps are stored as ISO-8601 UTC text of one fixed width (`2026-11-26T17:26:18.000000Z`),
+so that text order is time order and `sqlite-utils query` shows something a person can read.
+Validation turns an untrusted measurement (from a CSV row, an HTTP body, the simulator) into a
+`Reading` or a rejection *reason*; reasons are short fixed strings so they can be counted.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sensor_tui.tags import Config
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+"""How far ahead of this machine's clock a reading's timestamp may be (clock skew of gateways)."""
+
+TS_WIDTH = len("2026-11-26T17:26:18.000000Z")
+
+# Rejection reasons: fixed strings, counted on screen, in `stats` and on /stats.
+UNKNOWN_TAG = "unknown tag"
+MISSING_TAG = "missing tag"
+MISSING_VALUE = "missing value"
+NOT_A_NUMBER = "value is not a number"
+NOT_FINITE = "value is not finite"
+OUT_OF_RANGE = "value out of valid range"
+BAD_TIMESTAMP = "bad timestamp"
+FUTURE_TIMESTAMP = "timestamp in the future"
+NOT_AN_OBJECT = "measurement is not an object"
+
+
+@dataclass(slots=True)
+class Reading:
+    """One validated reading, and after detection its verdict.
+
+    Mutable on purpose: the writer thread fills `is_anomaly`, `score` and `kind` in place, which
+    keeps the hot path free of copies.
+    """
+
+    tag: str
+    timestamp: str
+    value: float
+    source: str = "sim"
+    is_anomaly: bool = False
+    score: float | None = None
+    kind: str | None = None
+
+    def as_row(self) -> tuple[Any, ...]:
+        """Column values in the order of `storage.INSERT_SQL`."""
+        return (
+            self.timestamp,
+            self.tag,
+            self.value,
+            int(self.is_anomaly),
+            self.score,
+            self.kind,
+            self.source,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form, used by the dead-letter file and HTTP answers."""
+        return {
+            "timestamp": self.timestamp,
+            "tag": self.tag,
+            "value": self.value,
+            "is_anomaly": self.is_anomaly,
+            "score": self.score,
+            "kind": self.kind,
+            "source": self.source,
+        }
+
+
+class Rejected(ValueError):
+    """A measurement that failed validation; `reason` is one of the module's reason strings."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def format_ts(moment: datetime) -> str:
+    """The canonical stored form of an aware datetime (naive ones are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    elif moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def now_ts() -> str:
+    """The current time in canonical form."""
+    return format_ts(datetime.now(UTC))
+
+
+def parse_ts(text: str) -> datetime:
+    """Parse a canonical timestamp back to an aware datetime."""
+    return datetime.fromisoformat(text)
+
+
+def _is_canonical(text: str) -> bool:
+    return len(text) == TS_WIDTH and text[-1] == "Z" and text[10] == "T" and text[19] == "."
+
+
+def normalize_ts(raw: Any) -> str:
+    """Accept ISO-8601 (Z, offset, or none = UTC) or epoch seconds; return canonical text.
+
+    Raises Rejected(BAD_TIMESTAMP) for anything else, including booleans and non-finite epochs.
+    """
+    if isinstance(raw, str):
+        text = raw.strip()
+        if _is_canonical(text):
+            try:
+                datetime.fromisoformat(text)
+            except ValueError as exc:
+                raise Rejected(BAD_TIMESTAMP, repr(raw)) from exc
+            return text
+        try:
+            return format_ts(datetime.fromisoformat(text))
+        except ValueError:
+            pass
+        try:
+            raw = float(text)
+        except ValueError:
+            raise Rejected(BAD_TIMESTAMP, repr(raw)) from None
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise Rejected(BAD_TIMESTAMP, repr(raw))
+    try:
+        return format_ts(datetime.fromtimestamp(raw, UTC))
+    except (ValueError, OverflowError, OSError):
+        raise Rejected(BAD_TIMESTAMP, repr(raw)) from None
+
+
+def _to_value(raw: Any) -> float:
+    if raw is None or raw == "":
+        raise Rejected(MISSING_VALUE)
+    if isinstance(raw, bool):
+        raise Rejected(NOT_A_NUMBER, repr(raw))
+    if isinstance(raw, float):
+        value = raw
+    elif isinstance(raw, int | str):
+        try:
+            value = float(raw)
+        except (ValueError, OverflowError):
+            raise Rejected(NOT_A_NUMBER, repr(raw)) from None
+    else:
+        raise Rejected(NOT_A_NUMBER, repr(raw))
+    if not math.isfinite(value):
+        raise Rejected(NOT_FINITE, repr(raw))
+    return value
+
+
+class Validator:
+    """Validates measurements against a configuration; cheap enough for the import hot path."""
+
+    def __init__(self, config: Config) -> None:
+        self._valid = {tag.name: tag.valid for tag in config.tags}
+        self._limit = ""
+        self._limit_expires = 0.0
+
+    def _future_limit(self, now: datetime | None) -> str:
+        """The latest acceptable timestamp, recomputed at most once a second (hot path)."""
+        if now is not None:
+            return format_ts(now + FUTURE_TOLERANCE)
+        tick = time.monotonic()
+        if tick >= self._limit_expires:
+            self._limit = format_ts(datetime.now(UTC) + FUTURE_TOLERANCE)
+            self._limit_expires = tick + 1.0
+        return self._limit
+
+    def validate(
+        self, tag: Any, value: Any, timestamp: Any, source: str, now: datetime | None = None
+    ) -> Reading:
+        """Return a Reading or raise Rejected with the first reason that applies.
+
+        A missing timestamp (None or "") means now: a sensor that has no clock is still useful.
+        """
+        if tag is None or tag == "":
+            raise Rejected(MISSING_TAG)
+        valid = self._valid.get(tag) if isinstance(tag, str) else None
+        if valid is None:
+            raise Rejected(UNKNOWN_TAG, repr(tag))
+        number = _to_value(value)
+        if not valid[0] <= number <= valid[1]:
+            raise Rejected(OUT_OF_RANGE, f"{number} not in [{valid[0]}, {valid[1]}]")
+        if timestamp is None or timestamp == "":
+            return Reading(tag, now_ts() if now is None else format_ts(now), number, source)
+        stamp = normalize_ts(timestamp)
+        if stamp > self._future_limit(now):
+            raise Rejected(FUTURE_TIMESTAMP, stamp)
+        return Reading(tag, stamp, number, source)
+
+    def validate_mapping(self, item: Any, source: str) -> Reading:
+        """Validate one JSON-style measurement object (`{"tag", "value", "timestamp"}`)."""
+        if not isinstance(item, Mapping):
+            raise Rejected(NOT_AN_OBJECT)
+        return self.validate(item.get("tag"), item.get("value"), item.get("timestamp"), source)

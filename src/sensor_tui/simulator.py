@@ -1,0 +1,215 @@
+"""The sensor simulator: a slowly varying process per tag, noise, random spikes, injected faults.
+
+Each tag's true process is a slow sine (tens of minutes) plus an Ornstein-Uhlenbeck wander, both
+kept inside the normal band, plus Gaussian measurement noise. Faults are injected on demand (keys,
+HTTP, tests, benchmarks) and every fault, random spikes included, is reported as an `Event`: the
+ground truth the detector is judged against. Durations count readings, not seconds, so a scenario
+generated at full speed for a benchmark behaves exactly like one played live at 1 Hz.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sensor_tui.readings import Reading, format_ts
+from sensor_tui.tags import Config, Tag
+
+FAULT_KINDS = ("spike", "step", "drift", "stuck", "noise")
+"""Faults the simulator can inject; the detector's kinds add `out_of_band`."""
+
+FAULT_DURATION = {"spike": 1, "step": 300, "drift": 240, "stuck": 120, "noise": 60}
+"""Default length of each fault, in readings of the faulty tag."""
+
+_event_ids = itertools.count(1)
+
+
+@dataclass(slots=True)
+class Event:
+    """A fault or an outage: the `events` table's row, ground truth for the detector."""
+
+    kind: str
+    start: str
+    tag: str | None = None
+    end: str | None = None
+    source: str = "sim"
+    detail: str = ""
+    id: str = field(default_factory=lambda: f"{datetime.now(UTC):%Y%m%d%H%M%S}-{next(_event_ids)}")
+
+    def as_row(self) -> dict[str, object]:
+        """The row stored in `events`."""
+        return {
+            "id": self.id,
+            "start": self.start,
+            "end": self.end,
+            "tag": self.tag,
+            "kind": self.kind,
+            "source": self.source,
+            "detail": self.detail,
+        }
+
+
+@dataclass(slots=True)
+class _Fault:
+    kind: str
+    remaining: int
+    total: int
+    sign: float
+    magnitude: float
+    event: Event
+    held: float | None = None
+
+
+@dataclass(slots=True)
+class _TagState:
+    tag: Tag
+    period: float
+    phase: float
+    wander: float = 0.0
+    last: float = 0.0
+    faults: list[_Fault] = field(default_factory=list)
+
+
+class Simulator:
+    """Generates one reading per tag per call to `next_batch`; thread-safe only via its caller.
+
+    `on_event` is called with each Event when a fault starts and again when it ends, so that the
+    `events` table shows faults in progress.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        seed: int | None = None,
+        on_event: Callable[[Event], None] | None = None,
+        source: str = "sim",
+    ) -> None:
+        self.config = config
+        self.rng = random.Random(seed)
+        self.on_event = on_event or (lambda event: None)
+        self.source = source
+        self.tick = 0
+        self._states = {
+            tag.name: _TagState(
+                tag,
+                period=self.rng.uniform(1800.0, 5400.0),
+                phase=self.rng.uniform(0.0, 2 * math.pi),
+            )
+            for tag in config.tags
+        }
+
+    def inject(
+        self, tag: str, kind: str, duration: int | None = None, source: str = "key"
+    ) -> Event:
+        """Start a fault on a tag from the next reading on; returns its Event (end not yet set)."""
+        state = self._states.get(tag)
+        if state is None:
+            raise ValueError(f"unknown tag {tag!r}")
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r} (known: {', '.join(FAULT_KINDS)})")
+        length = max(1, duration or FAULT_DURATION[kind])
+        magnitude = self._magnitude(kind, state.tag)
+        event = Event(kind, start="", tag=tag, source=source, detail=f"{length} readings")
+        sign = self.rng.choice((-1.0, 1.0))
+        state.faults.append(_Fault(kind, length, length, sign, magnitude, event))
+        return event
+
+    def _magnitude(self, kind: str, tag: Tag) -> float:
+        width = tag.band_width
+        return {
+            "spike": self.rng.uniform(0.6, 1.0) * width,
+            "step": self.rng.uniform(0.35, 0.6) * width,
+            "drift": self.rng.uniform(0.5, 0.8) * width,
+            "noise": 6.0,
+            "stuck": 0.0,
+        }[kind]
+
+    def active_faults(self) -> list[Event]:
+        """Faults in progress, for the status line."""
+        return [fault.event for state in self._states.values() for fault in state.faults]
+
+    def next_batch(self, moment: datetime | None = None) -> list[Reading]:
+        """One reading per tag at `moment` (now if None)."""
+        stamp = format_ts(moment or datetime.now(UTC))
+        if self.config.simulator.spike_rate > 0:
+            for state in self._states.values():
+                if self.rng.random() < self.config.simulator.spike_rate:
+                    self.inject(state.tag.name, "spike", source="random")
+        readings = [self._reading(state, stamp) for state in self._states.values()]
+        self.tick += 1
+        return readings
+
+    def _baseline(self, state: _TagState) -> float:
+        tag = state.tag
+        low, high = tag.normal
+        centre, width = (low + high) / 2, tag.band_width
+        # Ornstein-Uhlenbeck wander: mean-reverting, about 8% of the band in spread.
+        state.wander += -0.002 * state.wander + self.rng.gauss(0.0, 0.0036 * width)
+        slow = 0.22 * width * math.sin(2 * math.pi * self.tick / state.period + state.phase)
+        return min(high - 0.05 * width, max(low + 0.05 * width, centre + slow + state.wander))
+
+    def _reading(self, state: _TagState, stamp: str) -> Reading:
+        tag = state.tag
+        sigma = self.config.simulator.noise * tag.band_width
+        base = self._baseline(state)
+        noise_factor, offset, held = 1.0, 0.0, None
+        for fault in state.faults:
+            if fault.remaining == fault.total:
+                fault.event.start = stamp
+                self.on_event(fault.event)
+            done = (fault.total - fault.remaining + 1) / fault.total
+            if fault.kind == "spike" or fault.kind == "step":
+                offset += fault.sign * fault.magnitude
+            elif fault.kind == "drift":
+                offset += fault.sign * fault.magnitude * done
+            elif fault.kind == "noise":
+                noise_factor *= fault.magnitude
+            elif fault.kind == "stuck":
+                fault.held = state.last if fault.held is None else fault.held
+                held = fault.held
+        value = base + offset + self.rng.gauss(0.0, sigma * noise_factor)
+        if held is not None:
+            value = held
+        value = min(tag.valid[1], max(tag.valid[0], value))
+        state.last = value
+        self._retire(state, stamp)
+        return Reading(tag.name, stamp, round(value, 4), self.source)
+
+    def _retire(self, state: _TagState, stamp: str) -> None:
+        for fault in state.faults:
+            fault.remaining -= 1
+            if fault.remaining == 0:
+                fault.event.end = stamp
+                self.on_event(fault.event)
+        state.faults = [fault for fault in state.faults if fault.remaining > 0]
+
+
+def generate_scenario(
+    config: Config,
+    seed: int,
+    readings_per_tag: int,
+    start: datetime,
+    interval: float = 1.0,
+    faults_per_hour: float = 0.0,
+) -> tuple[list[Reading], list[Event]]:
+    """A labelled stream for benchmarks and tests: readings plus the events that are its truth.
+
+    Faults of every kind are injected at random moments (about `faults_per_hour` per tag-hour),
+    never overlapping another fault on the same tag.
+    """
+    events: dict[str, Event] = {}
+    sim = Simulator(config, seed=seed, on_event=lambda e: events.__setitem__(e.id, e))
+    chooser = random.Random(seed + 7919)
+    chance = faults_per_hour * interval / 3600.0
+    readings: list[Reading] = []
+    for i in range(readings_per_tag):
+        for name, state in sim._states.items():
+            if not state.faults and chooser.random() < chance:
+                kind = chooser.choice(FAULT_KINDS)
+                sim.inject(name, kind, source="scenario")
+        readings.extend(sim.next_batch(start + timedelta(seconds=i * interval)))
+    return readings, list(events.values())

@@ -1,0 +1,296 @@
+"""SQLite storage through sqlite-utils: schema, the batched write, and the queries edges make.
+
+Each thread opens its own `Store` (SQLite connections are not shared across threads). sqlite-utils
+creates and describes the schema and runs the queries; the one hot statement, the batched insert,
+goes through the connection's `executemany` because it is the inner loop of every import and
+sqlite-utils' `insert_all` builds a dict and re-plans SQL per chunk, which would cost more than the
+insert itself. `INSERT OR IGNORE` against UNIQUE (tag, timestamp) is what makes every replay
+idempotent.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from sensor_tui.readings import Reading
+from sensor_tui.tags import Config
+
+INSERT_SQL = (
+    "INSERT OR IGNORE INTO measurements "
+    "(timestamp, tag, value, is_anomaly, score, kind, source) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+MEASUREMENT_COLUMNS = {
+    "id": int,
+    "timestamp": str,
+    "tag": str,
+    "value": float,
+    "is_anomaly": int,
+    "score": float,
+    "kind": str,
+    "source": str,
+}
+
+INDEXES = (
+    # "latest N of a tag" and every per-tag time range (also enforces one reading per moment).
+    "CREATE UNIQUE INDEX IF NOT EXISTS idx_measurements_tag_timestamp "
+    "ON measurements (tag, timestamp)",
+    # time ranges across all tags (GET /data without a tag, exports).
+    "CREATE INDEX IF NOT EXISTS idx_measurements_timestamp ON measurements (timestamp)",
+    # "anomalies since", small because anomalies are rare.
+    "CREATE INDEX IF NOT EXISTS idx_measurements_anomalies "
+    "ON measurements (timestamp) WHERE is_anomaly = 1",
+    "CREATE INDEX IF NOT EXISTS idx_measurements_tag_anomalies "
+    "ON measurements (tag, timestamp) WHERE is_anomaly = 1",
+)
+
+ANOMALIES_VIEW = (
+    "SELECT id, timestamp, tag, value, score, kind, source FROM measurements WHERE is_anomaly = 1"
+)
+
+
+class StoreUnavailable(RuntimeError):
+    """A write could not be committed: outage, lock, full disk, missing file. Retry later."""
+
+
+class OutageSwitch:
+    """The operator's simulated database outage (key `o`), shared by every writing Store."""
+
+    def __init__(self) -> None:
+        self._on = threading.Event()
+
+    def set(self, on: bool) -> None:
+        """Switch the simulated outage on or off."""
+        if on:
+            self._on.set()
+        else:
+            self._on.clear()
+
+    @property
+    def on(self) -> bool:
+        """True while writes are made to fail."""
+        return self._on.is_set()
+
+
+def connect(path: str | Path, busy_ms: int = 1000) -> Database:
+    """Open the database with the settings every connection of the monitor shares."""
+    conn = sqlite3.connect(str(path), timeout=busy_ms / 1000)
+    db = Database(conn, execute_plugins=False)
+    db.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+    return db
+
+
+def create_schema(db: Database, config: Config) -> None:
+    """Create tables, indexes and views if missing, and record the configured tags."""
+    with db.ensure_autocommit_on():
+        db.execute("PRAGMA journal_mode = WAL")
+    if "measurements" not in db.table_names():
+        db.create_table(
+            "measurements",
+            MEASUREMENT_COLUMNS,
+            pk="id",
+            not_null=["timestamp", "tag", "value", "is_anomaly", "source"],
+            defaults={"is_anomaly": 0},
+        )
+    for sql in INDEXES:
+        db.execute(sql)
+    db.create_table(
+        "tags",
+        {
+            "name": str,
+            "unit": str,
+            "normal_low": float,
+            "normal_high": float,
+            "valid_low": float,
+            "valid_high": float,
+            "detector": str,
+        },
+        pk="name",
+        if_not_exists=True,
+    )
+    db["tags"].upsert_all([tag.as_row() for tag in config.tags], pk="name")
+    db.create_table(
+        "events",
+        {
+            "id": str,
+            "start": str,
+            "end": str,
+            "tag": str,
+            "kind": str,
+            "source": str,
+            "detail": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db.create_view("anomalies", ANOMALIES_VIEW, ignore=True)
+
+
+class Store:
+    """One thread's connection to the database, with the writes and reads the monitor needs.
+
+    A write first checks that the file at `path` is still the one it opened: when an operator
+    deletes the database while the monitor runs (the seed's own failure exercise), writing on to
+    the unlinked file would lose everything, so the Store reopens and recreates it instead.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        config: Config,
+        outage: OutageSwitch | None = None,
+        busy_ms: int = 1000,
+    ) -> None:
+        self.path = Path(path)
+        self.config = config
+        self.outage = outage or OutageSwitch()
+        self.busy_ms = busy_ms
+        self.db: Database | None = None
+        self._identity: tuple[int, int] | None = None
+
+    def open(self) -> Database:
+        """Open (or reopen) the connection and make sure the schema exists."""
+        self.close()
+        try:
+            db = connect(self.path, self.busy_ms)
+            create_schema(db, self.config)
+            stat = os.stat(self.path)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(f"cannot open database {self.path}: {exc}") from exc
+        self.db, self._identity = db, (stat.st_dev, stat.st_ino)
+        return db
+
+    def close(self) -> None:
+        """Close the connection if open."""
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def _writable_db(self) -> Database:
+        if self.outage.on:
+            raise StoreUnavailable("database outage (simulated by the operator)")
+        try:
+            stat = os.stat(self.path)
+            same = (stat.st_dev, stat.st_ino) == self._identity
+        except OSError:
+            same = False
+        if self.db is None or not same:
+            return self.open()
+        return self.db
+
+    def write_rows(self, rows: Sequence[tuple[Any, ...]]) -> int:
+        """Insert rows in one transaction; returns how many were new (duplicates are ignored)."""
+        db = self._writable_db()
+        conn = db.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            cursor = conn.executemany(INSERT_SQL, rows)
+            stored = cursor.rowcount
+            conn.commit()
+        except (sqlite3.Error, OSError) as exc:
+            if conn.in_transaction:
+                try:
+                    conn.rollback()
+                except sqlite3.Error:
+                    self.close()
+            raise StoreUnavailable(str(exc)) from exc
+        return max(stored, 0)
+
+    def write(self, readings: Iterable[Reading]) -> int:
+        """Insert readings in one transaction; returns how many were new."""
+        return self.write_rows([reading.as_row() for reading in readings])
+
+    def upsert_event(self, row: dict[str, Any]) -> None:
+        """Record or update an event (fault or outage)."""
+        db = self._writable_db()
+        try:
+            db["events"].upsert(row, pk="id")
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def reader(self) -> Database:
+        """The connection for queries, opened on first use."""
+        return self.db if self.db is not None else self.open()
+
+    def recent_values(self, tag: str, limit: int) -> list[float]:
+        """The last `limit` values of a tag, oldest first (to warm a detector)."""
+        rows = (
+            self.reader()
+            .execute(
+                "SELECT value FROM measurements WHERE tag = ? ORDER BY timestamp DESC LIMIT ?",
+                (tag, limit),
+            )
+            .fetchall()
+        )
+        return [row[0] for row in reversed(rows)]
+
+    def latest(
+        self,
+        tag: str | None = None,
+        limit: int = 100,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The latest `limit` readings (of one tag or all), returned in time order."""
+        where, params = _time_filter(tag, since, until)
+        sql = (
+            "SELECT timestamp, tag, value, is_anomaly, score, kind, source FROM measurements"
+            f"{where} ORDER BY timestamp DESC LIMIT ?"
+        )
+        rows = list(self.reader().query(sql, [*params, limit]))
+        rows.reverse()
+        return rows
+
+    def anomalies(
+        self, tag: str | None = None, limit: int = 100, since: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The latest `limit` anomalous readings, newest last."""
+        where, params = _time_filter(tag, since, None)
+        sql = (
+            "SELECT timestamp, tag, value, score, kind, source FROM measurements"
+            f"{where}{' AND' if where else ' WHERE'} is_anomaly = 1"
+            " ORDER BY timestamp DESC LIMIT ?"
+        )
+        rows = list(self.reader().query(sql, [*params, limit]))
+        rows.reverse()
+        return rows
+
+    def tag_stats(self) -> list[dict[str, Any]]:
+        """Per configured tag: count, first and last timestamp, anomalies."""
+        out = []
+        db = self.reader()
+        for tag in self.config.tag_names:
+            row = db.execute(
+                "SELECT count(*), min(timestamp), max(timestamp), "
+                "(SELECT count(*) FROM measurements WHERE tag = ?1 AND is_anomaly = 1) "
+                "FROM measurements WHERE tag = ?1",
+                (tag,),
+            ).fetchone()
+            out.append(
+                {"tag": tag, "count": row[0], "first": row[1], "last": row[2], "anomalies": row[3]}
+            )
+        return out
+
+
+def _time_filter(tag: str | None, since: str | None, until: str | None) -> tuple[str, list[Any]]:
+    """A WHERE clause of bound parameters (never concatenated values)."""
+    clauses, params = [], []
+    if tag is not None:
+        clauses.append("tag = ?")
+        params.append(tag)
+    if since is not None:
+        clauses.append("timestamp >= ?")
+        params.append(since)
+    if until is not None:
+        clauses.append("timestamp <= ?")
+        params.append(until)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params

@@ -1,0 +1,175 @@
+"""Sensor tags and the TOML configuration that adds or replaces them.
+
+A tag is one measured quantity of the plant (a fermenter's temperature, an agitator's speed). Each
+carries a *normal band*, where the process should sit and where the simulator keeps it, and a
+*valid range*, outside of which a reading cannot be physical and is rejected before it is stored.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """The configuration file cannot be used; the message says which entry and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """One configured sensor tag: its name, unit, normal band and valid range."""
+
+    name: str
+    unit: str
+    normal: tuple[float, float]
+    valid: tuple[float, float]
+    detector: str = "default"
+    """Name of the anomaly detector for this tag (see `sensor_tui.detection.DETECTORS`)."""
+
+    @property
+    def band_width(self) -> float:
+        """Width of the normal band, the natural scale of this tag's noise and faults."""
+        return self.normal[1] - self.normal[0]
+
+    def as_row(self) -> dict[str, Any]:
+        """The row stored in the `tags` table, so the database explains its own units."""
+        return {
+            "name": self.name,
+            "unit": self.unit,
+            "normal_low": self.normal[0],
+            "normal_high": self.normal[1],
+            "valid_low": self.valid[0],
+            "valid_high": self.valid[1],
+            "detector": self.detector,
+        }
+
+
+DEFAULT_TAGS: tuple[Tag, ...] = (
+    Tag("fermenter_temp", "°C", (35.0, 40.0), (-20.0, 150.0)),
+    Tag("fermenter_ph", "pH", (6.5, 7.5), (0.0, 14.0)),
+    Tag("agitator_rpm", "rpm", (300.0, 600.0), (0.0, 3000.0)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatorSettings:
+    """How the built-in simulator behaves; `[simulator]` in the TOML file."""
+
+    spike_rate: float = 0.01
+    """Chance per reading of a random one-point spike (the seed used 0.05, which floods a screen)."""
+    noise: float = 0.02
+    """Gaussian noise as a fraction of the normal band's width."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything the TOML file can set: the tags and the simulator's settings."""
+
+    tags: tuple[Tag, ...] = DEFAULT_TAGS
+    simulator: SimulatorSettings = field(default_factory=SimulatorSettings)
+    detector: str = "default"
+
+    def tag(self, name: str) -> Tag | None:
+        """The configured tag of that name, or None."""
+        for tag in self.tags:
+            if tag.name == name:
+                return tag
+        return None
+
+    @property
+    def tag_names(self) -> tuple[str, ...]:
+        """Configured tag names in display order."""
+        return tuple(tag.name for tag in self.tags)
+
+
+def _pair(entry: dict[str, Any], key: str, where: str) -> tuple[float, float]:
+    value = entry.get(key)
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    ):
+        raise ConfigError(f"{where}: '{key}' must be a list of two numbers, like [0.0, 10.0]")
+    low, high = float(value[0]), float(value[1])
+    if low >= high:
+        raise ConfigError(f"{where}: '{key}' must be [low, high] with low < high")
+    return low, high
+
+
+def _parse_tag(entry: Any, index: int, default_detector: str) -> Tag:
+    where = f"tags[{index}]"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: each [[tags]] entry must be a table")
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{where}: 'name' must be a non-empty string")
+    normal = _pair(entry, "normal", where)
+    valid = _pair(entry, "valid", where)
+    if not (valid[0] <= normal[0] and normal[1] <= valid[1]):
+        raise ConfigError(f"{where} ({name}): the normal band must lie inside the valid range")
+    unit = entry.get("unit", "")
+    detector = entry.get("detector", default_detector)
+    if not isinstance(unit, str) or not isinstance(detector, str):
+        raise ConfigError(f"{where} ({name}): 'unit' and 'detector' must be strings")
+    return Tag(name.strip(), unit, normal, valid, detector)
+
+
+def _merge_tags(base: tuple[Tag, ...], extra: list[Tag]) -> tuple[Tag, ...]:
+    """Tags of the file replace built-ins of the same name and add the others, in order."""
+    by_name = {tag.name: tag for tag in base}
+    order = [tag.name for tag in base]
+    for tag in extra:
+        if tag.name not in by_name:
+            order.append(tag.name)
+        by_name[tag.name] = tag
+    return tuple(by_name[name] for name in order)
+
+
+def _parse_simulator(table: Any) -> SimulatorSettings:
+    if not isinstance(table, dict):
+        raise ConfigError("[simulator] must be a table")
+    settings = SimulatorSettings()
+    for key in ("spike_rate", "noise"):
+        if key in table:
+            value = table[key]
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"[simulator] {key} must be a non-negative number")
+            settings = replace(settings, **{key: float(value)})
+    return settings
+
+
+def parse_config(data: dict[str, Any]) -> Config:
+    """Build a Config from parsed TOML; raises ConfigError with the offending entry named."""
+    detector = data.get("detector", "default")
+    if not isinstance(detector, str):
+        raise ConfigError("'detector' must be a string")
+    base = DEFAULT_TAGS if data.get("default_tags", True) else ()
+    base = tuple(replace(tag, detector=detector) for tag in base)
+    entries = data.get("tags", [])
+    if not isinstance(entries, list):
+        raise ConfigError("'tags' must be an array of tables: use [[tags]]")
+    parsed = [_parse_tag(entry, i, detector) for i, entry in enumerate(entries)]
+    names = [tag.name for tag in parsed]
+    if len(names) != len(set(names)):
+        raise ConfigError("a tag name appears twice in [[tags]]")
+    tags = _merge_tags(base, parsed)
+    if not tags:
+        raise ConfigError("no tags configured (default_tags = false and no [[tags]])")
+    simulator = _parse_simulator(data.get("simulator", {}))
+    return Config(tags=tags, simulator=simulator, detector=detector)
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Read a TOML config file (None means the built-in tags)."""
+    if path is None:
+        return parse_config({})
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config {path} is not valid TOML: {exc}") from exc
+    return parse_config(data)
