@@ -74,7 +74,7 @@ class ZScoreDetector:
             if variance > 1e-18 * (1.0 + mean * mean):
                 z = (value - mean) / math.sqrt(variance)
                 flagged = abs(z) > self.threshold
-                verdict = (flagged, round(z, 3), "spike" if flagged else None)
+                verdict = (flagged, z, "spike" if flagged else None)
         self._push(value)
         return verdict
 

@@ -19,6 +19,8 @@ from sensor_tui.pipeline import BatchResult, Pipeline
 from sensor_tui.readings import Reading, Rejected
 
 CHUNK = 5_000
+MISSING_COLUMN = "missing column"
+UNPARSEABLE_LINE = "unparseable CSV line"
 
 
 class ImportFileError(ValueError):
@@ -52,7 +54,11 @@ def _columns(header: list[str], tag: str | None) -> tuple[int, int, int | None]:
 def _chunks(
     handle: io.TextIOBase, pipeline: Pipeline, tag: str | None
 ) -> Iterator[tuple[list[Reading], list[tuple[int, str]], int]]:
-    """Yield (readings, rejections with line numbers, rows) per chunk of the file."""
+    """Yield (readings, rejections by line number, rows) per chunk of the file.
+
+    The inner loop is the import's hot path, hence its shape: no per-row helper calls, and the
+    one `try` catches both a rejected reading and a short row.
+    """
     reader = csv.reader(handle)
     try:
         header = next(reader)
@@ -61,33 +67,32 @@ def _chunks(
     except csv.Error as exc:
         raise ImportFileError(f"cannot parse CSV: {exc}") from exc
     ts_i, value_i, tag_i = _columns(header, tag)
-    width = max(ts_i, value_i, tag_i or 0) + 1
     validate = pipeline.validator.validate
     readings: list[Reading] = []
     rejected: list[tuple[int, str]] = []
-    rows = 0
-    line = 1
+    left = CHUNK
     while True:
         try:
-            row = next(reader)
-        except StopIteration:
+            for row in reader:
+                if not row:
+                    continue  # a blank line holds no reading
+                try:
+                    row_tag = tag if tag_i is None else row[tag_i]
+                    readings.append(validate(row_tag, row[value_i], row[ts_i], "import"))
+                except Rejected as exc:
+                    rejected.append((reader.line_num, exc.reason))
+                except IndexError:
+                    rejected.append((reader.line_num, MISSING_COLUMN))
+                left -= 1
+                if not left:
+                    yield readings, rejected, CHUNK
+                    readings, rejected, left = [], [], CHUNK
             break
         except csv.Error:
-            row = []
-        line += 1
-        rows += 1
-        try:
-            if len(row) < width:
-                raise Rejected("missing column")
-            row_tag = tag if tag_i is None else row[tag_i].strip()
-            readings.append(validate(row_tag, row[value_i].strip(), row[ts_i], "import"))
-        except Rejected as exc:
-            rejected.append((line, exc.reason))
-        if rows == CHUNK:
-            yield readings, rejected, rows
-            readings, rejected, rows = [], [], 0
-    if rows:
-        yield readings, rejected, rows
+            rejected.append((reader.line_num, UNPARSEABLE_LINE))
+            left -= 1
+    if left < CHUNK:
+        yield readings, rejected, CHUNK - left
 
 
 def import_csv(
@@ -104,7 +109,7 @@ def import_csv(
     before = pipeline.snapshot()
     futures: list[Future[BatchResult]] = []
     try:
-        handle = open(path, encoding="utf-8-sig", errors="replace", newline="")
+        handle = open(path, encoding="utf-8-sig", errors="replace", newline="")  # noqa: SIM115
     except OSError as exc:
         raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
     with handle:

@@ -58,7 +58,7 @@ class SimulatorSettings:
     """How the built-in simulator behaves; `[simulator]` in the TOML file."""
 
     spike_rate: float = 0.01
-    """Chance per reading of a random one-point spike (the seed used 0.05, which floods a screen)."""
+    """Chance per reading of a random one-point spike (the seed used 0.05: a flood of alarms)."""
     noise: float = 0.02
     """Gaussian noise as a fraction of the normal band's width."""
 
