@@ -81,7 +81,7 @@ class DeadLetter:
         try:
             with open(self.path, "rb") as handle:
                 return sum(1 for line in handle if line.strip())
-        except FileNotFoundError:
+        except OSError:  # missing, or unreadable: nothing we can replay from it
             return 0
 
     def pending(self) -> int:
@@ -96,7 +96,7 @@ class DeadLetter:
         try:
             with open(self.bad_path, "rb") as handle:
                 return sum(1 for line in handle if line.strip())
-        except FileNotFoundError:
+        except OSError:
             return 0
 
     def replay(self, validator: Validator, write: Callable[[list[tuple]], int]) -> ReplayResult:

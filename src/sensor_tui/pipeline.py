@@ -120,6 +120,7 @@ class Pipeline:
         retry: RetryPolicy | None = None,
         queue_batches: int = 256,
         group_rows: int = 20_000,
+        busy_ms: int = 1000,
     ) -> None:
         self.config = config
         self.db_path = Path(db_path)
@@ -132,6 +133,7 @@ class Pipeline:
         self.detectors: dict[str, Detector] = {t.name: make_detector(t) for t in config.tags}
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_batches)
         self._group_rows = group_rows
+        self._busy_ms = busy_ms
         self._subscribers: list[Subscriber] = []
         self._retry = _RetryWorker(self)
         self._writer: threading.Thread | None = None
@@ -175,7 +177,7 @@ class Pipeline:
         self._refresh_dead_letter_gauges()
 
     def _new_store(self) -> Store:
-        return Store(self.db_path, self.config, self.outage_switch)
+        return Store(self.db_path, self.config, self.outage_switch, self._busy_ms)
 
     # -- sources ---------------------------------------------------------------------------
 

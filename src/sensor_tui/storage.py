@@ -258,7 +258,7 @@ class Store:
         since: str | None = None,
         until: str | None = None,
     ) -> list[dict[str, Any]]:
-        """The latest `limit` readings (of one tag or all), returned in time order."""
+        """The latest `limit` readings (of one tag or all), in time order; bounds are canonical."""
         where, params = _time_filter(tag, since, until)
         sql = (
             "SELECT timestamp, tag, value, is_anomaly, score, kind, source FROM measurements"

@@ -7,6 +7,7 @@ carries a *normal band*, where the process should sit and where the simulator ke
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -90,6 +91,7 @@ def _pair(entry: dict[str, Any], key: str, where: str) -> tuple[float, float]:
         not isinstance(value, list)
         or len(value) != 2
         or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        or not all(math.isfinite(v) for v in value)
     ):
         raise ConfigError(f"{where}: '{key}' must be a list of two numbers, like [0.0, 10.0]")
     low, high = float(value[0]), float(value[1])

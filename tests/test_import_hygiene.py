@@ -1,0 +1,32 @@
+"""The domain core never imports Textual (STYLE.md: the UI is one client among others)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CORE = [
+    "tags",
+    "readings",
+    "detection",
+    "simulator",
+    "storage",
+    "deadletter",
+    "counters",
+    "pipeline",
+    "runner",
+    "importer",
+    "headless",
+    "cli",
+]
+
+
+def test_core_modules_do_not_import_textual() -> None:
+    code = (
+        "import sys\n"
+        + "".join(f"import sensor_tui.{name}\n" for name in CORE)
+        + "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'plotext',"
+        " 'textual_plotext')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,50 @@
+"""The seed's z-score detector, kept for comparison (issue 2, deliverable 6)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from sensor_tui.detection import DETECTORS, ZScoreDetector, make_detector
+from sensor_tui.tags import Tag
+
+
+def test_matches_numpy_over_the_window() -> None:
+    rng = random.Random(1)
+    values = [rng.gauss(37.5, 0.3) for _ in range(500)]
+    detector = ZScoreDetector(window=50, threshold=3.0)
+    for i, value in enumerate(values):
+        flagged, score, _ = detector.update(value, "")
+        window = values[max(0, i - 50) : i]
+        if len(window) >= 10:
+            expected = (value - np.mean(window)) / np.std(window)
+            assert abs(score - expected) < 1e-6
+            assert flagged == (abs(expected) > 3.0)
+
+
+def test_flags_a_spike_with_its_kind() -> None:
+    detector = ZScoreDetector()
+    rng = random.Random(2)
+    for _ in range(60):
+        detector.update(37.5 + rng.gauss(0, 0.1), "")
+    flagged, score, kind = detector.update(45.0, "")
+    assert flagged and score > 3 and kind == "spike"
+
+
+def test_flat_signal_has_no_score_instead_of_dividing_by_zero() -> None:
+    detector = ZScoreDetector()
+    for _ in range(60):
+        assert detector.update(7.0, "") == (False, None, None)
+
+
+def test_warm_fills_the_window_without_flagging() -> None:
+    detector = ZScoreDetector()
+    detector.warm([37.5 + 0.1 * (i % 3) for i in range(50)])
+    assert detector.update(45.0, "")[0]
+
+
+def test_registry_by_name() -> None:
+    tag = Tag("t", "", (0, 1), (-1, 2), detector="zscore")
+    assert isinstance(make_detector(tag), ZScoreDetector)
+    assert "default" in DETECTORS
