@@ -249,6 +249,11 @@ def _stats_config(db: str) -> Config:
     return Config(tags=tags) if tags else load_config(None)
 
 
+def _short_ts(stamp: str | None) -> str:
+    """`2026-11-26 17:31:07` for a table cell: seconds are enough to read."""
+    return f"{stamp[:10]} {stamp[11:19]}" if stamp else "-"
+
+
 def _print_stats(report: dict[str, Any]) -> None:
     from rich.table import Table
 
