@@ -291,3 +291,18 @@ def test_detectors_are_warmed_from_history(config: Config, db_path: Path) -> Non
     result = second.submit([measurement(61, value=12.0)], "http").result(5)
     second.stop()
     assert result.anomalies == 1  # no warm-up blind spot after a restart
+
+
+def test_a_bug_in_the_writer_dead_letters_instead_of_stranding_senders(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sensor_tui.storage import Store
+
+    def broken(self: Store, payload: str) -> int:
+        raise RuntimeError("injected bug")
+
+    monkeypatch.setattr(Store, "write_payload", broken)
+    result = pipeline.submit([measurement(1), measurement(2)], "http").result(5)
+    assert result.dead_lettered == 2
+    monkeypatch.undo()
+    assert pipeline.submit([measurement(3)], "http").result(5).stored == 1  # writer still alive

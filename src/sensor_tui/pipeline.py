@@ -274,7 +274,11 @@ class Pipeline:
         stopping = False
         while not stopping:
             group, stopping = self._take_group()
-            self._write_group(store, group)
+            try:
+                self._write_group(store, group)
+            except Exception:  # a bug must not kill the writer and strand every sender
+                log.exception("writer failed on a group; dead-lettering it")
+                self._dead_letter([b for b in group if not b.future.done()], "writer error")
         self._write_events(store)
         store.close()
 
@@ -500,7 +504,13 @@ class _RetryWorker:
         while True:
             due, final = self._take_due()
             if due:
-                self._attempt(store, due, final)
+                try:
+                    self._attempt(store, due, final)
+                except Exception:  # as in the writer: never strand a sender
+                    log.exception("retry failed on a group; dead-lettering it")
+                    self.pipeline._dead_letter(
+                        [b for b in due if not b.future.done()], "retry error"
+                    )
             self._publish_depth()
             if final:
                 break
