@@ -125,6 +125,11 @@ class AlarmTracker:
         """Alarms still within their hold-off."""
         return list(self._open.values())
 
+    def requeue(self, alarms: Iterable[Alarm]) -> None:
+        """Hand alarms back after a failed write, so the next `take_changed` returns them."""
+        for alarm in alarms:
+            self._changed.setdefault(alarm.id, alarm)
+
     def take_changed(self) -> list[Alarm]:
         """Alarms changed since the last call (to be written), and forget them."""
         changed, self._changed = list(self._changed.values()), {}

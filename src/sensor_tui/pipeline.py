@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sensor_tui.alarms import AlarmTracker
 from sensor_tui.counters import Counters, Snapshot
 from sensor_tui.deadletter import DeadLetter, ReplayResult
 from sensor_tui.detection import Detector, make_detector
@@ -122,6 +123,7 @@ class Pipeline:
         self.outage_switch = OutageSwitch()
         self.validator = Validator(config)
         self.detectors: dict[str, Detector] = {t.name: make_detector(t) for t in config.tags}
+        self.alarms = AlarmTracker()
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_batches)
         self._group_rows = group_rows
         self._subscribers: list[Subscriber] = []
@@ -257,6 +259,8 @@ class Pipeline:
             group, stopping = self._take_group()
             self._write_group(store, group)
         self._write_events(store)
+        self.alarms.close_all()
+        self._write_alarms(store)
         store.close()
 
     def _take_group(self) -> tuple[list[Batch], bool]:
@@ -281,6 +285,7 @@ class Pipeline:
             self._detect(batch.readings)
         if group and (self._retry.depth() > 0 or not self._try_write(store, group)):
             self._retry.add(group, shutting_down=not self._accepting)
+        self._write_alarms(store)
         for marker in markers:
             marker.future.set_result(marker.result())
 
@@ -290,6 +295,7 @@ class Pipeline:
             reading.is_anomaly, reading.score, reading.kind = detectors[reading.tag].update(
                 reading.value, reading.timestamp
             )
+        self.alarms.feed(readings)
 
     def _try_write(self, store: Store, group: list[Batch]) -> bool:
         """One transaction for the whole group; True when committed."""
@@ -343,6 +349,16 @@ class Pipeline:
                 with self._events_lock:
                     self._events[:0] = events[i:]
                 return
+
+    def _write_alarms(self, store: Store) -> None:
+        """Upsert the alarms opened, extended or closed since the last write (kept on failure)."""
+        changed = self.alarms.take_changed()
+        if not changed:
+            return
+        try:
+            store.upsert_alarms([alarm.as_row() for alarm in changed])
+        except StoreUnavailable:
+            self.alarms.requeue(changed)
 
     # -- dead letter -----------------------------------------------------------------------
 
