@@ -69,6 +69,7 @@ class RobustDetector:
         "_dev_run",
         "_dev_sign",
         "_down",
+        "_down_before",
         "_dscale",
         "_flat_rate",
         "_floor",
@@ -77,6 +78,7 @@ class RobustDetector:
         "_n",
         "_noise",
         "_noise_on",
+        "_offset",
         "_oob_run",
         "_prev",
         "_quiet",
@@ -88,6 +90,7 @@ class RobustDetector:
         "_spread",
         "_start",
         "_up",
+        "_up_before",
         "band",
         "cusum_h",
         "cusum_k",
@@ -95,6 +98,7 @@ class RobustDetector:
         "max_hold",
         "oob_readings",
         "stuck_min",
+        "suspect",
         "warmup",
         "z_flag",
         "z_gate",
@@ -112,6 +116,7 @@ class RobustDetector:
         oob_readings: int = 30,
         cusum_k: float = 2.5,
         cusum_h: float = 30.0,
+        suspect: float = 10.0,
     ) -> None:
         self.band = band
         self.warmup = warmup
@@ -123,8 +128,11 @@ class RobustDetector:
         self.oob_readings = oob_readings
         self.cusum_k = cusum_k
         self.cusum_h = cusum_h
+        self.suspect = suspect
         self._up = 0.0
         self._down = 0.0
+        self._up_before = 0.0
+        self._down_before = 0.0
         self._start: list[float] = []
         self._n = 0
         self._prev = 0.0
@@ -146,6 +154,7 @@ class RobustDetector:
         self._hold = 0
         self._quiet = 0
         self._oob_run = 0
+        self._offset = 0.0
 
     # -- learning ------------------------------------------------------------------------
 
@@ -225,7 +234,7 @@ class RobustDetector:
         verdict = self._level_verdict(value, z, az, jump)
         if verdict is None:
             verdict = self._band_verdict(value, rscale)
-            if not self._dev_run and run < 3:
+            if not self._dev_run and run < 3 and self._up + self._down < self.suspect:
                 self._learn(residual, jump)
         return verdict
 
@@ -244,10 +253,15 @@ class RobustDetector:
         long (a drift the clipped baseline partly follows) before it is large at any one reading.
         """
         gate = self.z_gate
+        self._up_before, self._down_before = self._up, self._down
         clipped = z if -gate <= z <= gate else (gate if z > 0 else -gate)
-        up = self._up = max(0.0, self._up + clipped - self.cusum_k)
-        down = self._down = max(0.0, self._down - clipped - self.cusum_k)
-        drifting = up > self.cusum_h or down > self.cusum_h
+        cap = 2.0 * self.cusum_h  # bounded, so the sums forget a finished fault quickly
+        up = self._up = min(cap, max(0.0, self._up + clipped - self.cusum_k))
+        down = self._down = min(cap, max(0.0, self._down - clipped - self.cusum_k))
+        # A step is over when its readings are back near the baseline, whatever the sums say.
+        drifting = (up > self.cusum_h or down > self.cusum_h) and not (
+            self._dev_run and self._abrupt
+        )
         if az <= gate and not drifting:
             if self._dev_run:
                 self._quiet += 1
@@ -256,13 +270,23 @@ class RobustDetector:
             return None
         sign = 1.0 if (z > 0 if az > gate else up > down) else -1.0
         if self._dev_run == 0 or sign != self._dev_sign:
+            abrupt = az > gate and jump > 0.5 * az * self._sigma
+            against = self._up_before if sign < 0 else self._down_before
+            if abrupt and against > self.cusum_h / 3:
+                # A jump back against a deviation that had been building up: the end of a
+                # drift the baseline partly followed. Re-learn the baseline from here.
+                self._level = value
+                self._end_deviation()
+                return (True, round(z, 2), "drift")
             self._dev_run = 0
             self._dev_sign = sign
-            self._abrupt = az > gate and jump > 0.5 * az * self._sigma
+            self._abrupt = abrupt
             self._hold = 0
         self._dev_run += 1
         self._quiet = 0
         self._hold += 1
+        if self._abrupt:
+            self._follow_under_step(z * self._sigma)
         if self._hold > self.max_hold:
             self._level = value  # a lasting new level: accept it as the baseline
             self._end_deviation()
@@ -271,6 +295,24 @@ class RobustDetector:
             return None
         kind = ("spike" if self._dev_run <= 3 else "step") if self._abrupt else "drift"
         return (True, round(z, 2), kind)
+
+    def _follow_under_step(self, residual: float) -> None:
+        """Keep tracking the process underneath a step, so its end is recognised at once.
+
+        A step adds a constant offset: learn it from the step's first readings, then move the
+        baseline with (value - offset). Without this the baseline stays where it was when the step
+        began, and after a long step the process has moved on: its return would look like a fault.
+        """
+        run = self._dev_run
+        if run <= 2:
+            self._offset = residual
+        elif run <= 6:
+            self._offset += (residual - self._offset) / (run - 1)
+        else:
+            limit = 2.5 * self._sigma
+            error = residual - self._offset
+            error = error if -limit <= error <= limit else (limit if error > 0 else -limit)
+            self._level += self.level_alpha * error
 
     def _end_deviation(self) -> None:
         self._dev_run = 0
