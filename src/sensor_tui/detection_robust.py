@@ -98,7 +98,6 @@ class RobustDetector:
         "max_hold",
         "oob_readings",
         "stuck_min",
-        "suspect",
         "warmup",
         "z_flag",
         "z_gate",
@@ -114,9 +113,8 @@ class RobustDetector:
         stuck_min: int = 10,
         max_hold: int = 900,
         oob_readings: int = 30,
-        cusum_k: float = 2.5,
+        cusum_k: float = 3.0,
         cusum_h: float = 30.0,
-        suspect: float = 10.0,
     ) -> None:
         self.band = band
         self.warmup = warmup
@@ -128,7 +126,6 @@ class RobustDetector:
         self.oob_readings = oob_readings
         self.cusum_k = cusum_k
         self.cusum_h = cusum_h
-        self.suspect = suspect
         self._up = 0.0
         self._down = 0.0
         self._up_before = 0.0
@@ -172,7 +169,7 @@ class RobustDetector:
         # of the spread, so a slowly moving start does not make every later wiggle look huge.
         # It never falls below the noise the differences show: a baseline cannot beat the noise.
         self._floor = dscale / 1.128 / 1.4142
-        sigma = max(2.0 * self._floor, deviations[len(deviations) // 2] * MAD_TO_SD, scale)
+        sigma = max(3.0 * self._floor, deviations[len(deviations) // 2] * MAD_TO_SD, scale)
         self._sigma = sigma
         self._recent = [sigma / MAD_TO_SD] * SCALE_RING
         self._dscale = dscale
@@ -234,17 +231,21 @@ class RobustDetector:
         verdict = self._level_verdict(value, z, az, jump)
         if verdict is None:
             verdict = self._band_verdict(value, rscale)
-            if not self._dev_run and run < 3 and self._up + self._down < self.suspect:
+            if not self._dev_run and run < 3:
                 self._learn(residual, jump)
         return verdict
 
     def _stuck_needed(self) -> float:
-        """Readings without change that this sensor's normal repeat rate makes unlikely (<1e-6)."""
+        """Readings without change that this sensor's normal repeat rate makes unlikely (<1e-9).
+
+        Repeats of a coarsely quantised sensor come in runs (the process moves slowly between two
+        steps of the quantisation), so the bound is set far below one in a day's readings.
+        """
         rate = self._flat_rate
         if rate <= 0.25:
             return self.stuck_min
-        # p^k < 1e-6  =>  k > -6 ln(10) / ln(p)
-        return min(20 * self.stuck_min, -13.8 / math.log(min(rate, 0.99)))
+        # p^k < 1e-9  =>  k > -9 ln(10) / ln(p)
+        return min(20 * self.stuck_min, -20.7 / math.log(min(rate, 0.99)))
 
     def _level_verdict(self, value: float, z: float, az: float, jump: float) -> Verdict | None:
         """Spike, step or drift when the reading is far from the baseline; None otherwise.
