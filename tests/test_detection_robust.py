@@ -198,3 +198,34 @@ def test_nab_machine_temperature_windows_are_all_hit_with_fewer_alarms_than_zsco
         counts[name] = (sum(hit), len(alarms))
     assert counts["robust"][0] == len(windows)
     assert counts["robust"][1] < counts["zscore"][1] / 2
+
+
+def _gauss(seed: int, n: int, sd: float, mean: float = 0.0) -> list[float]:
+    import random
+
+    rng = random.Random(seed)
+    return [mean + rng.gauss(0.0, sd) for _ in range(n)]
+
+
+def test_a_lasting_new_level_is_accepted_after_max_hold() -> None:
+    detector = RobustDetector(max_hold=300)
+    for value in _gauss(1, 2000, 0.1):
+        detector.update(value, "")
+    flags = [detector.update(v, "")[0] for v in _gauss(2, 1500, 0.1, mean=5.0)]
+    assert all(flags[:250]) and not any(flags[400:])
+
+
+def test_a_lasting_new_noise_level_is_accepted_after_max_hold() -> None:
+    detector = RobustDetector(max_hold=300)
+    for value in _gauss(1, 2000, 0.1):
+        detector.update(value, "")
+    verdicts = [detector.update(v, "") for v in _gauss(2, 3000, 0.5)]
+    assert Counter(kind for _, _, kind in verdicts[:250]).most_common(1)[0][0] == "noise"
+    assert not any(flagged for flagged, _, _ in verdicts[600:])
+
+
+def test_a_sensor_flat_from_the_start_keeps_warming_up_until_it_moves() -> None:
+    detector = RobustDetector()
+    assert not any(detector.update(5.0, "")[0] for _ in range(500))
+    assert not any(detector.update(v, "")[0] for v in _gauss(3, 2000, 0.1, mean=5.0))
+    assert [detector.update(5.0, "")[2] for _ in range(12)][-1] == "stuck"

@@ -155,15 +155,26 @@ class RobustDetector:
 
     # -- learning ------------------------------------------------------------------------
 
-    def _initialise(self) -> None:
-        """Robust starting estimates from the warm-up readings: median and median deviations."""
+    def _initialise(self) -> bool:
+        """Robust starting estimates from the warm-up readings: median and median deviations.
+
+        False when the warm-up readings never changed: nothing can be learned about the sensor's
+        noise from a flat line, so the warm-up goes on (over the most recent readings) until it
+        moves. A sensor that is flat from its first reading is never called stuck.
+        """
         values = self._start
         ordered = sorted(values)
         median = ordered[len(ordered) // 2]
         diffs = sorted(abs(b - a) for a, b in itertools.pairwise(values))
         deviations = sorted(abs(v - median) for v in values)
         scale = abs(median) * 1e-9 + 1e-12
-        dscale = max(diffs[len(diffs) // 2] * 1.18, scale)  # median |d| -> mean |d| (normal)
+        # median |d| -> mean |d| for normal noise; a coarsely quantised sensor repeats more often
+        # than not, and then the mean of its changes is the better measure.
+        dscale = diffs[len(diffs) // 2] * 1.18 or sum(diffs) / len(diffs)
+        if dscale <= scale:
+            del self._start[:-1]
+            self._n = 1
+            return False
         self._level = sum(values[-10:]) / len(values[-10:])
         # The residual scale starts from the differences (pure noise) but never below a fraction
         # of the spread, so a slowly moving start does not make every later wiggle look huge.
@@ -178,6 +189,7 @@ class RobustDetector:
         self._flat_rate = flats / len(diffs)
         self._prev = values[-1]
         self._start = []
+        return True
 
     def warm(self, values: Iterable[float]) -> None:
         """Learn from stored history without flagging, so a restart has no blind spot."""
@@ -204,7 +216,8 @@ class RobustDetector:
             run = self._run = self._run + 1
         else:
             run = self._run = 0
-        self._flat_rate += 0.001 * ((run > 0) - self._flat_rate)
+        if run < self.stuck_min:  # a stuck spell must not teach the sensor that repeats are normal
+            self._flat_rate += 0.001 * ((run > 0) - self._flat_rate)
 
         # noise: the share of recent changes far larger than normal changes.
         big = jump > 4.0 * dscale
@@ -212,7 +225,8 @@ class RobustDetector:
         clipped = jump if jump < 12.0 * dscale else 12.0 * dscale
         spread = self._spread = self._spread + 0.1 * (clipped - self._spread)
         if noise > 0.3:
-            self._noise_on = True
+            if not self._noise_on:
+                self._noise_on, self._hold = True, 0
         elif noise < 0.12:
             self._noise_on = False
 
@@ -226,6 +240,9 @@ class RobustDetector:
             return (True, float(run), "stuck")
         if self._noise_on:
             self._dev_run = 0
+            self._hold += 1
+            if self._hold > self.max_hold:
+                self._accept_noise(spread)
             return (True, round(spread / dscale, 2), "noise")
 
         verdict = self._level_verdict(value, z, az, jump)
@@ -234,6 +251,15 @@ class RobustDetector:
             if not self._dev_run and run < 3:
                 self._learn(residual, jump)
         return verdict
+
+    def _accept_noise(self, spread: float) -> None:
+        """A noise level that lasted `max_hold` readings is the new normal: rescale to it."""
+        self._dscale = spread
+        self._floor = spread / 1.128 / 1.4142
+        self._sigma = max(self._sigma, 3.0 * self._floor)
+        self._recent = [self._sigma / MAD_TO_SD] * SCALE_RING
+        self._noise_on, self._noise, self._hold = False, 0.0, 0
+        self._end_deviation()
 
     def _stuck_needed(self) -> float:
         """Readings without change that this sensor's normal repeat rate makes unlikely (<1e-9).
