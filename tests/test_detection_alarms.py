@@ -112,3 +112,23 @@ def test_config_selects_zscore_per_tag(tmp_path) -> None:
     pipeline = Pipeline(config, tmp_path / "c.db")
     kinds = {name: type(d).__name__ for name, d in pipeline.detectors.items()}
     assert kinds["fermenter_temp"] == "ZScoreDetector" and kinds["x"] == "RobustDetector"
+
+
+def test_a_restarted_pipeline_flags_the_first_spike(tmp_path) -> None:
+    """Detectors warm from stored history: no blind spot after a restart."""
+    config = Config(simulator=SimulatorSettings(spike_rate=0.0))
+    sim = Simulator(config, seed=10)
+    history = [r for i in range(2500) for r in sim.next_batch(START + timedelta(seconds=i))]
+    first = Pipeline(config, tmp_path / "r.db", tmp_path / "dl.jsonl")
+    first.start()
+    first.submit_readings(history).result(30)
+    first.stop()
+    sim.inject("fermenter_temp", "spike")
+    moment = START + timedelta(seconds=2500)
+    second = Pipeline(config, tmp_path / "r.db", tmp_path / "dl.jsonl")
+    second.start()
+    result = second.submit_readings(sim.next_batch(moment)).result(30)
+    second.stop()
+    assert result.anomalies == 1
+    rows = list(connect(tmp_path / "r.db").query("select tag, kind from anomalies"))
+    assert rows == [{"tag": "fermenter_temp", "kind": "spike"}]

@@ -5,20 +5,24 @@ Why not the seed's z-score: a rolling mean and standard deviation absorb every a
 one threshold on one statistic cannot tell a spike from a drift. This detector keeps a small set
 of running estimates, each answering one question, and freezes the ones a fault would poison:
 
-- baseline: an exponentially weighted level of the readings judged normal, with each step clipped
-  (Huber) so that one bad value moves it little, and frozen while a deviation lasts, so a fault is
-  measured against the process as it was before the fault;
-- residual scale: the mean absolute residual against that baseline (noise plus the part of the
-  slow process the baseline lags behind), again learned from normal readings only;
+- baseline: an exponentially weighted level of the readings judged normal, each step clipped
+  (Huber) so that one bad value moves it little. It stops learning while a deviation lasts, so a
+  fault is measured against the process as it was before it; under a step it keeps following the
+  process beneath the step's offset, so the alarm ends as soon as the step does;
+- residual scale: the median absolute residual against that baseline (noise plus the part of the
+  slow process the baseline lags behind), over a ring sampled across about 2,000 normal readings,
+  so a fault lasting minutes cannot move it;
 - difference scale: the mean absolute change from one reading to the next, which measures the
-  sensor's own noise independently of the level.
+  sensor's own noise independently of the level;
+- a two-sided CUSUM of the residual, which sees a deviation that stays moderately large for long.
 
 Each fault kind is then a cheap test on those estimates:
 
 - spike: one to three readings far from the baseline, arriving with a jump;
 - step: a jump to a new level that persists (reported as spike for its first readings, then step;
   an alarm's kind is the majority of its readings' kinds, see `sensor_tui.alarms`);
-- drift: a deviation that grew without a jump, i.e. faster than the baseline may follow;
+- drift: a deviation that grew without a jump (the CUSUM fires, or the residual gets large),
+  i.e. faster than the slow process moves; a jump back against it ends it (the drift is over);
 - stuck: the value has not changed for longer than the sensor's own rate of repeats explains;
 - noise: many consecutive changes larger than the sensor's normal changes (a variance burst);
 - out_of_band: outside the tag's configured normal band for `oob_readings` readings in a row,
@@ -29,8 +33,12 @@ distance from the baseline (out_of_band: from the band's edge) in residual stand
 for noise, how many times larger the recent reading-to-reading changes are than normal; for stuck,
 how many readings the value has not changed.
 
-Everything is a handful of float operations per reading on local variables (no numpy, no sort):
-the per-reading cost is measured by `benchmarks/detection.py`.
+Nothing locks itself in: a deviation or a noise level that lasts `max_hold` readings becomes the
+new normal, and a sensor flat from its first reading keeps warming up until it moves.
+
+Everything is a few dozen float operations per reading (no numpy; one sort of 128 floats per 16
+normal readings). `update` is one long function on purpose: it is the writer thread's hot path,
+and every call avoided counts at 1-2 µs per reading (measured by `benchmarks/detection.py`).
 """
 
 from __future__ import annotations
@@ -62,6 +70,14 @@ class RobustDetector:
 
     Durations are counted in readings of this tag, so the same settings mean the same thing for a
     live stream at 1 Hz and for a CSV imported at full speed.
+
+    Settings: `band` the tag's normal band (None: no out_of_band test); `warmup` readings before
+    the first verdict; `level_alpha` how fast the baseline follows the process; `z_flag` the
+    residual (in standard deviations) that flags a reading and `z_gate` the one past which a
+    reading is no longer learned from; `stuck_min` the shortest flat run called stuck;
+    `max_hold` readings after which a lasting deviation or noise level becomes the new normal;
+    `oob_readings` readings outside the band before out_of_band; `cusum_k`, `cusum_h` the
+    CUSUM's allowance and decision threshold, in standard deviations.
     """
 
     __slots__ = (

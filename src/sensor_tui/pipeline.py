@@ -34,8 +34,9 @@ from sensor_tui.tags import Config
 
 log = logging.getLogger(__name__)
 
-WARM_HISTORY = 200
-"""Readings per tag fed to a detector at start, so a restart has no warm-up blind spot."""
+WARM_HISTORY = 2000
+"""Readings per tag fed to a detector at start, so a restart has no warm-up blind spot (the
+robust detector's noise scale spans about 2,000 readings; a few ms per tag at start)."""
 
 
 class NotDurable(RuntimeError):
