@@ -130,16 +130,16 @@ def print_generated(results: dict[str, dict], seeds: int, hours: float) -> None:
     print(f"\n## Generated scenarios: {seeds} seeds x {hours:g} h x 3 tags at 1 Hz")
     kinds = " | ".join(f"R {k}" for k in FAULT_KINDS)
     print(
-        "| detector | events | detected | alarms | false alarms | FA / tag-hour | precision "
-        f"| recall | F1 | kind right | {kinds} | µs/reading |"
+        "| detector | events | detected | during fault | alarms | false alarms | FA / tag-hour "
+        f"| precision | recall | F1 | kind right | {kinds} | µs/reading |"
     )
-    print("|" + " --- |" * (12 + len(FAULT_KINDS)))
+    print("|" + " --- |" * (13 + len(FAULT_KINDS)))
     for name, figures in results.items():
         s: Score = figures["score"]
         by_kind = " | ".join(_fmt(s.recall_of(k), 2) for k in FAULT_KINDS)
         kind_right = s.kind_correct / s.detected if s.detected else 0.0
         print(
-            f"| {name} | {s.events} | {s.detected} | {s.alarms} | {s.false_alarms} "
+            f"| {name} | {s.events} | {s.detected} | {s.during} | {s.alarms} | {s.false_alarms} "
             f"| {s.false_alarms / figures['tag_hours']:.3f} | {s.precision:.3f} | {s.recall:.3f} "
             f"| {s.f1:.3f} | {kind_right:.2f} | {by_kind} | {figures['us']:.2f} |"
         )

@@ -79,6 +79,7 @@ def test_score_alarms_counts_detections_false_alarms_and_grace() -> None:
     ]
     score = score_alarms(events, alarms, timedelta(seconds=30))
     assert (score.detected, score.alarms, score.false_alarms, score.kind_correct) == (1, 3, 2, 1)
+    assert score.during == 0  # found only in the grace period after the step
     assert score_alarms(events, alarms, timedelta(seconds=10)).detected == 0
 
 

@@ -39,6 +39,8 @@ class Score:
     detected_by_kind: Counter[str] = field(default_factory=Counter)
     kind_correct: int = 0
     """Detected events whose overlapping alarm carries the event's own kind."""
+    during: int = 0
+    """Detected events with an alarm that began before the fault ended (not only in the grace)."""
 
     def add(self, other: Score) -> None:
         """Accumulate another stream's figures (several seeds)."""
@@ -49,6 +51,7 @@ class Score:
         self.events_by_kind.update(other.events_by_kind)
         self.detected_by_kind.update(other.detected_by_kind)
         self.kind_correct += other.kind_correct
+        self.during += other.during
 
     @property
     def precision(self) -> float:
@@ -82,6 +85,7 @@ def score_alarms(events: Sequence[Span], alarms: Iterable[Span], grace: timedelt
     score = Score(events=len(events))
     score.events_by_kind.update(event.kind for event in events)
     hits: dict[int, set[str]] = {}
+    during: set[int] = set()
     for alarm in alarms:
         score.alarms += 1
         matched = False
@@ -89,6 +93,8 @@ def score_alarms(events: Sequence[Span], alarms: Iterable[Span], grace: timedelt
             if event.tag == alarm.tag and alarm.start <= end and alarm.end >= start:
                 hits.setdefault(index, set()).add(alarm.kind)
                 matched = True
+                if alarm.start <= event.end:
+                    during.add(index)
         if not matched:
             score.false_alarms += 1
     for index, kinds in hits.items():
@@ -96,4 +102,5 @@ def score_alarms(events: Sequence[Span], alarms: Iterable[Span], grace: timedelt
         score.detected += 1
         score.detected_by_kind[event.kind] += 1
         score.kind_correct += event.kind in kinds
+    score.during = len(during)
     return score
