@@ -14,7 +14,9 @@ from sqlite_utils import Database
 
 from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped, RetryPolicy, StoredBatch
 from sensor_tui.simulator import Event
-from sensor_tui.tags import Config
+from sensor_tui.tags import Config, parse_config
+
+ZSCORE = parse_config({"detector": "zscore"})
 
 
 def measurement(second: int, tag: str = "fermenter_ph", value: float = 7.0) -> dict:
@@ -92,7 +94,9 @@ def test_concurrent_senders_are_group_committed(pipeline: Pipeline, db_path: Pat
     assert count(db_path) == 800
 
 
-def test_detection_is_stored_with_the_reading(pipeline: Pipeline, db_path: Path) -> None:
+def test_detection_is_stored_with_the_reading(db_path: Path) -> None:
+    pipeline = Pipeline(ZSCORE, db_path)  # the seed's detector: no warm-up beyond 10 values
+    pipeline.start()
     items = [measurement(i, value=7.0 + 0.01 * (i % 5)) for i in range(60)]
     items.append(measurement(60, value=13.0))
     result = pipeline.submit(items, "http").result(5)
@@ -104,6 +108,7 @@ def test_detection_is_stored_with_the_reading(pipeline: Pipeline, db_path: Path)
     )
     assert row["value"] == 13.0 and row["kind"] and row["score"] > 3
     assert pipeline.snapshot().anomalies_total == result.anomalies
+    pipeline.stop()
 
 
 def test_subscribers_see_each_commit(pipeline: Pipeline) -> None:
@@ -281,12 +286,12 @@ def test_events_and_outages_are_recorded(pipeline: Pipeline, db_path: Path) -> N
     assert kinds["outage"]["start"] and kinds["outage"]["end"]
 
 
-def test_detectors_are_warmed_from_history(config: Config, db_path: Path) -> None:
-    first = Pipeline(config, db_path)
+def test_detectors_are_warmed_from_history(db_path: Path) -> None:
+    first = Pipeline(ZSCORE, db_path)
     first.start()
     first.submit([measurement(i, value=7.0 + 0.01 * (i % 3)) for i in range(60)], "http").result(5)
     first.stop()
-    second = Pipeline(config, db_path)
+    second = Pipeline(ZSCORE, db_path)
     second.start()
     result = second.submit([measurement(61, value=12.0)], "http").result(5)
     second.stop()

@@ -86,10 +86,16 @@ class ZScoreDetector:
 
 DetectorFactory = Callable[[Tag], Detector]
 
+# Imported here, not at the top: the robust detector's module needs nothing from this one at
+# run time, and keeping the protocol first makes this file the one place that names detectors.
+from sensor_tui.detection_robust import RobustDetector  # noqa: E402
+
 DETECTORS: dict[str, DetectorFactory] = {
     "zscore": lambda tag: ZScoreDetector(),
+    "robust": lambda tag: RobustDetector(band=tag.normal),
 }
-DETECTORS["default"] = DETECTORS["zscore"]
+DETECTORS["default"] = DETECTORS["robust"]
+"""Detectors by the name a tag's `detector` key (or the top-level `detector`) gives."""
 
 
 def make_detector(tag: Tag) -> Detector:

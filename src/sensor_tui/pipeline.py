@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sensor_tui.alarms import AlarmTracker
 from sensor_tui.counters import Counters, Snapshot
 from sensor_tui.deadletter import DeadLetter, ReplayResult
 from sensor_tui.detection import Detector, make_detector
@@ -37,8 +38,9 @@ from sensor_tui.tags import Config
 
 log = logging.getLogger(__name__)
 
-WARM_HISTORY = 200
-"""Readings per tag fed to a detector at start, so a restart has no warm-up blind spot."""
+WARM_HISTORY = 2000
+"""Readings per tag fed to a detector at start, so a restart has no warm-up blind spot (the
+robust detector's noise scale spans about 2,000 readings; a few ms per tag at start)."""
 
 
 class NotDurable(RuntimeError):
@@ -131,6 +133,7 @@ class Pipeline:
         self.outage_switch = OutageSwitch()
         self.validator = Validator(config)
         self.detectors: dict[str, Detector] = {t.name: make_detector(t) for t in config.tags}
+        self.alarms = AlarmTracker()
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_batches)
         self._group_rows = group_rows
         self._busy_ms = busy_ms
@@ -280,6 +283,9 @@ class Pipeline:
                 log.exception("writer failed on a group; dead-lettering it")
                 self._dead_letter([b for b in group if not b.future.done()], "writer error")
         self._write_events(store)
+        with self._detect_lock:
+            self.alarms.close_all()
+        self._write_alarms(store)
         store.close()
 
     def _take_group(self) -> tuple[list[Batch], bool]:
@@ -302,6 +308,7 @@ class Pipeline:
         group = [batch for batch in group if batch.readings]
         if group and (self._retry.depth() > 0 or not self._try_write(store, group)):
             self._retry.add(group, shutting_down=not self._accepting)
+        self._write_alarms(store)
         for marker in markers:
             marker.future.set_result(marker.result())
 
@@ -314,6 +321,8 @@ class Pipeline:
             if flagged:
                 reading.is_anomaly = True
                 batch.anomalies[reading.tag, reading.kind or "anomaly"] += 1
+        if batch.anomalies or self.alarms.open_alarms():
+            self.alarms.feed(batch.readings)
 
     def _try_write(self, store: Store, group: list[Batch]) -> bool:
         """One transaction for the whole group; True when committed."""
@@ -369,6 +378,23 @@ class Pipeline:
                 with self._events_lock:
                     self._events[:0] = events[i:]
                 return
+
+    def _write_alarms(self, store: Store) -> None:
+        """Upsert the alarms opened, extended or closed since the last write (kept on failure).
+
+        Alarms are fed where detection runs (the sender's thread, under the detection lock), so
+        taking and rendering them happens under the same lock.
+        """
+        with self._detect_lock:
+            changed = self.alarms.take_changed()
+            rows = [alarm.as_row() for alarm in changed]
+        if not rows:
+            return
+        try:
+            store.upsert_alarms(rows)
+        except StoreUnavailable:
+            with self._detect_lock:
+                self.alarms.requeue(changed)
 
     # -- dead letter -----------------------------------------------------------------------
 

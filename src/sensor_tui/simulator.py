@@ -195,11 +195,13 @@ def generate_scenario(
     start: datetime,
     interval: float = 1.0,
     faults_per_hour: float = 0.0,
+    quiet_start: int = 0,
 ) -> tuple[list[Reading], list[Event]]:
     """A labelled stream for benchmarks and tests: readings plus the events that are its truth.
 
     Faults of every kind are injected at random moments (about `faults_per_hour` per tag-hour),
-    never overlapping another fault on the same tag.
+    never overlapping another fault on the same tag, and not in the first `quiet_start` readings
+    (a detector's warm-up: a plant's history starts before the stretch being scored).
     """
     events: dict[str, Event] = {}
     sim = Simulator(config, seed=seed, on_event=lambda e: events.__setitem__(e.id, e))
@@ -208,7 +210,7 @@ def generate_scenario(
     readings: list[Reading] = []
     for i in range(readings_per_tag):
         for name, state in sim._states.items():
-            if not state.faults and chooser.random() < chance:
+            if not state.faults and chooser.random() < chance and i >= quiet_start:
                 kind = chooser.choice(FAULT_KINDS)
                 sim.inject(name, kind, source="scenario")
         readings.extend(sim.next_batch(start + timedelta(seconds=i * interval)))

@@ -143,6 +143,22 @@ def create_schema(db: Database, config: Config) -> None:
         if_not_exists=True,
     )
     db.create_view("anomalies", ANOMALIES_VIEW, ignore=True)
+    db.create_table(
+        "alarms",
+        {
+            "id": str,
+            "tag": str,
+            "kind": str,
+            "start": str,
+            "end": str,
+            "peak_score": float,
+            "readings": int,
+            "active": int,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_alarms_start ON alarms (start)")
 
 
 class Store:
@@ -230,6 +246,15 @@ class Store:
         db = self._writable_db()
         try:
             db["events"].upsert(row, pk="id")
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def upsert_alarms(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Record or update alarms (see `sensor_tui.alarms`) in one transaction."""
+        db = self._writable_db()
+        try:
+            with db.conn:
+                db["alarms"].upsert_all(rows, pk="id")
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(str(exc)) from exc
 
