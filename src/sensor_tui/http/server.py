@@ -156,6 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     server: _Server
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.0"  # so even an answer to garbage carries a status line
     server_version = f"sensor-tui/{__version__}"
     sys_version = ""
     wbufsize = -1  # buffered: head and body leave in one send (flushed after each answer)
