@@ -300,14 +300,15 @@ def time_sqlite(path: Path, n: int) -> list[float]:
     return times
 
 
-def time_http(port: int, n: int, token: str | None) -> list[float]:
-    """GET /data?tag=...&limit=100 `n` times over one keep-alive connection."""
+def time_http(port: int, n: int, token: str | None, tagged: bool = True) -> list[float]:
+    """GET /data?tag=...&limit=100 (or without tag) `n` times over one keep-alive connection."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     times = []
     for i in range(n):
         start = time.perf_counter()
-        conn.request("GET", f"/data?tag={TAGS[i % 3][0]}&limit=100", headers=headers)
+        path = f"/data?tag={TAGS[i % 3][0]}&limit=100" if tagged else "/data?limit=100"
+        conn.request("GET", path, headers=headers)
         response = conn.getresponse()
         body = response.read()
         times.append(time.perf_counter() - start)
@@ -326,6 +327,7 @@ def bench_query(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     try:
         time_http(server.port, 50, args.token)  # warm the page cache and the connection
         http_times = time_http(server.port, args.queries, args.token)
+        untagged = time_http(server.port, args.queries, args.token, tagged=False)
     finally:
         server.stop()
     sql_times = time_sqlite(path, args.queries)
@@ -339,6 +341,8 @@ def bench_query(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "queries": args.queries,
         "get_data_p50_ms": round(percentile(http_times, 50) * 1000, 3),
         "get_data_p99_ms": round(p99 * 1000, 3),
+        "get_data_untagged_p50_ms": round(percentile(untagged, 50) * 1000, 3),
+        "get_data_untagged_p99_ms": round(percentile(untagged, 99) * 1000, 3),
         "baseline_sqlite_p50_ms": round(percentile(sql_times, 50) * 1000, 3),
         "baseline_sqlite_p99_ms": round(percentile(sql_times, 99) * 1000, 3),
         "http_vs_sqlite_p50_ratio": round(
