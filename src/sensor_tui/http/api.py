@@ -19,6 +19,10 @@ JSON = "application/json"
 MAX_QUERY_FIELDS = 20
 
 
+class ClientGone(Exception):
+    """The client closed, stalled past its deadline, or sent a short body: no answer is owed."""
+
+
 class HttpError(Exception):
     """An answer other than success, raised anywhere a route or the transport gives up."""
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sensor_tui.http import metrics
-from sensor_tui.http.api import HttpError, Request, Response, json_response
+from sensor_tui.http.api import ClientGone, HttpError, Request, Response, json_response
 from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped
 from sensor_tui.readings import Rejected, normalize_ts
 from sensor_tui.storage import StoreUnavailable
@@ -79,6 +79,8 @@ class HttpApp:
             response = self._dispatch(req, methods)
         except HttpError as exc:
             response = exc.response()
+        except ClientGone:
+            raise
         except (sqlite3.Error, StoreUnavailable) as exc:
             log.warning("database read failed on %s: %s", req.path, exc)
             response = HttpError(503, f"database unavailable: {exc}").response()

@@ -21,13 +21,14 @@ import contextlib
 import ipaddress
 import logging
 import socket
+import socketserver
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from sensor_tui import __version__
-from sensor_tui.http.api import HttpError, Request, Response
+from sensor_tui.http.api import ClientGone, HttpError, Request, Response
 from sensor_tui.http.routes import HttpApp, Limits
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.storage import Store, connect
@@ -44,10 +45,6 @@ BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
     b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(_BUSY_BODY), _BUSY_BODY)
 )
-
-
-class ClientGone(Exception):
-    """The client closed, stalled past its deadline, or sent a short body: no answer is owed."""
 
 
 def parse_bind(spec: str) -> tuple[str, int]:
@@ -96,6 +93,11 @@ class _Server(HTTPServer):
         self._lock = threading.Lock()
         self._handlers: set[_Handler] = set()
         super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        """Bind without HTTPServer's reverse DNS lookup of the host (`getfqdn`), which can hang."""
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), self.server_address[1]
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """One thread per connection while a slot is free; otherwise a quick 503 and close."""
@@ -276,12 +278,15 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self) -> bytes:
         """The body, read within the request deadline; the limits are checked before reading."""
         length = self._content_length()
-        if self._expect_continue:
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-            self.wfile.flush()
-            self._expect_continue = False
         self._phase(self.server.limits.request_timeout)
-        body = self.rfile.read(length)
+        try:
+            if self._expect_continue:
+                self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                self.wfile.flush()
+                self._expect_continue = False
+            body = self.rfile.read(length)
+        except OSError as exc:  # reset, or the watchdog shut a stalled upload
+            raise ClientGone from exc
         self._phase(None)
         if len(body) < length:
             raise ClientGone
