@@ -742,6 +742,27 @@ def test_stop_closes_idle_connections_promptly(pipeline: Pipeline) -> None:
         socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
 
 
+def test_stop_lets_an_ingest_in_progress_finish_with_its_answer(tmp_path: Path) -> None:
+    pipeline = make_pipeline(tmp_path, RetryPolicy(attempts=50, base_delay=0.05, max_delay=0.1))
+    server = start_server(pipeline, "127.0.0.1:0")
+    try:
+        pipeline.set_outage(True)
+        item = {"tag": "fermenter_temp", "value": 36.6, "timestamp": ts(5)}
+        thread, out = post_in_thread(server, {"measurements": [item]})
+        time.sleep(0.3)
+        stopper = threading.Thread(target=server.stop)
+        stopper.start()
+        time.sleep(0.3)
+        assert thread.is_alive() and stopper.is_alive()  # waiting for the write, not cut off
+        pipeline.set_outage(False)
+        thread.join(10)
+        stopper.join(10)
+        assert out[0][0] == 200 and out[0][1]["accepted"] == 1
+        assert len(db_rows(pipeline)) == 1
+    finally:
+        pipeline.stop()
+
+
 def test_a_bug_in_a_route_is_a_logged_json_500(
     client: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -133,3 +134,18 @@ def test_token_from_environment(tmp_path: Path) -> None:
         assert call(port, "GET", "/stats", token="from-env")[0] == 200
     finally:
         assert monitor.stop() == 0
+
+
+def test_port_in_use_exits_non_zero(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        args = ["--db", str(tmp_path / "x.db"), "--http", f"127.0.0.1:{port}"]
+        result = subprocess.run(
+            [*CLI, "run", "--headless", "--no-sim", *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode != 0 and "in use" in result.stderr
