@@ -10,6 +10,8 @@ import http.client
 import json
 import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -774,3 +776,12 @@ def test_a_bug_in_a_route_is_a_logged_json_500(
     assert status == 500 and answer == {"error": "internal error (logged)"}
     assert "bug answering GET /tags" in caplog.text
     assert client.get("/health")[0] == 200
+
+
+def test_the_http_edge_does_not_import_textual() -> None:
+    """The HTTP edge is a client of the core, like the UI, and must run without it."""
+    code = "import sys, sensor_tui.http; print('textual' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"

@@ -22,6 +22,7 @@ import ipaddress
 import logging
 import socket
 import socketserver
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -82,7 +83,6 @@ class _Server(HTTPServer):
     """Accepts connections, runs each in its own thread up to a bound, and watches deadlines."""
 
     request_queue_size = 128
-    daemon_threads = True
 
     def __init__(self, address: tuple[str, int], app: HttpApp) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
@@ -127,8 +127,11 @@ class _Server(HTTPServer):
             self._slots.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """Connection-level failures are the client's business; anything else is a bug."""
-        log.exception("HTTP connection from %s failed", client_address)
+        """A socket error is the client's business (debug log); anything else is a bug."""
+        if isinstance(sys.exc_info()[1], OSError):
+            log.debug("HTTP connection from %s dropped", client_address, exc_info=True)
+        else:
+            log.exception("HTTP connection from %s failed", client_address)
 
     def register(self, handler: _Handler, alive: bool) -> None:
         """Track live connections, for the watchdog and for stop()."""
