@@ -296,6 +296,15 @@ def test_expect_continue_gets_the_error_before_the_body(server: HttpServer) -> N
     )
     answer = raw_exchange(server, head)
     assert status_of(answer) == 415  # not "100 Continue": the client need not send the body
+    body = json.dumps({"tag": "fermenter_ph", "value": 7.0}).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(
+            b"POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\nExpect: 100-continue\r\n\r\n" % len(body)
+        )
+        assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(body)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200 ")
 
 
 def test_unknown_route_404_wrong_method_405_bad_request_line_400(
