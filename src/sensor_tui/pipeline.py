@@ -245,6 +245,8 @@ class Pipeline:
             self.record_event(self._outage_event)
         if not on:
             self._outage_event = None
+            if self._retry.depth() == 0:  # nothing left to retry: no write will clear the flag
+                self.counters.set(outage=False, outage_reason="")
 
     @property
     def outage(self) -> bool:
