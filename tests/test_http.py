@@ -397,7 +397,7 @@ def test_bad_read_parameters_are_400(client: Client, query: str, fragment: str) 
 
 
 def test_anomalies_route_returns_detected_spikes_newest_last(client: Client) -> None:
-    stamps = seed_readings(client, "fermenter_temp", 40, 500)
+    stamps = seed_readings(client, "fermenter_temp", 200, 1000)  # past the detector's warm-up
     spikes = [ts(300), ts(200)]
     for stamp in spikes:
         status, answer = client.post(
@@ -474,8 +474,8 @@ def test_health_is_200_then_503_during_an_outage_then_200(
 
 def test_metrics_are_valid_prometheus_text(client: Client) -> None:
     items = [
-        {"tag": "fermenter_temp", "value": 37.0 + 0.01 * i, "timestamp": ts(100 - i)}
-        for i in range(30)
+        {"tag": "fermenter_temp", "value": 37.0 + 0.01 * (i % 7), "timestamp": ts(300 - i)}
+        for i in range(150)  # past the default detector's warm-up
     ]
     items += [
         {"tag": "fermenter_temp", "value": 140.0, "timestamp": ts(50)},
@@ -491,7 +491,7 @@ def test_metrics_are_valid_prometheus_text(client: Client) -> None:
         for family in families.values()
         for s in family.samples
     }
-    assert samples[("sensor_tui_readings_stored_total", ())] == 31
+    assert samples[("sensor_tui_readings_stored_total", ())] == 151
     assert samples[("sensor_tui_readings_rejected_total", (("reason", "unknown tag"),))] == 1
     assert samples[("sensor_tui_readings_rejected_total", (("reason", "bad timestamp"),))] == 0
     assert (

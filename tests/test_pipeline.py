@@ -311,3 +311,14 @@ def test_a_bug_in_the_writer_dead_letters_instead_of_stranding_senders(
     assert result.dead_lettered == 2
     monkeypatch.undo()
     assert pipeline.submit([measurement(3)], "http").result(5).stored == 1  # writer still alive
+
+
+def test_dead_letter_drains_when_the_outage_ends_without_traffic(
+    pipeline: Pipeline, db_path: Path
+) -> None:
+    pipeline.set_outage(True)
+    assert pipeline.submit([measurement(i) for i in range(4)], "http").result(5).dead_lettered
+    pipeline.set_outage(False)  # no reading follows (e.g. --no-sim and a quiet gateway)
+    assert pipeline.flush(5)
+    assert count(db_path) == 4
+    assert pipeline.snapshot().dead_letter_pending == 0

@@ -305,7 +305,10 @@ class Pipeline:
         return [item for item in items if isinstance(item, Batch)], stopping
 
     def _write_group(self, store: Store, group: list[Batch]) -> None:
-        self._write_events(store)
+        if self._write_events(store) and self.dead_letter.pending():
+            # An event was written, so writes work: with no readings flowing (--no-sim, quiet
+            # gateways) this is the first chance to drain what an outage dead-lettered.
+            self._replay_after_outage(store)
         markers = [batch for batch in group if not batch.readings]
         group = [batch for batch in group if batch.readings]
         if group and (self._retry.depth() > 0 or not self._try_write(store, group)):
@@ -370,7 +373,8 @@ class Pipeline:
             except Exception:
                 log.exception("subscriber failed")
 
-    def _write_events(self, store: Store) -> None:
+    def _write_events(self, store: Store) -> bool:
+        """Write pending events; True when at least one was written (the database works)."""
         with self._events_lock:
             events, self._events = self._events, []
         for i, event in enumerate(events):
@@ -379,7 +383,8 @@ class Pipeline:
             except StoreUnavailable:
                 with self._events_lock:
                     self._events[:0] = events[i:]
-                return
+                return False
+        return bool(events)
 
     def _write_alarms(self, store: Store) -> None:
         """Upsert the alarms opened, extended or closed since the last write (kept on failure).
