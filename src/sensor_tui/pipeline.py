@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sensor_tui.alarms import AlarmTracker
+from sensor_tui.alarms import Alarm, AlarmTracker
 from sensor_tui.counters import Counters, Snapshot
 from sensor_tui.deadletter import DeadLetter, ReplayResult
 from sensor_tui.detection import Detector, make_detector
@@ -332,9 +332,11 @@ class Pipeline:
     def _try_write(self, store: Store, group: list[Batch]) -> bool:
         """One transaction for the whole group; True when committed."""
         payload = group[0].payload if len(group) == 1 else join_payloads(b.payload for b in group)
+        changed, alarms = self._take_alarms()
         try:
-            stored = store.write_payload(payload)
+            stored = store.write_payload(payload, alarms)
         except StoreUnavailable as exc:
+            self._requeue_alarms(changed)
             self._write_failed(str(exc))
             return False
         self.counters.set(outage=False, outage_reason="")
@@ -386,22 +388,30 @@ class Pipeline:
                 return False
         return bool(events)
 
-    def _write_alarms(self, store: Store) -> None:
-        """Upsert the alarms opened, extended or closed since the last write (kept on failure).
+    def _take_alarms(self) -> tuple[list[Alarm], list[dict[str, Any]]]:
+        """Alarms opened, extended or closed since the last write, and their rows.
 
         Alarms are fed where detection runs (the sender's thread, under the detection lock), so
         taking and rendering them happens under the same lock.
         """
         with self._detect_lock:
             changed = self.alarms.take_changed()
-            rows = [alarm.as_row() for alarm in changed]
+            return changed, [alarm.as_row() for alarm in changed]
+
+    def _requeue_alarms(self, changed: list[Alarm]) -> None:
+        if changed:
+            with self._detect_lock:
+                self.alarms.requeue(changed)
+
+    def _write_alarms(self, store: Store) -> None:
+        """Upsert changed alarms on their own (the data write carries them when there is one)."""
+        changed, rows = self._take_alarms()
         if not rows:
             return
         try:
             store.upsert_alarms(rows)
         except StoreUnavailable:
-            with self._detect_lock:
-                self.alarms.requeue(changed)
+            self._requeue_alarms(changed)
 
     # -- dead letter -----------------------------------------------------------------------
 

@@ -34,6 +34,20 @@ INSERT_JSON_SQL = (
 )
 """The group insert: one JSON array of rows in `Reading.as_row` order."""
 
+ALARM_COLUMNS = ("id", "tag", "kind", "start", "end", "peak_score", "readings", "active")
+
+UPSERT_ALARM_SQL = (
+    'INSERT INTO alarms (id, tag, kind, start, "end", peak_score, readings, active) '
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, "
+    '"end" = excluded."end", peak_score = excluded.peak_score, readings = excluded.readings, '
+    "active = excluded.active"
+)
+
+
+def _alarm_values(row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[column] for column in ALARM_COLUMNS)
+
+
 INSERT_SQL = (
     "INSERT OR IGNORE INTO measurements "
     "(timestamp, tag, value, is_anomaly, score, kind, source) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -217,8 +231,9 @@ class Store:
         """Insert rows in one transaction; returns how many were new (duplicates are ignored)."""
         return self.write_payload(json.dumps(list(rows), ensure_ascii=False))
 
-    def write_payload(self, payload: str) -> int:
-        """Insert a JSON array of rows (`Reading.as_row` order) in one transaction.
+    def write_payload(self, payload: str, alarms: Sequence[dict[str, Any]] = ()) -> int:
+        """Insert a JSON array of rows (`Reading.as_row` order), and upsert alarms, in one
+        transaction (one fsync for both).
 
         Returns how many rows were new; a (tag, timestamp) already stored is ignored.
         """
@@ -226,7 +241,9 @@ class Store:
         conn = db.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
-            stored = conn.execute(INSERT_JSON_SQL, (payload,)).rowcount
+            stored = conn.execute(INSERT_JSON_SQL, (payload,)).rowcount if payload != "[]" else 0
+            if alarms:
+                conn.executemany(UPSERT_ALARM_SQL, [_alarm_values(row) for row in alarms])
             conn.commit()
         except (sqlite3.Error, OSError) as exc:
             if conn.in_transaction:
@@ -251,12 +268,7 @@ class Store:
 
     def upsert_alarms(self, rows: Sequence[dict[str, Any]]) -> None:
         """Record or update alarms (see `sensor_tui.alarms`) in one transaction."""
-        db = self._writable_db()
-        try:
-            with db.conn:
-                db["alarms"].upsert_all(rows, pk="id")
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
+        self.write_payload("[]", rows)
 
     # -- reads -----------------------------------------------------------------------------
 
