@@ -1,0 +1,77 @@
+"""The status line: what the monitor is doing and whether the pipeline is healthy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.markup import escape
+from textual.widgets import Static
+
+from sensor_tui.counters import Snapshot
+from sensor_tui.series import window_label
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorState:
+    """The app's side of the status line (the pipeline's side is its `Snapshot`)."""
+
+    simulator: bool
+    paused: bool
+    frozen: bool
+    frozen_count: int
+    window: float
+    db_path: str
+    http_url: str | None = None
+    flushing: bool = False
+
+
+def _badge(state: MonitorState) -> str:
+    if state.flushing:
+        return "[b reverse $warning] FLUSHING… [/]"
+    if state.paused:
+        badge = "[b reverse $warning] ❚❚ PAUSED [/]"
+    elif state.simulator:
+        badge = "[b reverse $success] ● RUNNING [/]"
+    else:
+        badge = "[b reverse $success] ● HTTP ONLY [/]"
+    if state.frozen:
+        badge += f" [b reverse $accent] ❄ FROZEN +{state.frozen_count:,} [/]"
+    return badge
+
+
+def status_markup(state: MonitorState, snap: Snapshot) -> str:
+    """Two lines of markup: activity and counts, then pipeline health and where data goes."""
+    dead = f"{snap.dead_letter_pending:,}"
+    line1 = (
+        f"{_badge(state)} [b]{snap.rate:.1f}[/]/s  stored [b]{snap.stored:,}[/]"
+        f"  anomalies [b $error]{snap.anomalies_total:,}[/]"
+        f"  rejected [b]{snap.rejected_total:,}[/]  window [b]{window_label(state.window)}[/]"
+    )
+    db = "[b reverse $error] DB OUTAGE [/]" if snap.outage else "[b $success]db ok[/]"
+    retry = f"[b $warning]{snap.retry_depth:,}[/]" if snap.retry_depth else "0"
+    dead = f"[b $error]{dead}[/]" if snap.dead_letter_pending else dead
+    line2 = f"{db}  retry queue {retry}  dead letter {dead}"
+    if state.http_url:
+        line2 += f"  [b]{escape(state.http_url)}[/]"
+    line2 += f"  [dim]{escape(state.db_path)}[/]"
+    return f"{line1}\n{line2}"
+
+
+class StatusBar(Static):
+    """Two lines at the bottom; re-rendered only when the text changes."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=True)
+        self._shown = ""
+
+    def show(self, state: MonitorState, snap: Snapshot) -> None:
+        """Update from the app state and a counters snapshot."""
+        markup = status_markup(state, snap)
+        if markup != self._shown:
+            self._shown = markup
+            self.update(markup)
+
+    @property
+    def text(self) -> str:
+        """The markup last shown (tests read it)."""
+        return self._shown
