@@ -10,8 +10,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import fill_database, make_monitor, recent_start, run, wait_until
 
+from conftest import fill_database, make_monitor, recent_start, run, wait_until
 from sensor_tui.pipeline import PipelineStopped
 from sensor_tui.simulator import FAULT_KINDS
 from sensor_tui.tags import Config, Tag

@@ -11,6 +11,7 @@ arrays (17 bytes a reading), so a full day at 1 Hz for three tags costs about 4 
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from array import array
 from collections.abc import Iterable, Sequence
@@ -30,7 +31,7 @@ WINDOWS: tuple[int, ...] = (60, 300, 900, 3600, 21600, 86400)
 
 def window_label(seconds: float) -> str:
     """A short human label for a duration: 90 -> '1m30s', 3600 -> '1h', 300 -> '5m'."""
-    seconds = int(round(abs(seconds)))
+    seconds = round(abs(seconds))
     if seconds == 0:
         return "0s"
     parts = []
@@ -118,7 +119,7 @@ class TagSeries:
         if not fresh:
             return 0
         last = self.times[-1] if self.times else -math.inf
-        ordered = all(a[0] < b[0] for a, b in zip(fresh, fresh[1:], strict=False))
+        ordered = all(a[0] < b[0] for a, b in itertools.pairwise(fresh))
         if ordered and fresh[0][0] > last:
             self.times.extend(p[0] for p in fresh)
             self.values.extend(p[1] for p in fresh)
@@ -193,7 +194,7 @@ def reading_points(readings: Iterable[Reading]) -> dict[str, list[tuple[float, f
 
 
 HISTORY_SQL = (
-    # Epoch seconds computed in SQLite, exact to the microsecond (julianday keeps milliseconds only).
+    # Epoch seconds computed in SQLite, exact to the microsecond (julianday keeps milliseconds).
     "SELECT CAST(strftime('%s', timestamp) AS REAL) + CAST(substr(timestamp, 20, 7) AS REAL),"
     " value, is_anomaly FROM measurements"
     " WHERE tag = ? AND timestamp >= ? AND timestamp < ? ORDER BY timestamp"

@@ -18,11 +18,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -52,9 +52,9 @@ class SensorApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "sensor-tui"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
-    BINDINGS = [
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (34, "-tall")]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("question_mark", "help", "Help", key_display="?"),
@@ -65,8 +65,8 @@ class SensorApp(App[None]):
         Binding("1", "select(0)", "Tag", key_display="1-9"),
         Binding("tab", "next_tag(1)", "Next tag", show=False, priority=True),
         Binding("shift+tab", "next_tag(-1)", "Previous tag", show=False, priority=True),
-        Binding("plus,equals_sign", "window(1)", "Wider", key_display="+"),
-        Binding("minus", "window(-1)", "Narrower", key_display="-"),
+        Binding("plus,equals_sign", "window(1)", "Window", key_display="+/-"),
+        Binding("minus", "window(-1)", "Narrower window", show=False),
         Binding("e", "expand", "Expand"),
         *(Binding(str(n), f"select({n - 1})", f"Tag {n}", show=False) for n in range(2, 10)),
     ]
@@ -206,7 +206,9 @@ class SensorApp(App[None]):
                 )
 
     @work(thread=True, group="history")
-    def _load_history_worker(self, since: float, until: dict[str, float | None], first: bool) -> None:
+    def _load_history_worker(
+        self, since: float, until: dict[str, float | None], first: bool
+    ) -> None:
         """Thread worker: read stored readings with its own Store, post them back."""
         series: dict[str, Any] = {}
         anomalies: list[dict[str, Any]] = []
@@ -403,16 +405,16 @@ class SensorApp(App[None]):
         yield SystemCommand("Pause / resume simulator", "key p", self.action_pause)
         yield SystemCommand("Freeze / unfreeze charts", "key space", self.action_freeze)
         for kind, key in FAULT_KEYS.items():
-            yield SystemCommand(
-                f"Inject {kind}", f"key {key}: on the selected tag", partial(self.action_inject, kind)
-            )
+            inject = partial(self.action_inject, kind)
+            yield SystemCommand(f"Inject {kind}", f"key {key}: on the selected tag", inject)
         yield SystemCommand("Database outage on / off", "key o", self.action_outage)
         yield SystemCommand("Widen time window", "key +", partial(self.action_window, 1))
         yield SystemCommand("Narrow time window", "key -", partial(self.action_window, -1))
         yield SystemCommand("Expand / collapse chart", "key e", self.action_expand)
         yield SystemCommand("Next tag", "key tab", partial(self.action_next_tag, 1))
         for i, tag in enumerate(self.monitor.config.tags):
-            yield SystemCommand(f"Select {tag.name}", f"key {i + 1}", partial(self.action_select, i))
+            select = partial(self.action_select, i)
+            yield SystemCommand(f"Select {tag.name}", f"key {i + 1}", select)
         yield SystemCommand("Help: keys and panels", "key ?", self.action_help)
         yield SystemCommand("Quit after flushing", "key q", self.action_quit)
 
@@ -427,4 +429,3 @@ def make_app(
 ) -> SensorApp:
     """Build the monitor app for the CLI and for tests (one factory, dependencies passed in)."""
     return SensorApp(monitor, duration=duration, clock=clock, live=live, table_rows=table_rows)
-

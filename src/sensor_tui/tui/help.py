@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -24,12 +26,21 @@ KEYS: tuple[tuple[str, str], ...] = (
 )
 
 PANELS: tuple[tuple[str, str], ...] = (
-    ("charts", "one per tag: blue line = readings, red ● = anomalies, green lines = the normal "
-     "band; the title shows the latest value, the bottom the band and the anomalies in view"),
-    ("anomalies", "the latest anomalous readings, newest first: time (UTC), tag, value, kind "
-     "(spike, step, drift, stuck, noise, out_of_band) and score"),
-    ("status", "RUNNING / PAUSED / FROZEN, readings per second, stored, anomalies, rejected; "
-     "database state, retry queue, dead-letter count, HTTP address, database file"),
+    (
+        "charts",
+        "one per tag: blue line = readings, red ● = anomalies, green lines = the normal "
+        "band; the title shows the latest value, the bottom the band and the anomalies in view",
+    ),
+    (
+        "anomalies",
+        "the latest anomalous readings, newest first: time (UTC), tag, value, kind "
+        "(spike, step, drift, stuck, noise, out_of_band) and score",
+    ),
+    (
+        "status",
+        "RUNNING / PAUSED / FROZEN, readings per second, stored, anomalies, rejected; "
+        "database state, retry queue, dead-letter count, HTTP address, database file",
+    ),
 )
 
 
@@ -51,7 +62,7 @@ def help_table() -> Table:
 class HelpScreen(ModalScreen[None]):
     """Keys and panels over the monitor, which keeps running underneath."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,enter", "dismiss", "Close help", key_display="esc"),
     ]
 
