@@ -8,7 +8,14 @@ from array import array
 import pytest
 
 from conftest import fill_database, recent_start
-from sensor_tui.series import TagSeries, downsample, epoch, read_history, window_label
+from sensor_tui.series import (
+    TagSeries,
+    downsample,
+    epoch,
+    read_history,
+    thin_markers,
+    window_label,
+)
 from sensor_tui.storage import Store
 
 
@@ -88,3 +95,13 @@ def test_history_read_matches_live_epochs_to_the_microsecond(tmp_path, config):
     assert [r["value"] for r in rows] == list(values)
     assert [int(r["is_anomaly"]) for r in rows] == list(flags)
     assert epoch("2026-01-15T08:00:00.123456Z") == pytest.approx(1768464000.123456, abs=1e-7)
+
+
+def test_anomaly_markers_are_thinned_to_the_extremes_of_each_column():
+    times = [i * 0.1 for i in range(1000)]  # 100 s, ten markers per one-second column
+    values = [float(i % 10) for i in range(1000)]
+    values[555] = 99.0
+    xs, ys = thin_markers(times, values, 0.0, 100.0, 100)
+    assert len(xs) <= 200 and (times[555], 99.0) in zip(xs, ys, strict=True)
+    assert set(ys) == {0.0, 9.0, 99.0}  # every column keeps its lowest and highest
+    assert thin_markers([1.0], [2.0], 0.0, 10.0, 5) == ([1.0], [2.0])

@@ -17,7 +17,7 @@ from sensor_tui.simulator import FAULT_KINDS
 from sensor_tui.tags import Config, Tag
 from sensor_tui.tui.anomaly_table import AnomalyTable
 from sensor_tui.tui.app import make_app
-from sensor_tui.tui.chart import TagChart
+from sensor_tui.tui.chart import ChartPanel, TagChart
 from sensor_tui.tui.help import HelpScreen
 from sensor_tui.tui.status import StatusBar
 
@@ -30,6 +30,10 @@ def status(app) -> str:
 
 def chart(app, index: int) -> TagChart:
     return app.query_one(f"#chart-{index}", TagChart)
+
+
+def panel(app, index: int) -> ChartPanel:
+    return app.query_one(f"#panel-{index}", ChartPanel)
 
 
 def stored_rows(db: Path) -> int:
@@ -63,7 +67,7 @@ def test_start_loads_history_and_shows_live_readings(tmp_path, config):
             await wait_until(pilot, lambda: len(first.series) >= 210)
             assert first.series.times[0] < first.series.times[-1] - 200  # history, then live
             assert first.plotted_points > 0
-            assert "RUNNING" in status(app) and "fermenter_temp" in str(first.border_title)
+            assert "RUNNING" in status(app) and "fermenter_temp" in str(panel(app, 0).border_title)
             assert app.query_one(AnomalyTable).row_count > 0  # anomalies of the history
 
     run(body())
@@ -119,10 +123,10 @@ def test_number_keys_and_tab_select_a_tag(tmp_path, config):
 
     async def body():
         async with app.run_test() as pilot:
-            assert chart(app, 0).has_class("-selected")
+            assert panel(app, 0).has_class("-selected")
             await pilot.press("2")
-            assert app.selected == 1 and chart(app, 1).has_class("-selected")
-            assert not chart(app, 0).has_class("-selected")
+            assert app.selected == 1 and panel(app, 1).has_class("-selected")
+            assert not panel(app, 0).has_class("-selected")
             await pilot.press("3", "tab")
             assert app.selected == 0
             await pilot.press("shift+tab")
@@ -228,15 +232,15 @@ def test_e_expands_the_selected_chart(tmp_path, config):
             await pilot.press("2", "e")
             await pilot.pause()
             assert app.screen.has_class("-expanded")
-            assert chart(app, 1).display and chart(app, 1).size.height > 15
-            assert not chart(app, 0).display and not chart(app, 2).display
+            assert panel(app, 1).display and chart(app, 1).size.height > 15
+            assert not panel(app, 0).display and not panel(app, 2).display
             assert not app.query_one(AnomalyTable).display
             await pilot.press("3")
             await pilot.pause()
-            assert chart(app, 2).display and not chart(app, 1).display
+            assert panel(app, 2).display and not panel(app, 1).display
             await pilot.press("e")
             await pilot.pause()
-            assert all(chart(app, i).display for i in range(3))
+            assert all(panel(app, i).display for i in range(3))
 
     run(body())
 

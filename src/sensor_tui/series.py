@@ -84,6 +84,26 @@ def downsample(
     return t[picked].tolist(), v[picked].tolist()
 
 
+def thin_markers(
+    times: Sequence[float], values: Sequence[float], since: float, window: float, columns: int
+) -> tuple[list[float], list[float]]:
+    """At most two anomaly markers per chart column: the lowest and the highest.
+
+    A marker fills a whole terminal cell, so a day of anomalies (a thousand or more per tag) would
+    cost plotext far more than it shows; the extremes of each column are what the eye can see.
+    """
+    if len(times) <= columns:
+        return list(times), list(values)
+    best: dict[int, tuple[tuple[float, float], tuple[float, float]]] = {}
+    scale = max(columns, 1) / window
+    for t, v in zip(times, values, strict=True):
+        column = int((t - since) * scale)
+        low, high = best.get(column, ((t, v), (t, v)))
+        best[column] = (low if low[1] <= v else (t, v), high if high[1] >= v else (t, v))
+    points = sorted({point for pair in best.values() for point in pair})
+    return [p[0] for p in points], [p[1] for p in points]
+
+
 class TagSeries:
     """One tag's readings for its chart, in time order, without duplicates.
 

@@ -33,7 +33,7 @@ from sensor_tui.runner import Monitor
 from sensor_tui.series import WINDOWS, epoch, read_history, reading_points, window_label
 from sensor_tui.storage import Store, StoreUnavailable
 from sensor_tui.tui.anomaly_table import AnomalyRow, AnomalyTable
-from sensor_tui.tui.chart import ChartGrid, TagChart, format_value
+from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value
 from sensor_tui.tui.help import HelpScreen
 from sensor_tui.tui.inbox import Inbox
 from sensor_tui.tui.messages import HistoryLoaded, ReadingsStored
@@ -112,9 +112,9 @@ class SensorApp(App[None]):
         with Container(id="body"):
             with ChartGrid(id="charts"):
                 for i, tag in enumerate(self.monitor.config.tags):
-                    chart = TagChart(tag, i + 1, id=f"chart-{i}")
-                    self._charts[tag.name] = chart
-                    yield chart
+                    panel = ChartPanel(tag, i + 1, id=f"panel-{i}")
+                    self._charts[tag.name] = panel.chart
+                    yield panel
             yield AnomalyTable(self.table_rows, id="anomalies")
         yield StatusBar(id="status")
         yield Footer(compact=True)
@@ -184,6 +184,7 @@ class SensorApp(App[None]):
             chart = self._charts.get(tag)
             if chart is not None and chart.series.add(points):
                 chart.dirty = True
+                chart.urgent = chart.urgent or any(point[2] for point in points)
                 chart.update_title(self.window)
         anomalies = [AnomalyRow.from_reading(r) for r in readings if r.is_anomaly]
         self.query_one(AnomalyTable).add_anomalies(anomalies)
@@ -277,9 +278,12 @@ class SensorApp(App[None]):
         end, window, now = self.window_end(), self.window, time.monotonic()
         with self.batch_update():
             for chart in self._charts.values():
+                # One braille column of time: redrawing sooner would show nothing new, except
+                # an anomaly, which is drawn at once.
                 column = window / max(2 * (chart.size.width or 1), 1)
+                pace = min(max(column, 1.0), 30.0)
                 since = now - chart.replotted_at
-                due = since >= min(max(column, 1.0), 5.0 if chart.dirty else 30.0)
+                due = chart.urgent or (chart.dirty and since >= pace) or since >= max(pace, 5.0)
                 if force or due:
                     if not self._loading:
                         chart.series.trim(end - window - 60)
@@ -333,10 +337,10 @@ class SensorApp(App[None]):
         self._update_selection()
 
     def _update_selection(self) -> None:
-        for i, chart in enumerate(self._charts.values()):
-            chart.set_class(i == self.selected, "-selected")
-            if i == self.selected and self.is_mounted(chart):
-                chart.scroll_visible()
+        for i, panel in enumerate(self.query(ChartPanel)):
+            panel.set_class(i == self.selected, "-selected")
+            if i == self.selected:
+                panel.scroll_visible()
 
     @property
     def selected_tag(self) -> str:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import time
 
 from textual import events
-from textual.containers import Grid
+from textual.app import ComposeResult, RenderResult
+from textual.containers import Container, Grid
 from textual_plotext import PlotextPlot
 
-from sensor_tui.series import TagSeries, downsample, window_label
+from sensor_tui.series import TagSeries, downsample, thin_markers, window_label
 from sensor_tui.tags import Tag
 
 LINE_COLOR = (80, 170, 255)
@@ -51,6 +52,8 @@ class TagChart(PlotextPlot):
         self.series = TagSeries()
         self.dirty = False
         """New readings arrived since the last replot."""
+        self.urgent = False
+        """An anomaly arrived since the last replot: draw it without waiting for the pace."""
         self.replotted_at = 0.0
         """Monotonic time of the last replot (the app paces replots with it)."""
         self.plotted_points = 0
@@ -58,6 +61,8 @@ class TagChart(PlotextPlot):
         self.shown_anomalies = 0
         self.last_view: tuple[float, float] | None = None
         """(end, window) of the last replot, redrawn as is when the chart is resized."""
+        self._version = 0
+        self._rendered: tuple[tuple[object, ...], RenderResult] | None = None
         self.can_focus = False
 
     def on_mount(self) -> None:
@@ -65,25 +70,41 @@ class TagChart(PlotextPlot):
         super().on_mount()
         self.update_title()
 
+    def render(self) -> RenderResult:
+        """The plot, rebuilt only when replotted, resized or re-themed.
+
+        Textual calls render again after any refresh (a theme change, a style change); plotext's
+        build is the expensive part, so its result is reused until the plot itself changes.
+        """
+        key = (self._version, self.size, self.app.theme, self.theme)
+        if self._rendered is None or self._rendered[0] != key:
+            self._rendered = (key, super().render())
+        return self._rendered[1]
+
     def on_resize(self, _: events.Resize) -> None:
         """Downsampling and ticks depend on the size: redraw the same view at the new one."""
         if self.last_view is not None:
             self.replot(*self.last_view)
 
     def update_title(self, window: float | None = None) -> None:
-        """Tag, unit and latest value on the border; cheap, so it runs even when frozen."""
+        """Tag, unit and latest value on the panel's border; cheap, so it runs even when frozen.
+
+        The titles live on the enclosing `ChartPanel`, not on the plot: changing a widget's
+        border title re-renders the widget, and that must not rebuild a plot once a second.
+        """
         latest = self.series.latest
         value = (
             f"[b]{format_value(latest[1])}[/b] {self.tag.unit}"
             if latest
             else "[dim]no readings[/dim]"
         )
-        self.border_title = f"[b]{self.number}[/b] {self.tag.name}  {value}"
         low, high = self.tag.normal
         parts = [f"normal {low:g}–{high:g} {self.tag.unit}"]
         if window is not None:
             parts.append(f"{self.shown_anomalies} anomalies in {window_label(window)}")
-        self.border_subtitle = " · ".join(parts)
+        holder = self.parent if isinstance(self.parent, ChartPanel) else self
+        holder.border_title = f"[b]{self.number}[/b] {self.tag.name}  {value}"
+        holder.border_subtitle = " · ".join(parts)
 
     def replot(self, end: float, window: float) -> None:
         """Redraw the window (end - window, end] from the series."""
@@ -92,7 +113,7 @@ class TagChart(PlotextPlot):
         since = end - window
         times, values = self.series.view(since, end)
         xs, ys = downsample(times, values, 2 * width)
-        ax, ay = self.series.anomalies(since, end)
+        ax, ay = thin_markers(*self.series.anomalies(since, end), since, window, width)
         plt = self.plt
         plt.clear_data()
         plt.plot([x - end for x in xs], ys, marker="braille", color=LINE_COLOR)
@@ -112,9 +133,10 @@ class TagChart(PlotextPlot):
         plt.yaxes(True, False)
         self.plotted_points = len(xs)
         self.shown_anomalies = len(ax)
-        self.dirty = False
+        self.dirty = self.urgent = False
         self.replotted_at = time.monotonic()
         self.last_view = (end, window)
+        self._version += 1
         self.update_title(window)
         self.refresh()
 
@@ -127,6 +149,18 @@ class TagChart(PlotextPlot):
         return lo - margin, hi + margin
 
 
+class ChartPanel(Container):
+    """The bordered box around one chart: its titles, its selection highlight."""
+
+    def __init__(self, tag: Tag, number: int, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.chart = TagChart(tag, number, id=f"chart-{number - 1}")
+
+    def compose(self) -> ComposeResult:
+        """Just the plot."""
+        yield self.chart
+
+
 class ChartGrid(Grid):
     """The charts: one column, or two on a wide screen with many tags; scrolls when they would
     otherwise shrink below a readable height."""
@@ -137,7 +171,7 @@ class ChartGrid(Grid):
 
     def arrange_charts(self) -> None:
         """Pick columns and row height for the charts currently displayed."""
-        count = sum(1 for chart in self.query(TagChart) if chart.display) or 1
+        count = sum(1 for panel in self.query(ChartPanel) if panel.display) or 1
         columns = 2 if count > 3 and self.size.width >= 120 else 1
         rows = -(-count // columns)
         fits = count <= 3 or self.size.height // rows >= MIN_CHART_ROWS

@@ -69,7 +69,7 @@ class StatusBar(Static):
         markup = status_markup(state, snap)
         if markup != self._shown:
             self._shown = markup
-            self.update(markup)
+            self.update(markup, layout=False)  # fixed size: no need to lay out the screen
 
     @property
     def text(self) -> str:
