@@ -278,10 +278,10 @@ class SensorApp(App[None]):
         end, window, now = self.window_end(), self.window, time.monotonic()
         with self.batch_update():
             for chart in self._charts.values():
-                # One braille column of time: redrawing sooner would show nothing new, except
-                # an anomaly, which is drawn at once.
-                column = window / max(2 * (chart.size.width or 1), 1)
-                pace = min(max(column, 1.0), 30.0)
+                # One cell of time (two braille dots): redrawing sooner moves the line by a dot
+                # at most; an anomaly is drawn at once, and the title shows every reading.
+                cell = window / max(chart.size.width, 1)
+                pace = min(max(cell, 1.0), 30.0)
                 since = now - chart.replotted_at
                 due = chart.urgent or (chart.dirty and since >= pace) or since >= max(pace, 5.0)
                 if force or due:
