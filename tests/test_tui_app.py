@@ -277,6 +277,21 @@ def test_q_quits_after_flushing_everything(tmp_path, config):
     assert stored_rows(db) == snap.stored
 
 
+def test_ctrl_c_quits_after_flushing_too(tmp_path, config):
+    db = tmp_path / "db.sqlite"
+    monitor = make_monitor(db, config)
+    app = make_app(monitor)
+
+    async def body():
+        async with app.run_test() as pilot:
+            await wait_until(pilot, lambda: monitor.pipeline.snapshot().stored > 5)
+            await pilot.press("ctrl+c")
+            await wait_until(pilot, lambda: not app.is_running)
+
+    run(body())
+    assert stored_rows(db) == monitor.pipeline.snapshot().stored
+
+
 def test_duration_quits_by_itself_and_flushes(tmp_path, config):
     db = tmp_path / "db.sqlite"
     monitor = make_monitor(db, config)
@@ -393,6 +408,10 @@ def test_resize_and_many_tags_keep_charts_readable(tmp_path):
             assert app.screen.has_class("-wide")
             assert grid.styles.grid_size_columns == 2
             assert chart(app, 0).size.width < 100 and chart(app, 0).size.height >= 7
+            await pilot.press("e")
+            await pilot.pause(0.2)
+            assert grid.styles.grid_size_columns == 1 and chart(app, 6).size.height > 30
+            await pilot.press("e")
             await pilot.resize_terminal(80, 24)
             await pilot.pause(0.2)
             assert grid.styles.grid_size_columns == 1

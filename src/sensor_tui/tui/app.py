@@ -396,7 +396,7 @@ class SensorApp(App[None]):
     def watch_expanded(self, expanded: bool) -> None:
         """Toggle the layout class; charts redraw themselves at their new size."""
         self.screen.set_class(expanded, "-expanded")
-        self.query_one(ChartGrid).arrange_charts()
+        self.call_after_refresh(self.query_one(ChartGrid).arrange_charts)  # after display changes
 
     def action_help(self) -> None:
         """Show keys and panels."""
