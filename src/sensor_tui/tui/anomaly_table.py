@@ -60,17 +60,18 @@ class AnomalyTable(DataTable[Any]):
         self.border_title = "Anomalies"
         self.border_subtitle = "newest first · UTC"
 
-    def add_anomalies(self, rows: Iterable[AnomalyRow], older: bool = False) -> None:
-        """Add rows given oldest first; `older` rows (history) go below the ones shown."""
-        rows = list(rows)
-        if not rows:
+    def add_anomalies(self, rows: Iterable[AnomalyRow]) -> None:
+        """Add anomalies (live or from history, in any order); newest first, each shown once.
+
+        A reading committed while the history was being read arrives both ways; (tag, time)
+        identifies it, as UNIQUE(tag, timestamp) does in the database.
+        """
+        shown = {(row.tag, row.timestamp) for row in self.rows_shown}
+        fresh = [row for row in rows if (row.tag, row.timestamp) not in shown]
+        if not fresh:
             return
-        if older:
-            for row in reversed(rows):
-                if len(self.rows_shown) < self.limit:
-                    self.rows_shown.append(row)
-        else:
-            self.rows_shown.extendleft(rows)
+        merged = sorted([*self.rows_shown, *fresh], key=lambda r: r.timestamp, reverse=True)
+        self.rows_shown = deque(merged[: self.limit], maxlen=self.limit)
         self.clear()
         self.add_rows(row.cells() for row in self.rows_shown)
         self.border_title = f"Anomalies ({len(self.rows_shown)})"

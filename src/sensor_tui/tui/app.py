@@ -99,6 +99,8 @@ class SensorApp(App[None]):
         self.last_anomaly: dict[str, float] = {}
         self._inbox = Inbox()
         self._charts: dict[str, TagChart] = {}
+        self._table = AnomalyTable(table_rows, id="anomalies")
+        self._status = StatusBar(id="status")
         self._started = False
         self._stop_lock = threading.Lock()
         self._flushing = False
@@ -115,8 +117,8 @@ class SensorApp(App[None]):
                     panel = ChartPanel(tag, i + 1, id=f"panel-{i}")
                     self._charts[tag.name] = panel.chart
                     yield panel
-            yield AnomalyTable(self.table_rows, id="anomalies")
-        yield StatusBar(id="status")
+            yield self._table
+        yield self._status
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -178,7 +180,7 @@ class SensorApp(App[None]):
     def on_readings_stored(self, _: ReadingsStored) -> None:
         """Move waiting readings into the charts' series, the table and toasts."""
         readings = self._inbox.take()
-        if not readings:
+        if not readings or not self._table.is_attached:  # the last commits of a shutdown
             return
         for tag, points in reading_points(readings).items():
             chart = self._charts.get(tag)
@@ -187,7 +189,7 @@ class SensorApp(App[None]):
                 chart.urgent = chart.urgent or any(point[2] for point in points)
                 chart.update_title(self.window)
         anomalies = [AnomalyRow.from_reading(r) for r in readings if r.is_anomaly]
-        self.query_one(AnomalyTable).add_anomalies(anomalies)
+        self._table.add_anomalies(anomalies)
         self._toast(anomalies)
         if self.frozen:
             self.frozen_count += len(readings)
@@ -243,12 +245,14 @@ class SensorApp(App[None]):
     def on_history_loaded(self, message: HistoryLoaded) -> None:
         """Merge history into the series, fill the table, redraw; load more if still short."""
         self._loading = False
+        if not self._table.is_attached:
+            return
         if message.error:
             self.notify(message.error, title="History not loaded", severity="error")
         for tag, (times, values, flags) in message.series.items():
             self._charts[tag].series.add_history(times, values, flags, message.since)
         rows = [AnomalyRow.from_row(row) for row in message.anomalies]
-        self.query_one(AnomalyTable).add_anomalies(rows, older=True)
+        self._table.add_anomalies(rows)
         for row in rows:
             moment = epoch(row.timestamp)
             self.last_anomaly[row.tag] = max(moment, self.last_anomaly.get(row.tag, moment))
@@ -301,7 +305,7 @@ class SensorApp(App[None]):
             http_url=self.monitor.http_url,
             flushing=self._flushing,
         )
-        self.query_one(StatusBar).show(state, self.monitor.pipeline.snapshot())
+        self._status.show(state, self.monitor.pipeline.snapshot())
 
     # -- keys -------------------------------------------------------------------------------
 

@@ -39,22 +39,32 @@ def _badge(state: MonitorState) -> str:
     return badge
 
 
+SEPARATOR = " [dim]│[/] "
+
+
 def status_markup(state: MonitorState, snap: Snapshot) -> str:
     """Two lines of markup: activity and counts, then pipeline health and where data goes."""
-    dead = f"{snap.dead_letter_pending:,}"
-    line1 = (
-        f"{_badge(state)} [b]{snap.rate:.1f}[/]/s  stored [b]{snap.stored:,}[/]"
-        f"  anomalies [b $error]{snap.anomalies_total:,}[/]"
-        f"  rejected [b]{snap.rejected_total:,}[/]  window [b]{window_label(state.window)}[/]"
+    line1 = SEPARATOR.join(
+        (
+            _badge(state),
+            f"[b]{snap.rate:.1f}[/]/s",
+            f"stored [b]{snap.stored:,}[/]",
+            f"anomalies [b $error]{snap.anomalies_total:,}[/]",
+            f"rejected [b]{snap.rejected_total:,}[/]",
+            f"window [b]{window_label(state.window)}[/]",
+        )
     )
-    db = "[b reverse $error] DB OUTAGE [/]" if snap.outage else "[b $success]db ok[/]"
     retry = f"[b $warning]{snap.retry_depth:,}[/]" if snap.retry_depth else "0"
-    dead = f"[b $error]{dead}[/]" if snap.dead_letter_pending else dead
-    line2 = f"{db}  retry queue {retry}  dead letter {dead}"
+    dead = f"{snap.dead_letter_pending:,}"
+    fields = [
+        "[b reverse $error] DB OUTAGE [/]" if snap.outage else "[b $success]db ok[/]",
+        f"retry queue {retry}",
+        f"dead letter [b $error]{dead}[/]" if snap.dead_letter_pending else f"dead letter {dead}",
+    ]
     if state.http_url:
-        line2 += f"  [b]{escape(state.http_url)}[/]"
-    line2 += f"  [dim]{escape(state.db_path)}[/]"
-    return f"{line1}\n{line2}"
+        fields.append(f"[b]{escape(state.http_url)}[/]")
+    fields.append(f"[dim]{escape(state.db_path)}[/]")
+    return f"{line1}\n{SEPARATOR.join(fields)}"
 
 
 class StatusBar(Static):
