@@ -32,6 +32,7 @@ import termios
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 COLUMNS, ROWS = 160, 45
@@ -55,10 +56,11 @@ def rss_kb(pid: int, field: str = "VmHWM") -> int:
 
 def run_in_pty(
     argv: list[str], seconds: float, warmup: float, keys: list[tuple[float, bytes]] = ()
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Run a command in a pseudo-terminal, draining its output; sample CPU once a second.
 
-    Returns the median and mean CPU % over 5-second windows after `warmup`, and peak RSS.
+    Returns the median and mean CPU % over 5-second windows after `warmup`, peak RSS, the exit
+    code and the last output (to check what the screen showed).
     """
     pid, master = pty.fork()
     if pid == 0:  # child
@@ -70,13 +72,14 @@ def run_in_pty(
     samples: list[tuple[float, int]] = []
     pending = sorted(keys)
     peak = 0
+    screen = b""
     next_sample = start + warmup
     status = None
     while status is None:
         ready, _, _ = select.select([master], [], [], 0.1)
         if ready:
             with contextlib.suppress(OSError):
-                os.read(master, 65536)
+                screen = (screen + os.read(master, 65536))[-200_000:]
         now = time.monotonic()
         while pending and now - start >= pending[0][0]:
             os.write(master, pending.pop(0)[1])
@@ -102,6 +105,7 @@ def run_in_pty(
         "cpu_mean": 100.0 * (c1 - c0) / CLK_TCK / max(t1 - t0, 1e-9),
         "peak_mb": peak / 1024,
         "exit": os.waitstatus_to_exitcode(status),
+        "screen": screen,
     }
 
 
@@ -220,10 +224,11 @@ def main() -> None:
         args.warmup,
         keys=widen,
     )
+    shown = "24h window shown" if b"24h" in day_run["screen"] else "24h window NOT shown"
     print(
         f"24 h at 1 Hz (3 x 86,400 readings, {size:.0f} MB db, stored in {took:.0f} s), app on"
         f" the 24h window: peak RSS {day_run['peak_mb']:.1f} MB, CPU {day_run['cpu_median']:.2f}%"
-        f" (target < 150 MB)"
+        f" (target < 150 MB; {shown})"
     )
     shutil.rmtree(work, ignore_errors=True)
 

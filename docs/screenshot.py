@@ -28,7 +28,7 @@ def main() -> None:
     os.chdir(tempfile.mkdtemp(prefix="sensor-tui-shot-"))  # the status line shows the db path
     db = Path("sensor_data.db")
     end = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=2)
-    readings, events = generate_scenario(
+    readings, _ = generate_scenario(
         config, seed=7, readings_per_tag=900, start=end - timedelta(seconds=900), faults_per_hour=8
     )
     pipeline = Pipeline(config, db)

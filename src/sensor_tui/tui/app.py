@@ -131,12 +131,12 @@ class SensorApp(App[None]):
         self._refresh_status()
 
     def _start_monitor(self) -> bool:
+        self._started = True  # before start: a half-started monitor (HTTP bind failed) is stopped
         try:
             self.monitor.start()
         except (StoreUnavailable, RuntimeError, OSError, ValueError) as exc:
             self.exit(return_code=2, message=f"sensor-tui: {exc}")
             return False
-        self._started = True
         self.set_interval(1 / REFRESH_HZ, self._tick)
         if self.duration is not None:
             self.set_timer(self.duration, self.action_quit)
