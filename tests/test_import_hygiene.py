@@ -9,6 +9,9 @@ CORE = [
     "tags",
     "readings",
     "detection",
+    "detection_robust",
+    "alarms",
+    "evaluation",
     "simulator",
     "storage",
     "deadletter",
@@ -18,6 +21,9 @@ CORE = [
     "importer",
     "headless",
     "cli",
+    "series",
+    "http",
+    "tui.inbox",
 ]
 
 

@@ -1,0 +1,241 @@
+"""Chart series: one tag's readings in time order, the min/max downsampling that draws them, and
+the SQLite read that fills them with history.
+
+No Textual here: the monitor's charts are the main client, but the series and the downsampling are
+plain data, tested on their own and reused by the benchmark. Times are Unix epoch seconds (floats)
+because that is what a chart's x axis needs; values and anomaly flags are kept in parallel typed
+arrays (17 bytes a reading), so a full day at 1 Hz for three tags costs about 4 MB, not the
+~100 MB that lists of Python objects would.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from array import array
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+
+from sensor_tui.readings import Reading, format_ts
+from sensor_tui.storage import Store
+
+SAME_MOMENT = 1e-4
+"""Seconds under which two times of one tag are the same reading (float round-off)."""
+
+WINDOWS: tuple[int, ...] = (60, 300, 900, 3600, 21600, 86400)
+"""The chart time windows of keys + and -, in seconds: 1m, 5m, 15m, 1h, 6h, 24h."""
+
+
+def window_label(seconds: float) -> str:
+    """A short human label for a duration: 90 -> '1m30s', 3600 -> '1h', 300 -> '5m'."""
+    seconds = round(abs(seconds))
+    if seconds == 0:
+        return "0s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            amount, seconds = divmod(seconds, size)
+            parts.append(f"{amount}{unit}")
+    if parts[:2] == ["1d", "0h"] or parts == ["1d"]:
+        return "24h"
+    return "".join(parts[:2])
+
+
+def epoch(timestamp: str) -> float:
+    """Canonical timestamp text (`2026-11-26T17:26:18.000000Z`) to Unix epoch seconds."""
+    return round(datetime.fromisoformat(timestamp).timestamp(), 6)
+
+
+def downsample(
+    times: Sequence[float], values: Sequence[float], max_points: int
+) -> tuple[list[float], list[float]]:
+    """Reduce a series to at most `max_points` points for drawing, keeping every extreme.
+
+    The series is cut into buckets of equal count; each bucket contributes its minimum and its
+    maximum, in time order. Averaging or striding would hide a one-point spike, which is exactly
+    what an operator looks for; min/max keeps it at any zoom. Series already short enough are
+    returned unchanged.
+    """
+    n = len(times)
+    if n != len(values):
+        raise ValueError("times and values differ in length")
+    max_points = max(2, max_points)
+    if n <= max_points:
+        return list(times), list(values)
+    t = np.asarray(times, dtype=float)
+    v = np.asarray(values, dtype=float)
+    size = math.ceil(n / (max_points // 2))
+    rows = math.ceil(n / size)
+    padded = np.full(rows * size, np.nan)
+    padded[:n] = v
+    grid = padded.reshape(rows, size)
+    offsets = np.arange(rows) * size
+    lows = np.nanargmin(grid, axis=1) + offsets
+    highs = np.nanargmax(grid, axis=1) + offsets
+    first = np.minimum(lows, highs)
+    second = np.maximum(lows, highs)
+    picked = np.column_stack((first, second)).ravel()
+    keep = np.ones(len(picked), dtype=bool)
+    keep[1::2] = second != first  # a flat bucket contributes one point, not the same one twice
+    picked = picked[keep]
+    return t[picked].tolist(), v[picked].tolist()
+
+
+def thin_markers(
+    times: Sequence[float], values: Sequence[float], since: float, window: float, columns: int
+) -> tuple[list[float], list[float]]:
+    """At most two anomaly markers per chart column: the lowest and the highest.
+
+    A marker fills a whole terminal cell, so a day of anomalies (a thousand or more per tag) would
+    cost plotext far more than it shows; the extremes of each column are what the eye can see.
+    """
+    if len(times) <= columns:
+        return list(times), list(values)
+    best: dict[int, tuple[tuple[float, float], tuple[float, float]]] = {}
+    scale = max(columns, 1) / window
+    for t, v in zip(times, values, strict=True):
+        column = int((t - since) * scale)
+        low, high = best.get(column, ((t, v), (t, v)))
+        best[column] = (low if low[1] <= v else (t, v), high if high[1] >= v else (t, v))
+    points = sorted({point for pair in best.values() for point in pair})
+    return [p[0] for p in points], [p[1] for p in points]
+
+
+class TagSeries:
+    """One tag's readings for its chart, in time order, without duplicates.
+
+    Live readings arrive in commit order (nearly always increasing time: appended in O(1));
+    history from SQLite and the odd late HTTP reading are merged by sorting. `covered_since` is the
+    time from which the series is known to be complete, so the chart knows when widening its window
+    needs a read from the database.
+    """
+
+    def __init__(self) -> None:
+        self.times = array("d")
+        self.values = array("d")
+        self.flags = array("b")
+        self.covered_since: float | None = None
+        """Earliest time from which every stored reading is here (None: no history loaded yet)."""
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    @property
+    def latest(self) -> tuple[float, float] | None:
+        """The newest (time, value), or None when empty."""
+        return (self.times[-1], self.values[-1]) if self.times else None
+
+    def add(self, points: Iterable[tuple[float, float, bool]]) -> int:
+        """Add (time, value, is_anomaly) points; returns how many were kept.
+
+        Points older than `covered_since` are outside every window the chart has loaded; they are
+        left to the database (a wider window reads them).
+        """
+        floor = self.covered_since if self.covered_since is not None else -math.inf
+        fresh = [p for p in points if p[0] >= floor]
+        if not fresh:
+            return 0
+        last = self.times[-1] if self.times else -math.inf
+        ordered = all(a[0] < b[0] for a, b in itertools.pairwise(fresh))
+        if ordered and fresh[0][0] > last:
+            self.times.extend(p[0] for p in fresh)
+            self.values.extend(p[1] for p in fresh)
+            self.flags.extend(1 if p[2] else 0 for p in fresh)
+        else:
+            t, v, f = zip(*fresh, strict=True)
+            self._merge(array("d", t), array("d", v), array("b", (1 if x else 0 for x in f)))
+        return len(fresh)
+
+    def add_history(
+        self, times: array[float], values: array[float], flags: array[int], since: float
+    ) -> None:
+        """Merge readings read from the database for [since, ...) and mark them covered."""
+        self._merge(times, values, flags)
+        if self.covered_since is None or since < self.covered_since:
+            self.covered_since = since
+
+    def _merge(self, times: array[float], values: array[float], flags: array[int]) -> None:
+        all_t = np.concatenate((np.frombuffer(self.times), np.frombuffer(times)))
+        all_v = np.concatenate((np.frombuffer(self.values), np.frombuffer(values)))
+        all_f = np.concatenate(
+            (np.frombuffer(self.flags, dtype=np.int8), np.frombuffer(flags, dtype=np.int8))
+        )
+        order = np.argsort(all_t, kind="stable")
+        sorted_t = all_t[order]
+        # One reading per tag and moment, as UNIQUE(tag, timestamp) guarantees in the database:
+        # a reading both loaded from history and received live is kept once.
+        keep = np.ones(len(order), dtype=bool)
+        keep[1:] = np.diff(sorted_t) > SAME_MOMENT
+        order = order[keep]
+        self.times = array("d", all_t[order].tobytes())
+        self.values = array("d", all_v[order].tobytes())
+        self.flags = array("b", all_f[order].tobytes())
+
+    def view(self, since: float, until: float) -> tuple[array[float], array[float]]:
+        """Times and values with since <= time <= until (copies of the slices)."""
+        lo = bisect.bisect_left(self.times, since)
+        hi = bisect.bisect_right(self.times, until)
+        return self.times[lo:hi], self.values[lo:hi]
+
+    def anomalies(self, since: float, until: float) -> tuple[list[float], list[float]]:
+        """Times and values of the anomalous readings with since <= time <= until."""
+        lo = bisect.bisect_left(self.times, since)
+        hi = bisect.bisect_right(self.times, until)
+        if lo >= hi:
+            return [], []
+        flags = np.frombuffer(self.flags, dtype=np.int8)[lo:hi]
+        index = np.nonzero(flags)[0] + lo
+        t = np.frombuffer(self.times)[index]
+        v = np.frombuffer(self.values)[index]
+        return t.tolist(), v.tolist()
+
+    def trim(self, before: float) -> int:
+        """Forget readings older than `before` (the window narrowed); returns how many."""
+        cut = bisect.bisect_left(self.times, before)
+        if cut:
+            del self.times[:cut]
+            del self.values[:cut]
+            del self.flags[:cut]
+        if self.covered_since is not None and self.covered_since < before:
+            self.covered_since = before
+        return cut
+
+
+def reading_points(readings: Iterable[Reading]) -> dict[str, list[tuple[float, float, bool]]]:
+    """Group just-stored readings by tag as (time, value, is_anomaly) chart points."""
+    by_tag: dict[str, list[tuple[float, float, bool]]] = {}
+    for reading in readings:
+        point = (epoch(reading.timestamp), reading.value, bool(reading.is_anomaly))
+        by_tag.setdefault(reading.tag, []).append(point)
+    return by_tag
+
+
+HISTORY_SQL = (
+    # Epoch seconds computed in SQLite, exact to the microsecond (julianday keeps milliseconds).
+    "SELECT CAST(strftime('%s', timestamp) AS REAL) + CAST(substr(timestamp, 20, 7) AS REAL),"
+    " value, is_anomaly FROM measurements"
+    " WHERE tag = ? AND timestamp >= ? AND timestamp < ? ORDER BY timestamp"
+)
+
+
+def read_history(
+    store: Store, tag: str, since: float, until: float | None = None
+) -> tuple[array[float], array[float], array[int]]:
+    """A tag's stored readings with since <= time < until, straight into typed arrays.
+
+    The epoch conversion runs in SQLite and rows stream from the cursor, so a day of
+    readings never exists as a list of Python tuples.
+    """
+    start = format_ts(datetime.fromtimestamp(since, UTC))
+    end = "9999" if until is None else format_ts(datetime.fromtimestamp(until, UTC))
+    times, values, flags = array("d"), array("d"), array("b")
+    cursor = store.reader().execute(HISTORY_SQL, (tag, start, end))
+    while rows := cursor.fetchmany(4096):
+        for t, v, a in rows:
+            times.append(round(t, 6))
+            values.append(v)
+            flags.append(a)
+    return times, values, flags

@@ -1,0 +1,77 @@
+"""The anomaly table: the latest anomalous readings, newest first, bounded."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from sensor_tui.readings import Reading
+from sensor_tui.tui.chart import format_value
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalyRow:
+    """One line of the table (a stored anomalous reading)."""
+
+    timestamp: str
+    tag: str
+    value: float
+    kind: str | None
+    score: float | None
+
+    @classmethod
+    def from_reading(cls, reading: Reading) -> AnomalyRow:
+        """From a reading just committed by the pipeline."""
+        return cls(reading.timestamp, reading.tag, reading.value, reading.kind, reading.score)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> AnomalyRow:
+        """From a row of `Store.anomalies`."""
+        return cls(row["timestamp"], row["tag"], row["value"], row["kind"], row["score"])
+
+    def cells(self) -> tuple[str | Text, ...]:
+        """time (UTC, to the second), tag, value, kind, score."""
+        score = "" if self.score is None else f"{self.score:+.1f}"
+        return (
+            self.timestamp[11:19],
+            self.tag,
+            Text(format_value(self.value), justify="right"),
+            Text(self.kind or "anomaly", style="bold red"),
+            Text(score, justify="right"),
+        )
+
+
+class AnomalyTable(DataTable[Any]):
+    """Newest anomaly first; keeps at most `limit` rows so a long shift cannot grow it."""
+
+    def __init__(self, limit: int = 100, *, id: str | None = None) -> None:
+        super().__init__(id=id, zebra_stripes=True, cursor_type="row", show_cursor=False)
+        self.limit = limit
+        self.rows_shown: deque[AnomalyRow] = deque(maxlen=limit)
+
+    def on_mount(self) -> None:
+        """Columns, and a title that says the time zone of the times."""
+        self.add_columns("time", "tag", "value", "kind", "score")
+        self.border_title = "Anomalies"
+        self.border_subtitle = "newest first · UTC"
+
+    def add_anomalies(self, rows: Iterable[AnomalyRow]) -> None:
+        """Add anomalies (live or from history, in any order); newest first, each shown once.
+
+        A reading committed while the history was being read arrives both ways; (tag, time)
+        identifies it, as UNIQUE(tag, timestamp) does in the database.
+        """
+        shown = {(row.tag, row.timestamp) for row in self.rows_shown}
+        fresh = [row for row in rows if (row.tag, row.timestamp) not in shown]
+        if not fresh:
+            return
+        merged = sorted([*self.rows_shown, *fresh], key=lambda r: r.timestamp, reverse=True)
+        self.rows_shown = deque(merged[: self.limit], maxlen=self.limit)
+        self.clear()
+        self.add_rows(row.cells() for row in self.rows_shown)
+        self.border_title = f"Anomalies ({len(self.rows_shown)})"

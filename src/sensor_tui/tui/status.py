@@ -1,0 +1,87 @@
+"""The status line: what the monitor is doing and whether the pipeline is healthy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.markup import escape
+from textual.widgets import Static
+
+from sensor_tui.counters import Snapshot
+from sensor_tui.series import window_label
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorState:
+    """The app's side of the status line (the pipeline's side is its `Snapshot`)."""
+
+    simulator: bool
+    paused: bool
+    frozen: bool
+    frozen_count: int
+    window: float
+    db_path: str
+    http_url: str | None = None
+    flushing: bool = False
+
+
+def _badge(state: MonitorState) -> str:
+    if state.flushing:
+        return "[b reverse $warning] FLUSHING… [/]"
+    if state.paused:
+        badge = "[b reverse $warning] ❚❚ PAUSED [/]"
+    elif state.simulator:
+        badge = "[b reverse $success] ● RUNNING [/]"
+    else:
+        badge = "[b reverse $success] ● HTTP ONLY [/]"
+    if state.frozen:
+        badge += f" [b reverse $accent] ❄ FROZEN +{state.frozen_count:,} [/]"
+    return badge
+
+
+SEPARATOR = " [dim]│[/] "
+
+
+def status_markup(state: MonitorState, snap: Snapshot) -> str:
+    """Two lines of markup: activity and counts, then pipeline health and where data goes."""
+    line1 = SEPARATOR.join(
+        (
+            _badge(state),
+            f"[b]{snap.rate:.1f}[/]/s",
+            f"stored [b]{snap.stored:,}[/]",
+            f"anomalies [b $error]{snap.anomalies_total:,}[/]",
+            f"rejected [b]{snap.rejected_total:,}[/]",
+            f"window [b]{window_label(state.window)}[/]",
+        )
+    )
+    retry = f"[b $warning]{snap.retry_depth:,}[/]" if snap.retry_depth else "0"
+    dead = f"{snap.dead_letter_pending:,}"
+    fields = [
+        "[b reverse $error] DB OUTAGE [/]" if snap.outage else "[b $success]db ok[/]",
+        f"retry queue {retry}",
+        f"dead letter [b $error]{dead}[/]" if snap.dead_letter_pending else f"dead letter {dead}",
+    ]
+    if state.http_url:
+        fields.append(f"[b]{escape(state.http_url)}[/]")
+    fields.append(f"[dim]{escape(state.db_path)}[/]")
+    return f"{line1}\n{SEPARATOR.join(fields)}"
+
+
+class StatusBar(Static):
+    """Two lines at the bottom; re-rendered only when the text changes."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=True)
+        self._shown = ""
+
+    def show(self, state: MonitorState, snap: Snapshot) -> None:
+        """Update from the app state and a counters snapshot."""
+        markup = status_markup(state, snap)
+        if markup != self._shown:
+            self._shown = markup
+            self.update(markup, layout=False)  # fixed size: no need to lay out the screen
+
+    @property
+    def text(self) -> str:
+        """The markup last shown (tests read it)."""
+        return self._shown

@@ -1,0 +1,60 @@
+"""Snapshot tests of the monitor (issue 3): main screen, help, an expanded chart.
+
+Deterministic by construction: a seeded scenario stored through the real pipeline at a fixed
+date, a fixed clock for "now", `live=False` (no threads, no timers), and a relative database path
+so the status line does not show the temporary directory.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import SNAPSHOT_SECONDS, SNAPSHOT_START, fill_database, make_monitor
+from sensor_tui.tui.app import make_app
+
+END = (SNAPSHOT_START + timedelta(seconds=SNAPSHOT_SECONDS)).timestamp()
+
+
+@pytest.fixture
+def snapshot_app(tmp_path, monkeypatch, config):
+    """A not-started monitor on a database holding the fixed scenario."""
+    monkeypatch.chdir(tmp_path)
+    db = Path("sensor_data.db")
+    fill_database(db, config, SNAPSHOT_START, SNAPSHOT_SECONDS)
+    return make_app(make_monitor(db, config, seed=1), clock=lambda: END, live=False)
+
+
+async def _history_drawn(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+def test_main_screen(snap_compare, snapshot_app):
+    assert snap_compare(snapshot_app, terminal_size=(80, 24), run_before=_history_drawn)
+
+
+def test_main_screen_wide(snap_compare, snapshot_app):
+    assert snap_compare(snapshot_app, terminal_size=(160, 45), run_before=_history_drawn)
+
+
+def test_help_screen(snap_compare, snapshot_app):
+    async def open_help(pilot) -> None:
+        await _history_drawn(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(snapshot_app, terminal_size=(100, 30), run_before=open_help)
+
+
+def test_expanded_chart(snap_compare, snapshot_app):
+    async def expand_rpm(pilot) -> None:
+        await _history_drawn(pilot)
+        await pilot.press("3", "e")
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(snapshot_app, terminal_size=(100, 30), run_before=expand_rpm)
