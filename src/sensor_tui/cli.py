@@ -255,21 +255,25 @@ def _short_ts(stamp: str | None) -> str:
 
 
 def _print_stats(report: dict[str, Any]) -> None:
+    from rich import box
+    from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"sensor-tui: {report['database']}")
+    table = Table(title=f"sensor-tui: {report['database']}", box=box.SIMPLE_HEAD)
     for column in ("tag", "readings", "first", "last", "anomalies"):
-        table.add_column(column, justify="right" if column in ("readings", "anomalies") else "left")
+        justify = "right" if column in ("readings", "anomalies") else "left"
+        table.add_column(column, justify=justify, no_wrap=True)
     for row in report["tags"]:
         table.add_row(
             row["tag"],
             str(row["count"]),
-            row["first"] or "-",
-            row["last"] or "-",
+            _short_ts(row["first"]),
+            _short_ts(row["last"]),
             str(row["anomalies"]),
         )
-    console = _console()
-    console.file = sys.stdout
+    console = Console()
+    if not console.is_terminal:  # piped: no terminal width to respect, so do not truncate
+        console.width = 120
     console.print(table)
     dl = report["dead_letter"]
     console.print(
