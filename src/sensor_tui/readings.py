@@ -199,22 +199,28 @@ class Validator:
         valid = self._valid.get(tag) if type(tag) is str else None
         if valid is None:
             tag, valid = self._lookup_tag(tag)
-        number = value if type(value) is float else _to_value(value)
+        if type(value) is str:  # CSV: convert inline, fall back for the reason of a failure
+            try:
+                number = float(value)
+            except ValueError:
+                number = _to_value(value)
+        else:
+            number = value if type(value) is float else _to_value(value)
         if not valid[0] <= number <= valid[1]:  # also false for NaN
             if not math.isfinite(number):
                 raise Rejected(NOT_FINITE, repr(value))
             raise Rejected(OUT_OF_RANGE, f"{number} not in [{valid[0]}, {valid[1]}]")
         if timestamp is None or timestamp == "":
             return Reading(tag, now_ts() if now is None else format_ts(now), number, source)
-        if type(timestamp) is str and len(timestamp) == 20 and timestamp[-1] == "Z":
+        if type(timestamp) is str and len(timestamp) == 20 and timestamp[19] == "Z":
             try:  # the commonest spelling, inline: this is the import's hot path
                 datetime.fromisoformat(timestamp[:19])
-                stamp = f"{timestamp[:10]}T{timestamp[11:19]}.000000Z"
             except ValueError:
                 raise Rejected(BAD_TIMESTAMP, repr(timestamp)) from None
+            stamp = timestamp[:10] + "T" + timestamp[11:19] + ".000000Z"
         else:
             stamp = normalize_ts(timestamp)
-        if self._in_future(stamp, now):
+        if (now is not None or stamp > self._limit) and self._in_future(stamp, now):
             raise Rejected(FUTURE_TIMESTAMP, stamp)
         return Reading(tag, stamp, number, source)
 
