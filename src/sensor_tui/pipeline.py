@@ -12,13 +12,15 @@ by. Detection runs in the writer so each tag's detector sees readings in commit 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import queue
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +89,20 @@ class Batch:
         anomalies = sum(1 for r in self.readings if r.is_anomaly)
         return BatchResult(len(self.readings), self.rejected, anomalies, **outcome)
 
+    def resolve(self, **outcome: int) -> None:
+        """Tell the sender the outcome, unless it gave up waiting (cancelled the future).
+
+        A sender may cancel (an HTTP client that hung up); `set_result` would then raise in a
+        pipeline thread and kill it, stranding every later batch (issue 5).
+        """
+        with contextlib.suppress(InvalidStateError):
+            self.future.set_result(self.result(**outcome))
+
+    def fail(self, exc: BaseException) -> None:
+        """Tell the sender its readings are not durable (unless it cancelled)."""
+        with contextlib.suppress(InvalidStateError):
+            self.future.set_exception(exc)
+
 
 @dataclass(frozen=True, slots=True)
 class StoredBatch:
@@ -128,6 +144,8 @@ class Pipeline:
         self._retry = _RetryWorker(self)
         self._writer: threading.Thread | None = None
         self._accepting = False
+        self._submit_lock = threading.Lock()
+        """Makes "still accepting?" and the enqueue one step, so no batch lands behind _STOP."""
         self._store: Store | None = None
         self._events: list[Event] = []
         self._events_lock = threading.Lock()
@@ -140,11 +158,10 @@ class Pipeline:
 
         Raises StoreUnavailable when the database cannot be opened at all.
         """
-        self._store = self._new_store()
-        self._store.open()
+        self._store = self._open_with_retry()
         for name, detector in self.detectors.items():
             detector.warm(self._store.recent_values(name, WARM_HISTORY))
-        result = self.replay_dead_letter(self._store) if replay else None
+        result = self._replay_at_start() if replay else None
         self._refresh_dead_letter_gauges()
         self._accepting = True
         self._writer = threading.Thread(target=self._write_loop, name="writer", daemon=True)
@@ -152,12 +169,38 @@ class Pipeline:
         self._retry.start()
         return result
 
+    def _open_with_retry(self) -> Store:
+        """Open the database, waiting out a short lock (another process, a restart) with the
+        retry policy's backoff rather than failing the start at once (issue 5)."""
+        store = self._new_store()
+        for attempt in range(1, self.retry_policy.attempts):
+            try:
+                store.open()
+                return store
+            except StoreUnavailable as exc:
+                log.warning("cannot open the database yet (%s); retrying", exc)
+                time.sleep(self.retry_policy.delay(attempt))
+        store.open()
+        return store
+
+    def _replay_at_start(self) -> ReplayResult | None:
+        """Replay the dead-letter file; a locked or failing database must not stop the start.
+
+        The lines stay in the file and the writer replays them after its first commit (issue 5).
+        """
+        try:
+            return self.replay_dead_letter(self._store)
+        except (StoreUnavailable, OSError) as exc:
+            log.warning("dead-letter replay at start failed, will retry after a write: %s", exc)
+            return None
+
     def stop(self, timeout: float = 30.0) -> None:
         """Stop accepting, write what is queued, dead-letter what cannot be written, join."""
-        if not self._accepting:
-            return
-        self._accepting = False
-        self._queue.put(_STOP)
+        with self._submit_lock:
+            if not self._accepting:
+                return
+            self._accepting = False
+            self._queue.put(_STOP)
         if self._writer is not None:
             self._writer.join(timeout)
         self._retry.stop(timeout)
@@ -187,17 +230,18 @@ class Pipeline:
         block: bool = True,
     ) -> Future[BatchResult]:
         """Queue already validated readings (simulator, import); `rejected` are counted here."""
-        if not self._accepting:
-            raise PipelineStopped("the pipeline is stopped")
         rejected = rejected or []
-        self.counters.received(len(readings) + len(rejected) if offered is None else offered)
+        batch = Batch(readings, rejected)
+        with self._submit_lock:
+            if not self._accepting:
+                raise PipelineStopped("the pipeline is stopped")
+            if readings:
+                self._queue.put(batch, block=block)
+            self.counters.received(len(readings) + len(rejected) if offered is None else offered)
         for reason, n in Counter(reason for _, reason in rejected).items():
             self.counters.rejected(reason, n)
-        batch = Batch(readings, rejected)
         if not readings:
-            batch.future.set_result(batch.result())
-            return batch.future
-        self._queue.put(batch, block=block)
+            batch.resolve()
         return batch.future
 
     def record_event(self, event: Event) -> None:
@@ -255,7 +299,11 @@ class Pipeline:
         stopping = False
         while not stopping:
             group, stopping = self._take_group()
-            self._write_group(store, group)
+            try:
+                self._write_group(store, group)
+            except Exception:  # a bug here must not strand every later batch (issue 5)
+                log.exception("writer failed on a group; sending it to retry")
+                self._retry.add([b for b in group if b.readings and not b.future.done()])
         self._write_events(store)
         store.close()
 
@@ -282,7 +330,7 @@ class Pipeline:
         if group and (self._retry.depth() > 0 or not self._try_write(store, group)):
             self._retry.add(group, shutting_down=not self._accepting)
         for marker in markers:
-            marker.future.set_result(marker.result())
+            marker.resolve()
 
     def _detect(self, readings: list[Reading]) -> None:
         detectors = self.detectors
@@ -324,7 +372,7 @@ class Pipeline:
         anomalies = Counter((r.tag, r.kind or "anomaly") for r in readings if r.is_anomaly)
         self.counters.stored(stored, duplicates, anomalies)
         for batch in group:
-            batch.future.set_result(batch.result(stored=len(batch.readings)))
+            batch.resolve(stored=len(batch.readings))
         sources = {r.source for r in readings}
         event = StoredBatch(readings, sources.pop() if len(sources) == 1 else "mixed")
         for callback in self._subscribers:
@@ -371,21 +419,38 @@ class Pipeline:
                 callback(StoredBatch(result.readings, "replay"))
         return result
 
-    def _dead_letter(self, batches: list[Batch], reason: str) -> None:
-        """fsync the batches to the dead-letter file, or fail their futures if even that fails."""
+    def _dead_letter(self, batches: list[Batch], reason: str, keep: bool = False) -> None:
+        """fsync the batches to the dead-letter file; if even that fails, fail their futures.
+
+        Failed senders are told (nothing unacknowledged counts as kept), but with `keep` the
+        readings stay in the retry queue, so a read-only directory or a full disk that ends
+        before the monitor stops costs nothing (issue 5). Without `keep` (shutdown) they are
+        lost: counted as not durable and logged as JSON lines, never silently.
+        """
         readings = [reading for batch in batches for reading in batch.readings]
         try:
             self.dead_letter.append(readings, reason)
         except OSError as exc:
-            log.error("dead-letter append failed, %d readings not durable: %s", len(readings), exc)
-            self.counters.add(not_durable=len(readings))
             for batch in batches:
-                batch.future.set_exception(NotDurable(f"cannot store or dead-letter: {exc}"))
+                batch.fail(NotDurable(f"cannot store or dead-letter: {exc}"))
+            if keep and self._retry.keep(readings):
+                log.error(
+                    "dead-letter append failed, %d readings kept for retry: %s", len(readings), exc
+                )
+            else:
+                self._lost(readings, exc)
             return
         self.counters.add(dead_lettered=len(readings))
         self._refresh_dead_letter_gauges()
         for batch in batches:
-            batch.future.set_result(batch.result(dead_lettered=len(batch.readings)))
+            batch.resolve(dead_lettered=len(batch.readings))
+
+    def _lost(self, readings: list[Reading], exc: OSError) -> None:
+        """Readings neither stored nor dead-lettered: count them and log them for a human."""
+        self.counters.add(not_durable=len(readings))
+        log.error("dead-letter append failed, %d readings NOT stored: %s", len(readings), exc)
+        for reading in readings:
+            log.error("not stored: %s", json.dumps(reading.as_dict(), ensure_ascii=False))
 
     def _refresh_dead_letter_gauges(self) -> None:
         self.counters.set(
@@ -445,6 +510,19 @@ class _RetryWorker:
         if overflow:
             self.pipeline._dead_letter(overflow, "retry queue full or shutting down")
 
+    def keep(self, readings: list[Reading]) -> bool:
+        """Hold readings whose sender was already told they failed; False when no room."""
+        with self._cond:
+            room = self.policy.max_queued_readings - sum(len(b.readings) for b in self._pending)
+            if self._stopping or len(readings) > room:
+                return False
+            batch = Batch(readings, [], attempts=1)
+            batch.due = time.monotonic() + self.policy.max_delay
+            self._pending.append(batch)
+            self._cond.notify_all()
+        self._publish_depth()
+        return True
+
     def wait_empty(self, timeout: float) -> bool:
         """Block until no batch waits for retry."""
         deadline = time.monotonic() + timeout
@@ -492,7 +570,7 @@ class _RetryWorker:
         expired = [b for b in due if final or b.attempts >= self.policy.attempts]
         again = [b for b in due if b not in expired]
         if expired:
-            pipeline._dead_letter(expired, reason)
+            pipeline._dead_letter(expired, reason, keep=not final)
         with self._cond:
             now = time.monotonic()
             for batch in again:
