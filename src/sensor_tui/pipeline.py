@@ -471,6 +471,8 @@ class _RetryWorker:
         self.pipeline = pipeline
         self.policy = pipeline.retry_policy
         self._pending: list[Batch] = []
+        self._attempting = False
+        """True while taken batches are being retried: not pending, not done (issue 5: flush)."""
         self._cond = threading.Condition()
         self._stopping = False
         self._thread = threading.Thread(target=self._loop, name="retry", daemon=True)
@@ -527,7 +529,7 @@ class _RetryWorker:
         """Block until no batch waits for retry."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._pending:
+            while self._pending or self._attempting:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -542,11 +544,13 @@ class _RetryWorker:
             while True:
                 if self._stopping:
                     due, self._pending = self._pending, []
+                    self._attempting = bool(due)
                     return due, True
                 now = time.monotonic()
                 due = [b for b in self._pending if b.due <= now]
                 if due:
                     self._pending = [b for b in self._pending if b.due > now]
+                    self._attempting = True
                     return due, False
                 wait = min((b.due for b in self._pending), default=now + 1.0) - now
                 self._cond.wait(max(0.005, wait))
@@ -556,7 +560,12 @@ class _RetryWorker:
         while True:
             due, final = self._take_due()
             if due:
-                self._attempt(store, due, final)
+                try:
+                    self._attempt(store, due, final)
+                finally:
+                    with self._cond:
+                        self._attempting = False
+                        self._cond.notify_all()
             self._publish_depth()
             if final:
                 break

@@ -1,0 +1,132 @@
+"""Helpers for the issue 5 fault suite: real subprocesses, real files, bounded waits."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+from chaos import LockHolder  # noqa: E402
+from sensor_tui.pipeline import Pipeline, RetryPolicy  # noqa: E402
+from sensor_tui.tags import load_config  # noqa: E402
+
+FAST_RETRY = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.05)
+PYTHON = sys.executable
+
+
+@pytest.fixture
+def make_pipeline(tmp_path: Path) -> Iterator:
+    """Build started pipelines on tmp files; stop them all at the end."""
+    made: list[Pipeline] = []
+
+    def make(retry: RetryPolicy = FAST_RETRY, dead_letter: Path | None = None) -> Pipeline:
+        dl = dead_letter or tmp_path / "failed.jsonl"
+        pipeline = Pipeline(load_config(None), tmp_path / "t.db", dl, retry)
+        pipeline.start()
+        made.append(pipeline)
+        return pipeline
+
+    yield make
+    for pipeline in made:
+        pipeline.stop(timeout=10)
+
+
+def measurements(start: int, n: int, tag: str = "fermenter_temp") -> list[dict]:
+    """n valid measurements with distinct timestamps (seconds from 2025-01-01 + start)."""
+    return [
+        {"tag": tag, "timestamp": 1735689600 + start + i, "value": 37.0 + (i % 5) / 10}
+        for i in range(n)
+    ]
+
+
+def db_keys(db: Path) -> list[tuple[str, str]]:
+    """Every (tag, timestamp) row in the database, duplicates kept."""
+    import sqlite3
+
+    conn = sqlite3.connect(db, timeout=10)
+    try:
+        return list(conn.execute("SELECT tag, timestamp FROM measurements"))
+    finally:
+        conn.close()
+
+
+def sensor_tui(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI."""
+    return subprocess.run(
+        [PYTHON, "-m", "sensor_tui", *args], capture_output=True, text=True, timeout=120, **kwargs
+    )
+
+
+class Driver:
+    """`benchmarks/chaos_driver.py` as a child process, its JSON events collected."""
+
+    def __init__(self, db: Path, dead_letter: Path, run: int = 1, **opts: object) -> None:
+        cmd = [PYTHON, str(BENCHMARKS / "chaos_driver.py"), "--db", str(db)]
+        cmd += ["--dead-letter", str(dead_letter), "--run", str(run)]
+        for name, value in opts.items():
+            if name != "user":
+                cmd += [f"--{name.replace('_', '-')}", str(value)]
+        self.proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            user=opts.get("user"),  # type: ignore[arg-type]
+        )
+        assert self.proc.stdout is not None
+        first = self.proc.stdout.readline()
+        assert json.loads(first)["ev"] == "ready", first + self.proc.stderr.read()  # type: ignore[union-attr]
+        self.events: list[dict] = []
+
+    def finish(self, timeout: float = 60) -> tuple[int, str]:
+        """Wait for the exit; parse the remaining events; return (code, stderr)."""
+        out, err = self.proc.communicate(timeout=timeout)
+        for line in out.splitlines():
+            with contextlib.suppress(ValueError):  # a line cut by SIGKILL
+                self.events.append(json.loads(line))
+        return self.proc.returncode, err
+
+    def acked(self) -> list[dict]:
+        """The ack events."""
+        return [e for e in self.events if e["ev"] == "ack"]
+
+    def stopped(self) -> dict:
+        """The final counters the driver printed after a clean stop."""
+        return next(e for e in self.events if e["ev"] == "stopped")
+
+
+def acked_keys(driver: Driver, batch_size: int) -> list[tuple[str, str]]:
+    """(tag, timestamp) of every reading the driver acknowledged."""
+    from chaos_keys import batch_keys
+
+    return [k for e in driver.acked() for k in batch_keys(e["run"], e["index"], batch_size)]
+
+
+def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:
+    """Poll `predicate` until true or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+__all__ = [
+    "FAST_RETRY",
+    "Driver",
+    "LockHolder",
+    "acked_keys",
+    "db_keys",
+    "measurements",
+    "wait_until",
+]
