@@ -6,6 +6,7 @@ import contextlib
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,14 +74,11 @@ class Driver:
         cmd = [PYTHON, str(BENCHMARKS / "chaos_driver.py"), "--db", str(db)]
         cmd += ["--dead-letter", str(dead_letter), "--run", str(run)]
         for name, value in opts.items():
-            if name != "user":
+            if name != "prefix":
                 cmd += [f"--{name.replace('_', '-')}", str(value)]
+        prefix = list(opts.get("prefix", []))  # type: ignore[call-overload]
         self.proc = subprocess.Popen(
-            cmd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            user=opts.get("user"),  # type: ignore[arg-type]
+            prefix + cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         assert self.proc.stdout is not None
         first = self.proc.stdout.readline()
@@ -124,9 +122,45 @@ def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:
 __all__ = [
     "FAST_RETRY",
     "Driver",
+    "Headless",
     "LockHolder",
     "acked_keys",
     "db_keys",
     "measurements",
     "wait_until",
 ]
+
+
+class Headless:
+    """`sensor-tui run --headless` as a child process, its stdout lines collected on a thread."""
+
+    def __init__(self, db: Path, *args: str, **popen: object) -> None:
+        cmd = [PYTHON, "-m", "sensor_tui", "run", "--headless", "--db", str(db), *args]
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, text: str, timeout: float = 30) -> bool:
+        """True once a stdout line contains `text`."""
+        return wait_until(lambda: any(text in line for line in self.lines), timeout)
+
+    def finish(self, timeout: float = 60) -> tuple[int, str]:
+        """Wait for the exit; return (code, stderr)."""
+        code = self.proc.wait(timeout)
+        self._reader.join(10)
+        assert self.proc.stderr is not None
+        return code, self.proc.stderr.read()
+
+    def stopped_counts(self) -> dict[str, int]:
+        """The numbers of the final `Stopped: ...` line."""
+        line = next(line for line in self.lines if line.startswith("Stopped:"))
+        words = line.replace(",", "").split()
+        return {words[i + 1]: int(words[i]) for i in range(1, len(words) - 1, 2)}
