@@ -58,6 +58,8 @@ class Ledger:
     sent: dict[tuple[int, int], int] = field(default_factory=dict)
     acked: dict[tuple[int, int], dict[str, int]] = field(default_factory=dict)
     nacked: int = 0
+    audits: int = 0
+    audit_failures: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, event: dict[str, Any]) -> None:
@@ -70,6 +72,16 @@ class Ledger:
                 self.acked[key] = event
             elif event["ev"] == "nack":
                 self.nacked += 1
+            elif event["ev"] == "stopped":
+                self._audit(event)
+
+    def _audit(self, c: dict[str, Any]) -> None:
+        """A clean stop's counters must balance: every reading has exactly one outcome."""
+        self.audits += 1
+        outcomes = c["stored"] + c["duplicates"] + c["rejected"] + c["dead_lettered"]
+        gap = c["received"] + c["replayed"] - outcomes - c["not_durable"]
+        if gap or c["not_durable"]:
+            self.audit_failures.append(f"counters off by {gap}, not durable {c['not_durable']}")
 
     def acked_keys(self) -> list[tuple[str, str]]:
         """(tag, timestamp) of every acknowledged valid reading."""
@@ -94,12 +106,15 @@ class Tally:
     faults: Counter[str] = field(default_factory=Counter)
     sim_printed: int = 0
     sim_lost: int = 0
+    audits: int = 0
+    audit_failures: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         """The targets: nothing acknowledged lost or duplicated, no uninjected crash."""
-        return self.lost == 0 and self.duplicated == 0 and self.crashes == 0 and self.sim_lost == 0
+        bad = self.lost + self.duplicated + self.crashes + self.sim_lost + self.audit_failures
+        return bad == 0
 
 
 def verify(db: Path, ledger: Ledger, tally: Tally) -> None:
@@ -121,6 +136,9 @@ def verify(db: Path, ledger: Ledger, tally: Tally) -> None:
     tally.duplicated = sum(rows[k] - 1 for k in keys if rows[k] > 1)
     tally.dead_lettered = sum(a.get("dl", 0) for a in ledger.acked.values())
     tally.rejected = sum(a.get("rejected", 0) for a in ledger.acked.values())
+    tally.audits = ledger.audits
+    tally.audit_failures = len(ledger.audit_failures)
+    tally.notes.extend(ledger.audit_failures)
 
 
 # -- clients: the process under test plus whoever sends to it --------------------------------
@@ -513,6 +531,8 @@ def print_table(tally: Tally, elapsed: float) -> None:
         ("SIGTERM during outage", tally.sigterms),
         ("simulator readings committed (headless kill -9)", tally.sim_printed),
         ("simulator committed readings lost", tally.sim_lost),
+        ("counter audits at clean stops", tally.audits),
+        ("counter audits that did not balance", tally.audit_failures),
     ]
     width = max(len(name) for name, _ in rows)
     print(f"chaos run: {tally.cycles} cycles in {elapsed:.0f} s, faults {dict(tally.faults)}")
