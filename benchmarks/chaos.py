@@ -19,6 +19,7 @@ the HTTP endpoint exists (`--client http`); the ledger and the checks are the sa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -108,6 +109,7 @@ class Tally:
     sim_lost: int = 0
     audits: int = 0
     audit_failures: int = 0
+    refused: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -137,6 +139,7 @@ def verify(db: Path, ledger: Ledger, tally: Tally) -> None:
     tally.dead_lettered = sum(a.get("dl", 0) for a in ledger.acked.values())
     tally.rejected = sum(a.get("rejected", 0) for a in ledger.acked.values())
     tally.audits = ledger.audits
+    tally.refused = ledger.nacked
     tally.audit_failures = len(ledger.audit_failures)
     tally.notes.extend(ledger.audit_failures)
 
@@ -441,7 +444,17 @@ def _kill(proc: subprocess.Popen[bytes], sig: int, tally: Tally) -> None:
         tally.sigterms += 1
 
 
-FAULTS = (("kill", 5), ("outage-kill", 3), ("lock-kill", 1), ("sigterm-outage", 1), ("sim-kill", 1))
+FAULTS = (
+    ("kill", 4),
+    ("outage-kill", 3),
+    ("dead-letter-blocked", 2),
+    ("lock-kill", 1),
+    ("locked-start", 1),
+    ("early-kill", 1),
+    ("sigterm-outage", 1),
+    ("sim-kill", 1),
+)
+"""The mix: (fault, weight). Every cycle ends with SIGKILL except sigterm-outage."""
 
 
 def one_cycle(client: Client, workdir: Path, run: int, rng: random.Random, tally: Tally) -> None:
@@ -452,27 +465,54 @@ def one_cycle(client: Client, workdir: Path, run: int, rng: random.Random, tally
     if fault == "sim-kill":
         run_headless_kill(workdir, rng, tally)
         return
-    outage = 0.3 if fault in ("outage-kill", "sigterm-outage") else 0.0
+    db = client.db  # type: ignore[attr-defined]
+    locker = LockHolder(db, 1.2) if fault == "locked-start" and db.exists() else None
+    outage = 0.3 if fault in ("outage-kill", "sigterm-outage", "dead-letter-blocked") else 0.0
     handle = client.launch(run, outage)
-    if not handle.wait_ready(30):
+    if fault == "early-kill":  # during imports, the start-up replay or the first batches
+        time.sleep(rng.uniform(0.1, 1.0))
+    elif not handle.wait_ready(30):
         handle.proc.kill()
         handle.proc.wait()
         handle.finish()
         tally.crashes += 1
         tally.notes.append(f"run {run} ({fault}) did not start")
         return
-    locker = None
-    if fault == "lock-kill":
-        locker = LockHolder(client.db, 5.0)  # type: ignore[attr-defined]
-        time.sleep(rng.uniform(3.0, 4.5))  # past the driver's retry budget: dead-lettering
     else:
-        time.sleep(rng.uniform(0.05, 0.8))
+        locker = _inject(fault, client, workdir, run, rng) or locker
     sig = signal.SIGTERM if fault == "sigterm-outage" else signal.SIGKILL
     _kill(handle.proc, sig, tally)
     handle.finish()
     if locker is not None:
         locker.release()
     _scan_stderr(workdir / f"run{run % 5}.stderr", tally)
+
+
+def _inject(
+    fault: str, client: Client, workdir: Path, run: int, rng: random.Random
+) -> LockHolder | None:
+    """The fault's middle part, while clients send; returns a lock still to release."""
+    if fault == "lock-kill":
+        locker = LockHolder(client.db, 5.0)  # type: ignore[attr-defined]
+        time.sleep(rng.uniform(3.0, 4.5))  # past the driver's retry budget: dead-lettering
+        return locker
+    if fault == "dead-letter-blocked":
+        block_dead_letter(client.dead_letter, workdir / f"aside-{run}.jsonl", rng)  # type: ignore[attr-defined]
+    time.sleep(rng.uniform(0.05, 0.8))
+    return None
+
+
+def block_dead_letter(path: Path, aside: Path, rng: random.Random) -> None:
+    """Make the dead-letter file unwritable for a while, during outages: its lines move to
+    `aside` (replayed at the end) and a directory takes its place, so every append fails."""
+    with contextlib.suppress(FileNotFoundError):
+        os.rename(path, aside)
+    try:
+        path.mkdir()
+    except FileExistsError:  # the monitor recreated the file in between: no block this time
+        return
+    time.sleep(rng.uniform(0.3, 1.0))
+    path.rmdir()
 
 
 def _scan_stderr(path: Path, tally: Tally) -> None:
@@ -512,6 +552,8 @@ def chaos(
         run += 1
         one_cycle(client, workdir, run, rng, tally)
     tally.notes.append(recover(client.db, client.dead_letter))
+    for aside in sorted(workdir.glob("aside-*.jsonl")):
+        recover(client.db, aside)
     verify(client.db, ledger, tally)
     return tally
 
@@ -524,6 +566,7 @@ def print_table(tally: Tally, elapsed: float) -> None:
         ("stored (acknowledged, found once)", tally.stored),
         ("dead-lettered then replayed", tally.dead_lettered),
         ("rejected (invalid on purpose)", tally.rejected),
+        ("refused batches (not durable, sender told)", tally.refused),
         ("LOST", tally.lost),
         ("DUPLICATED", tally.duplicated),
         ("uninjected crashes", tally.crashes),

@@ -226,8 +226,11 @@ class Store:
     # -- reads -----------------------------------------------------------------------------
 
     def reader(self) -> Database:
-        """The connection for queries, opened on first use."""
-        return self.db if self.db is not None else self.open()
+        """The connection for queries, opened on first use, reopened when the file was
+        replaced (a reader left on a deleted file would show stale data forever: issue 5)."""
+        if self.db is None or not self._same_file():
+            return self.open()
+        return self.db
 
     def recent_values(self, tag: str, limit: int) -> list[float]:
         """The last `limit` values of a tag, oldest first (to warm a detector)."""

@@ -204,3 +204,19 @@ def test_issue5_start_waits_out_a_short_lock(tmp_path: Path) -> None:
     finally:
         holder.release()
     assert os.path.exists(db)
+
+
+def test_issue5_reader_follows_a_recreated_database(make_pipeline) -> None:
+    """The UI's and HTTP's reading Store used to keep showing the deleted file's rows."""
+    pipeline = make_pipeline()
+    pipeline.submit(measurements(0, 3), "http").result(10)
+    reader = Store(pipeline.db_path, pipeline.config)
+    assert len(reader.latest(limit=100)) == 3
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{pipeline.db_path}{suffix}").unlink(missing_ok=True)
+    pipeline.submit(measurements(100, 2), "http").result(10)
+    assert [r["timestamp"] for r in reader.latest(limit=100)] == [
+        r["timestamp"] for r in Store(pipeline.db_path, pipeline.config).latest(limit=100)
+    ]
+    assert len(reader.latest(limit=100)) == 2
+    reader.close()
