@@ -44,6 +44,7 @@ def test_issue5_import_killed_then_rerun_stores_each_row_once(tmp_path: Path) ->
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
     partial = _count(db)
+    assert 0 < partial < 200_000  # killed in the middle
     again = sensor_tui("import", str(source), "--db", str(db))
     assert again.returncode == 0, again.stderr
     assert f"{200_000 - partial} stored, {partial} already stored" in again.stdout
