@@ -235,9 +235,9 @@ class Pipeline:
         with self._submit_lock:
             if not self._accepting:
                 raise PipelineStopped("the pipeline is stopped")
+            self.counters.received(len(readings) + len(rejected) if offered is None else offered)
             if readings:
                 self._queue.put(batch, block=block)
-            self.counters.received(len(readings) + len(rejected) if offered is None else offered)
         for reason, n in Counter(reason for _, reason in rejected).items():
             self.counters.rejected(reason, n)
         if not readings:
@@ -562,6 +562,9 @@ class _RetryWorker:
             if due:
                 try:
                     self._attempt(store, due, final)
+                except Exception:  # like the writer: a bug must not end retrying (issue 5)
+                    log.exception("retry failed on a group; queueing it again")
+                    self.add([b for b in due if not b.future.done()], shutting_down=final)
                 finally:
                     with self._cond:
                         self._attempting = False

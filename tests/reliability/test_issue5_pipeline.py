@@ -220,3 +220,30 @@ def test_issue5_reader_follows_a_recreated_database(make_pipeline) -> None:
     ]
     assert len(reader.latest(limit=100)) == 2
     reader.close()
+
+
+class _FailsOnce:
+    """A detector with a bug that shows on one reading (a plug-in detector, say)."""
+
+    def __init__(self, real) -> None:
+        self.real, self.failed = real, False
+
+    def update(self, value: float, timestamp: str):
+        if not self.failed:
+            self.failed = True
+            raise ZeroDivisionError("detector bug")
+        return self.real.update(value, timestamp)
+
+    def warm(self, values) -> None:
+        self.real.warm(values)
+
+
+def test_issue5_writer_survives_an_unexpected_error(make_pipeline) -> None:
+    """An exception in the writer used to end its thread: every later batch hung forever."""
+    pipeline = make_pipeline()
+    pipeline.detectors["fermenter_temp"] = _FailsOnce(pipeline.detectors["fermenter_temp"])
+    first = pipeline.submit(measurements(0, 3), "http")
+    assert first.result(10).stored == 3  # retried without detection, stored
+    assert pipeline.submit(measurements(100, 3), "http").result(10).stored == 3
+    balanced(pipeline)
+    assert len(db_keys(pipeline.db_path)) == 6
