@@ -134,10 +134,10 @@ __all__ = [
 class Headless:
     """`sensor-tui run --headless` as a child process, its stdout lines collected on a thread."""
 
-    def __init__(self, db: Path, *args: str, **popen: object) -> None:
+    def __init__(self, db: Path, *args: str, prefix: list[str] | None = None) -> None:
         cmd = [PYTHON, "-m", "sensor_tui", "run", "--headless", "--db", str(db), *args]
         self.proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen
+            [*(prefix or []), *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)

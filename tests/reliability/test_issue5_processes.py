@@ -176,6 +176,40 @@ def test_issue5_directory_read_only_and_database_deleted(request: pytest.Fixture
     exactly_once(db, [k for e in nacks for k in batch_keys(e["run"], e["index"], BATCH)])
 
 
+def test_issue5_headless_directory_read_only_and_database_deleted(
+    request: pytest.FixtureRequest,
+) -> None:
+    """The real command through the same fault: the outage shows on the console, no crash,
+    and the simulator's readings are stored again once the directory is writable."""
+    prefix = _unprivileged()
+    if prefix is None:
+        pytest.skip(
+            "root without setpriv and a 'nobody' user: no way to make a directory read-only"
+        )
+    work = Path(tempfile.mkdtemp(prefix="issue5-ro-"))
+    request.addfinalizer(lambda: shutil.rmtree(work, ignore_errors=True))
+    if prefix:
+        shutil.chown(work, "nobody")
+    db = work / "t.db"
+    monitor = Headless(db, "--interval", "0.05", prefix=prefix)
+    try:
+        assert monitor.wait_for("Ingested")
+        work.chmod(0o555)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        assert monitor.wait_for("Database unavailable", 10)
+        work.chmod(0o755)
+        assert monitor.wait_for("writes succeed again", 15)
+        monitor.proc.send_signal(signal.SIGTERM)
+        code, err = monitor.finish()
+    finally:
+        work.chmod(0o755)
+        monitor.proc.kill()
+    assert code == 0 and "Traceback" not in err, err
+    assert "NOT stored" not in err
+    assert len(db_keys(db)) > 0
+
+
 def _mount_tmpfs(where: Path, size: str) -> bool:
     if os.geteuid() != 0 or shutil.which("mount") is None:
         return False
