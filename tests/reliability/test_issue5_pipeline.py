@@ -6,13 +6,14 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
 from sensor_tui.counters import Snapshot
-from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped
+from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped, RetryPolicy
 from sensor_tui.storage import Store, StoreUnavailable
 from sensor_tui.tags import load_config
 from tests.reliability.helpers import (
@@ -247,3 +248,23 @@ def test_issue5_writer_survives_an_unexpected_error(make_pipeline) -> None:
     assert pipeline.submit(measurements(100, 3), "http").result(10).stored == 3
     balanced(pipeline)
     assert len(db_keys(pipeline.db_path)) == 6
+
+
+def test_issue5_quitting_during_a_lock_is_prompt(tmp_path: Path) -> None:
+    """Quit during an outage used to wait out a busy timeout per step (7-8 s for headless)."""
+    db = tmp_path / "t.db"
+    # the default 1 s busy timeout; retries far apart, so stop finds none in progress
+    pipeline = Pipeline(load_config(None), db, retry=RetryPolicy(base_delay=30, max_delay=30))
+    pipeline.start()
+    holder = LockHolder(db, 60)
+    try:
+        futures = [pipeline.submit(measurements(i * 3, 3), "http") for i in range(3)]
+        assert wait_until(lambda: pipeline.outage, 5)
+        futures += [pipeline.submit(measurements(100 + i * 3, 3), "http") for i in range(3)]
+        started = time.monotonic()
+        pipeline.stop()
+        took = time.monotonic() - started
+    finally:
+        holder.release()
+    assert sum(f.result(0).dead_lettered for f in futures) == 18
+    assert took < 0.9, took  # no final attempt into a known outage
