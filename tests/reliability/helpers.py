@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import subprocess
 import sys
 import threading
@@ -67,6 +68,11 @@ def sensor_tui(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _ignore_sigxfsz() -> None:
+    if hasattr(signal, "SIGXFSZ"):
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
 class Driver:
     """`benchmarks/chaos_driver.py` as a child process, its JSON events collected."""
 
@@ -78,7 +84,11 @@ class Driver:
                 cmd += [f"--{name.replace('_', '-')}", str(value)]
         prefix = list(opts.get("prefix", []))  # type: ignore[call-overload]
         self.proc = subprocess.Popen(
-            prefix + cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            prefix + cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=_ignore_sigxfsz,  # a file-size limit then fails writes, not the process
         )
         assert self.proc.stdout is not None
         first = self.proc.stdout.readline()

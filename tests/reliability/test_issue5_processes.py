@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import resource
 import shutil
 import signal
 import subprocess
@@ -256,6 +257,31 @@ def test_issue5_full_disk(tmp_path: Path) -> None:
         exactly_once(db, acked_keys(driver, BATCH))
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def test_issue5_file_size_limit_as_a_full_disk(tmp_path: Path) -> None:
+    """Without root: a file-size limit set on the running monitor (prlimit) fails its database
+    writes like a full disk. No crash, nothing acked lost; all stored once the limit is lifted."""
+    if not hasattr(resource, "prlimit") or not hasattr(signal, "SIGXFSZ"):
+        pytest.skip("no prlimit / SIGXFSZ on this platform")
+    db, dl = tmp_path / "t.db", tmp_path / "failed.jsonl"
+    driver = Driver(db, dl, clients=2, batch_size=BATCH, retry_attempts=2)
+    try:
+        soft, hard = resource.prlimit(driver.proc.pid, resource.RLIMIT_FSIZE)
+        resource.prlimit(driver.proc.pid, resource.RLIMIT_FSIZE, (65536, hard))
+        assert wait_until(lambda: dl.exists() and dl.stat().st_size > 0, 10)
+        resource.prlimit(driver.proc.pid, resource.RLIMIT_FSIZE, (soft, hard))
+        time.sleep(1.0)
+        driver.proc.send_signal(signal.SIGTERM)
+        code, err = driver.finish()
+    finally:
+        driver.proc.kill()
+    assert code == 0 and "Traceback" not in err, err
+    stopped = driver.stopped()
+    assert stopped["write_failures"] > 0 and stopped["dead_lettered"] > 0, stopped
+    assert stopped["not_durable"] == 0
+    assert sensor_tui("recover", "--db", str(db), "--dead-letter", str(dl)).returncode == 0
+    exactly_once(db, acked_keys(driver, BATCH))
 
 
 def test_issue5_kill9_headless_simulator_restarts(tmp_path: Path) -> None:
