@@ -17,6 +17,7 @@ Lines on stdout (each one `write` of < PIPE_BUF bytes, so a kill never interleav
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import random
@@ -54,6 +55,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--retry-attempts", type=int, default=2)
     ap.add_argument("--retry-base", type=float, default=0.02)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--pause", type=float, default=0.0, help="seconds between a client's batches")
     return ap.parse_args(argv)
 
 
@@ -77,6 +79,8 @@ def client_loop(
         except NotDurable as exc:
             emit(ev="nack", run=args.run, index=index, error=str(exc))
             continue
+        if args.pause:
+            stop.wait(args.pause)
         emit(
             ev="ack",
             run=args.run,
@@ -91,6 +95,7 @@ def client_loop(
 def main(argv: list[str] | None = None) -> int:
     """Start the pipeline (replaying the dead-letter file), run the clients until told to stop."""
     args = parse_args(argv)
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1` dumps every thread's stack to stderr
     retry = RetryPolicy(attempts=args.retry_attempts, base_delay=args.retry_base, max_delay=0.2)
     pipeline = Pipeline(load_config(None), args.db, args.dead_letter, retry)
     stop = threading.Event()

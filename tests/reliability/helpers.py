@@ -9,8 +9,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,6 +74,30 @@ def _ignore_sigxfsz() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
+class _Drain:
+    """Reads a child's pipe on a thread, line by line, so the child never blocks on it."""
+
+    def __init__(self, stream: Any, on_line: Callable[[str], None] | None = None) -> None:
+        self.lines: list[str] = []
+        self._stream, self._on_line = stream, on_line
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        for line in self._stream:
+            self.lines.append(line.rstrip("\n"))
+            if self._on_line is not None:
+                self._on_line(self.lines[-1])
+
+    def join(self) -> None:
+        """Wait for the end of the stream (the child exited)."""
+        self._thread.join(10)
+
+    def text(self) -> str:
+        """Everything read so far."""
+        return "\n".join(self.lines)
+
+
 class Driver:
     """`benchmarks/chaos_driver.py` as a child process, its JSON events collected."""
 
@@ -90,18 +115,22 @@ class Driver:
             text=True,
             preexec_fn=_ignore_sigxfsz,  # a file-size limit then fails writes, not the process
         )
-        assert self.proc.stdout is not None
-        first = self.proc.stdout.readline()
-        assert json.loads(first)["ev"] == "ready", first + self.proc.stderr.read()  # type: ignore[union-attr]
         self.events: list[dict] = []
+        self._out = _Drain(self.proc.stdout, self._event)  # a full pipe would stall the child
+        self._err = _Drain(self.proc.stderr)
+        ready = wait_until(lambda: bool(self.events) or self.proc.poll() is not None, 60)
+        assert ready and self.events[0]["ev"] == "ready", self._err.text()
+
+    def _event(self, line: str) -> None:
+        with contextlib.suppress(ValueError):  # a line cut by SIGKILL
+            self.events.append(json.loads(line))
 
     def finish(self, timeout: float = 60) -> tuple[int, str]:
-        """Wait for the exit; parse the remaining events; return (code, stderr)."""
-        out, err = self.proc.communicate(timeout=timeout)
-        for line in out.splitlines():
-            with contextlib.suppress(ValueError):  # a line cut by SIGKILL
-                self.events.append(json.loads(line))
-        return self.proc.returncode, err
+        """Wait for the exit and the last events; return (code, stderr)."""
+        code = self.proc.wait(timeout)
+        self._out.join()
+        self._err.join()
+        return code, self._err.text()
 
     def acked(self) -> list[dict]:
         """The ack events."""
@@ -149,14 +178,9 @@ class Headless:
         self.proc = subprocess.Popen(
             [*(prefix or []), *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip("\n"))
+        self._out = _Drain(self.proc.stdout)
+        self._err = _Drain(self.proc.stderr)
+        self.lines = self._out.lines
 
     def wait_for(self, text: str, timeout: float = 30) -> bool:
         """True once a stdout line contains `text`."""
@@ -165,9 +189,9 @@ class Headless:
     def finish(self, timeout: float = 60) -> tuple[int, str]:
         """Wait for the exit; return (code, stderr)."""
         code = self.proc.wait(timeout)
-        self._reader.join(10)
-        assert self.proc.stderr is not None
-        return code, self.proc.stderr.read()
+        self._out.join()
+        self._err.join()
+        return code, self._err.text()
 
     def stopped_counts(self) -> dict[str, int]:
         """The numbers of the final `Stopped: ...` line."""
