@@ -178,6 +178,8 @@ class Pipeline:
                 store.open()
                 return store
             except StoreUnavailable as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise  # a bad path or a corrupt file: say so at once
                 log.warning("cannot open the database yet (%s); retrying", exc)
                 time.sleep(self.retry_policy.delay(attempt))
         store.open()
