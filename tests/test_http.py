@@ -27,7 +27,7 @@ from sensor_tui.http import routes as http_routes
 from sensor_tui.http.server import HttpServer
 from sensor_tui.pipeline import Pipeline, RetryPolicy
 from sensor_tui.readings import format_ts
-from sensor_tui.storage import Store, connect
+from sensor_tui.storage import Store
 from sensor_tui.tags import load_config
 
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -441,16 +441,16 @@ def test_tags_and_stats(client: Client, pipeline: Pipeline) -> None:
 def test_get_data_uses_the_tag_timestamp_index(pipeline: Pipeline) -> None:
     """The 10M-row p99 target depends on this plan; guard it against a schema change."""
     store = Store(pipeline.db_path, pipeline.config)
-    store.db = connect(pipeline.db_path)
+    db = store.reader()
     statements: list[str] = []
-    store.db.conn.set_trace_callback(statements.append)
+    db.conn.set_trace_callback(statements.append)
     store.latest("fermenter_temp", 100)
     store.latest("fermenter_temp", 100, since="2026-01-01T00:00:00.000000Z")
-    store.db.conn.set_trace_callback(None)
+    db.conn.set_trace_callback(None)
     queries = [sql for sql in statements if sql.startswith("SELECT timestamp")]
     assert len(queries) == 2, statements
     for sql in queries:
-        plan = " ".join(row[-1] for row in store.db.conn.execute("EXPLAIN QUERY PLAN " + sql))
+        plan = " ".join(row[-1] for row in db.conn.execute("EXPLAIN QUERY PLAN " + sql))
         assert "idx_measurements_tag_timestamp" in plan, plan
         assert "TEMP B-TREE" not in plan  # no sort of the whole tag
     store.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped, RetryPolicy, StoredBatch
+from sensor_tui.pipeline import Pipeline, PipelineStopped, RetryPolicy, StoredBatch
 from sensor_tui.simulator import Event
 from sensor_tui.tags import Config, parse_config
 
@@ -255,21 +255,6 @@ def test_stop_during_outage_flushes_to_dead_letter(config: Config, db_path: Path
     audit(pipe)
     with pytest.raises(PipelineStopped):
         pipe.submit([measurement(1)], "http")
-
-
-def test_not_durable_when_even_the_dead_letter_fails(
-    config: Config, fast_retry: RetryPolicy, tmp_path: Path
-) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("")
-    pipe = Pipeline(config, tmp_path / "x.db", blocker / "dl.jsonl", retry=fast_retry)
-    pipe.start(replay=False)
-    pipe.set_outage(True)
-    future = pipe.submit([measurement(1)], "http")
-    with pytest.raises(NotDurable):
-        future.result(5)
-    assert pipe.snapshot().not_durable == 1
-    pipe.stop()
 
 
 def test_events_and_outages_are_recorded(pipeline: Pipeline, db_path: Path) -> None:

@@ -7,7 +7,6 @@ from array import array
 
 import pytest
 
-from conftest import fill_database, recent_start
 from sensor_tui.series import (
     TagSeries,
     downsample,
@@ -17,6 +16,7 @@ from sensor_tui.series import (
     window_label,
 )
 from sensor_tui.storage import Store
+from tests.conftest import fill_database, recent_start
 
 
 def test_short_series_is_returned_unchanged():

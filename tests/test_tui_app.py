@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import fill_database, make_monitor, recent_start, run, wait_until
 from sensor_tui.pipeline import PipelineStopped
 from sensor_tui.simulator import FAULT_KINDS
 from sensor_tui.tags import Config, Tag
@@ -20,6 +19,7 @@ from sensor_tui.tui.app import make_app
 from sensor_tui.tui.chart import ChartPanel, TagChart
 from sensor_tui.tui.help import HelpScreen
 from sensor_tui.tui.status import StatusBar
+from tests.conftest import fill_database, make_monitor, recent_start, run, wait_until
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SNAPSHOT_SECONDS, SNAPSHOT_START, fill_database, make_monitor
 from sensor_tui.tui.app import make_app
+from tests.conftest import SNAPSHOT_SECONDS, SNAPSHOT_START, fill_database, make_monitor
 
 END = (SNAPSHOT_START + timedelta(seconds=SNAPSHOT_SECONDS)).timestamp()
 

@@ -80,7 +80,7 @@ class AlarmTracker:
 
     `feed` returns nothing; `take_changed` hands over the alarms opened, extended or closed since
     the last call, for the writer to upsert. Not thread-safe: the pipeline calls it under its
-    detection lock.
+    alarms lock.
     """
 
     def __init__(self, hold_off: int = DEFAULT_HOLD_OFF) -> None:

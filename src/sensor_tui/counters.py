@@ -2,7 +2,8 @@
 
 Every reading ends in exactly one outcome (stored, duplicate of one already stored, rejected with a
 reason, dead-lettered), so the counters are also the audit that nothing went missing:
-received == stored + duplicates + rejected + dead_lettered + in flight.
+received + replayed == stored + duplicates + rejected + dead_lettered + not_durable + in flight.
+(A replayed dead-letter line is a reading offered again, so it is on the left: issue 5.)
 """
 
 from __future__ import annotations
@@ -38,6 +39,15 @@ class Snapshot:
     def rejected_total(self) -> int:
         """All rejections, whatever the reason."""
         return sum(self.rejected.values())
+
+    @property
+    def in_flight(self) -> int:
+        """Readings offered but without an outcome yet (queued or waiting for retry).
+
+        Zero once the pipeline is flushed; anything else means a reading went missing.
+        """
+        outcomes = self.stored + self.duplicates + self.rejected_total + self.dead_lettered
+        return self.received + self.replayed - outcomes - self.not_durable
 
     @property
     def anomalies_total(self) -> int:

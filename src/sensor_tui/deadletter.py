@@ -44,13 +44,46 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _append_durably(path: Path, text: str) -> None:
+    """Append whole lines and fsync, or leave the file as it was and raise OSError.
+
+    Two things would otherwise cost acknowledged readings (issue 5): a previous crash or full
+    disk can leave a last line without its newline, and the next record glued to it would be
+    moved aside as unreadable; and a write that fails half-way (ENOSPC) leaves a partial line.
+    So a missing newline is restored first, and a failed append is truncated away. Raw file
+    descriptors, so no buffered leftovers are flushed after the truncation.
+    """
     created = not path.exists()
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        size = os.lseek(fd, 0, os.SEEK_END)
+        data = text.encode("utf-8")
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        except OSError:
+            _truncate_quietly(fd, size)
+            raise
+    finally:
+        os.close(fd)
     if created:
         _fsync_dir(path)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _truncate_quietly(fd: int, size: int) -> None:
+    """Best effort: take a failed append back off the file (it was never acknowledged)."""
+    try:
+        os.ftruncate(fd, size)
+        os.fsync(fd)
+    except OSError:
+        pass
 
 
 class DeadLetter:

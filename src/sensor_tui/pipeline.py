@@ -22,7 +22,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,8 +87,9 @@ class Batch:
     future: Future[BatchResult] = field(default_factory=Future)
     attempts: int = 0
     due: float = 0.0
-    payload: str = "[]"
-    """The rows as one JSON array (see `Store.write_payload`), built by the sender's thread."""
+    payload: str | None = None
+    """The rows as one JSON array (see `Store.write_payload`), built by the sender's thread;
+    None until built (then the writer builds it)."""
     anomalies: Counter[tuple[str, str]] = field(default_factory=Counter)
     """Anomalies in this batch by (tag, kind)."""
 
@@ -96,6 +97,20 @@ class Batch:
         """The BatchResult for this batch with the given outcome counts."""
         anomalies = sum(self.anomalies.values())
         return BatchResult(len(self.readings), self.rejected, anomalies, **outcome)
+
+    def resolve(self, **outcome: int) -> None:
+        """Tell the sender the outcome, unless it gave up waiting (cancelled the future).
+
+        A sender may cancel (an HTTP client that hung up); `set_result` would then raise in a
+        pipeline thread and kill it, stranding every later batch (issue 5).
+        """
+        with contextlib.suppress(InvalidStateError):
+            self.future.set_result(self.result(**outcome))
+
+    def fail(self, exc: BaseException) -> None:
+        """Tell the sender its readings are not durable (unless it cancelled)."""
+        with contextlib.suppress(InvalidStateError):
+            self.future.set_exception(exc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,11 +156,13 @@ class Pipeline:
         self._retry = _RetryWorker(self)
         self._writer: threading.Thread | None = None
         self._accepting = False
+        self._submit_lock = threading.Lock()
+        """Makes "still accepting?" and the enqueue one step, so no batch lands behind _STOP."""
         self._store: Store | None = None
         self._events: list[Event] = []
         self._events_lock = threading.Lock()
         self._outage_event: Event | None = None
-        self._detect_lock = threading.Lock()
+        self._alarms_lock = threading.Lock()
         self._writer_ready = threading.Event()
 
     # -- life cycle ------------------------------------------------------------------------
@@ -155,11 +172,10 @@ class Pipeline:
 
         Raises StoreUnavailable when the database cannot be opened at all.
         """
-        self._store = self._new_store()
-        self._store.open()
+        self._store = self._open_with_retry()
         for name, detector in self.detectors.items():
             detector.warm(self._store.recent_values(name, WARM_HISTORY))
-        result = self.replay_dead_letter(self._store) if replay else None
+        result = self._replay_at_start() if replay else None
         self._refresh_dead_letter_gauges()
         self._accepting = True
         self._writer = threading.Thread(target=self._write_loop, name="writer", daemon=True)
@@ -168,12 +184,40 @@ class Pipeline:
         self._retry.start()
         return result
 
+    def _open_with_retry(self) -> Store:
+        """Open the database, waiting out a short lock (another process, a restart) with the
+        retry policy's backoff rather than failing the start at once (issue 5)."""
+        store = self._new_store()
+        for attempt in range(1, self.retry_policy.attempts):
+            try:
+                store.open()
+                return store
+            except StoreUnavailable as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise  # a bad path or a corrupt file: say so at once
+                log.warning("cannot open the database yet (%s); retrying", exc)
+                time.sleep(self.retry_policy.delay(attempt))
+        store.open()
+        return store
+
+    def _replay_at_start(self) -> ReplayResult | None:
+        """Replay the dead-letter file; a locked or failing database must not stop the start.
+
+        The lines stay in the file and the writer replays them after its first commit (issue 5).
+        """
+        try:
+            return self.replay_dead_letter(self._store)
+        except (StoreUnavailable, OSError) as exc:
+            log.warning("dead-letter replay at start failed, will retry after a write: %s", exc)
+            return None
+
     def stop(self, timeout: float = 30.0) -> None:
         """Stop accepting, write what is queued, dead-letter what cannot be written, join."""
-        if not self._accepting:
-            return
-        self._accepting = False
-        self._queue.put(_STOP)
+        with self._submit_lock:
+            if not self._accepting:
+                return
+            self._accepting = False
+            self._queue.put(_STOP)
         if self._writer is not None:
             self._writer.join(timeout)
         self._retry.stop(timeout)
@@ -203,20 +247,22 @@ class Pipeline:
         block: bool = True,
     ) -> Future[BatchResult]:
         """Queue already validated readings (simulator, import); `rejected` are counted here."""
-        if not self._accepting:
-            raise PipelineStopped("the pipeline is stopped")
         rejected = rejected or []
-        self.counters.received(len(readings) + len(rejected) if offered is None else offered)
+        batch = Batch(readings, rejected)
+        with self._submit_lock:
+            if not self._accepting:
+                raise PipelineStopped("the pipeline is stopped")
+            self.counters.received(len(readings) + len(rejected) if offered is None else offered)
+            if readings:
+                # Detection under the same lock as the enqueue: detectors see each tag's
+                # readings in exactly the order the writer commits them.
+                self._detect(batch)
+                batch.payload = rows_payload(readings)
+                self._queue.put(batch, block=block)
         for reason, n in Counter(reason for _, reason in rejected).items():
             self.counters.rejected(reason, n)
-        batch = Batch(readings, rejected)
         if not readings:
-            batch.future.set_result(batch.result())
-            return batch.future
-        with self._detect_lock:
-            self._detect(batch)
-            batch.payload = rows_payload(readings)
-            self._queue.put(batch, block=block)
+            batch.resolve()
         return batch.future
 
     def record_event(self, event: Event) -> None:
@@ -281,11 +327,11 @@ class Pipeline:
             group, stopping = self._take_group()
             try:
                 self._write_group(store, group)
-            except Exception:  # a bug must not kill the writer and strand every sender
-                log.exception("writer failed on a group; dead-lettering it")
-                self._dead_letter([b for b in group if not b.future.done()], "writer error")
+            except Exception:  # a bug here must not strand every later batch (issue 5)
+                log.exception("writer failed on a group; sending it to retry")
+                self._retry.add([b for b in group if b.readings and not b.future.done()])
         self._write_events(store)
-        with self._detect_lock:
+        with self._alarms_lock:
             self.alarms.close_all()
         self._write_alarms(store)
         store.close()
@@ -311,27 +357,45 @@ class Pipeline:
             self._replay_after_outage(store)
         markers = [batch for batch in group if not batch.readings]
         group = [batch for batch in group if batch.readings]
-        if group and (self._retry.depth() > 0 or not self._try_write(store, group)):
+        if group and (
+            self._retry.depth() > 0
+            or self._quitting_in_outage()
+            or not self._try_write(store, group)
+        ):
             self._retry.add(group, shutting_down=not self._accepting)
         self._write_alarms(store)
         for marker in markers:
-            marker.future.set_result(marker.result())
+            marker.resolve()
+
+    def _quitting_in_outage(self) -> bool:
+        """Stopping while writes fail: dead-letter at once instead of waiting out one more busy
+        timeout per group; quitting during an outage took 8 s before (issue 5)."""
+        return not self._accepting and self.outage
 
     def _detect(self, batch: Batch) -> None:
+        """Score each reading; a detector that raises costs the verdict, never the reading."""
         detectors = self.detectors
         for reading in batch.readings:
-            flagged, reading.score, reading.kind = detectors[reading.tag].update(
-                reading.value, reading.timestamp
-            )
+            try:
+                flagged, reading.score, reading.kind = detectors[reading.tag].update(
+                    reading.value, reading.timestamp
+                )
+            except Exception:  # a plug-in detector's bug (issue 5): store the reading unscored
+                log.exception(
+                    "detector for %s failed; reading stored without a verdict", reading.tag
+                )
+                flagged, reading.score, reading.kind = False, None, None
             if flagged:
                 reading.is_anomaly = True
                 batch.anomalies[reading.tag, reading.kind or "anomaly"] += 1
-        if batch.anomalies or self.alarms.open_alarms():
-            self.alarms.feed(batch.readings)
+        with self._alarms_lock:
+            if batch.anomalies or self.alarms.open_alarms():
+                self.alarms.feed(batch.readings)
 
     def _try_write(self, store: Store, group: list[Batch]) -> bool:
         """One transaction for the whole group; True when committed."""
-        payload = group[0].payload if len(group) == 1 else join_payloads(b.payload for b in group)
+        payloads = [batch.payload or rows_payload(batch.readings) for batch in group]
+        payload = payloads[0] if len(payloads) == 1 else join_payloads(payloads)
         changed, alarms = self._take_alarms()
         try:
             stored = store.write_payload(payload, alarms)
@@ -366,7 +430,7 @@ class Pipeline:
             anomalies.update(batch.anomalies)
         self.counters.stored(stored, len(readings) - stored, anomalies)
         for batch in group:
-            batch.future.set_result(batch.result(stored=len(batch.readings)))
+            batch.resolve(stored=len(batch.readings))
         sources = {r.source for r in readings}
         event = StoredBatch(readings, sources.pop() if len(sources) == 1 else "mixed")
         for callback in self._subscribers:
@@ -391,16 +455,17 @@ class Pipeline:
     def _take_alarms(self) -> tuple[list[Alarm], list[dict[str, Any]]]:
         """Alarms opened, extended or closed since the last write, and their rows.
 
-        Alarms are fed where detection runs (the sender's thread, under the detection lock), so
-        taking and rendering them happens under the same lock.
+        Alarms are fed where detection runs (a sender's thread) and written by the writer, so
+        both hold `_alarms_lock`; never the submit lock, which a sender holds while it waits for
+        room in the queue that only the writer can make.
         """
-        with self._detect_lock:
+        with self._alarms_lock:
             changed = self.alarms.take_changed()
             return changed, [alarm.as_row() for alarm in changed]
 
     def _requeue_alarms(self, changed: list[Alarm]) -> None:
         if changed:
-            with self._detect_lock:
+            with self._alarms_lock:
                 self.alarms.requeue(changed)
 
     def _write_alarms(self, store: Store) -> None:
@@ -440,21 +505,38 @@ class Pipeline:
                 callback(StoredBatch(result.readings, "replay"))
         return result
 
-    def _dead_letter(self, batches: list[Batch], reason: str) -> None:
-        """fsync the batches to the dead-letter file, or fail their futures if even that fails."""
+    def _dead_letter(self, batches: list[Batch], reason: str, keep: bool = False) -> None:
+        """fsync the batches to the dead-letter file; if even that fails, fail their futures.
+
+        Failed senders are told (nothing unacknowledged counts as kept), but with `keep` the
+        readings stay in the retry queue, so a read-only directory or a full disk that ends
+        before the monitor stops costs nothing (issue 5). Without `keep` (shutdown) they are
+        lost: counted as not durable and logged as JSON lines, never silently.
+        """
         readings = [reading for batch in batches for reading in batch.readings]
         try:
             self.dead_letter.append(readings, reason)
         except OSError as exc:
-            log.error("dead-letter append failed, %d readings not durable: %s", len(readings), exc)
-            self.counters.add(not_durable=len(readings))
             for batch in batches:
-                batch.future.set_exception(NotDurable(f"cannot store or dead-letter: {exc}"))
+                batch.fail(NotDurable(f"cannot store or dead-letter: {exc}"))
+            if keep and self._retry.keep(readings):
+                log.error(
+                    "dead-letter append failed, %d readings kept for retry: %s", len(readings), exc
+                )
+            else:
+                self._lost(readings, exc)
             return
         self.counters.add(dead_lettered=len(readings))
         self._refresh_dead_letter_gauges()
         for batch in batches:
-            batch.future.set_result(batch.result(dead_lettered=len(batch.readings)))
+            batch.resolve(dead_lettered=len(batch.readings))
+
+    def _lost(self, readings: list[Reading], exc: OSError) -> None:
+        """Readings neither stored nor dead-lettered: count them and log them for a human."""
+        self.counters.add(not_durable=len(readings))
+        log.error("dead-letter append failed, %d readings NOT stored: %s", len(readings), exc)
+        for reading in readings:
+            log.error("not stored: %s", json.dumps(reading.as_dict(), ensure_ascii=False))
 
     def _refresh_dead_letter_gauges(self) -> None:
         self.counters.set(
@@ -475,6 +557,8 @@ class _RetryWorker:
         self.pipeline = pipeline
         self.policy = pipeline.retry_policy
         self._pending: list[Batch] = []
+        self._attempting = False
+        """True while taken batches are being retried: not pending, not done (issue 5: flush)."""
         self._cond = threading.Condition()
         self._stopping = False
         self._thread = threading.Thread(target=self._loop, name="retry", daemon=True)
@@ -514,11 +598,25 @@ class _RetryWorker:
         if overflow:
             self.pipeline._dead_letter(overflow, "retry queue full or shutting down")
 
+    def keep(self, readings: list[Reading]) -> bool:
+        """Hold readings whose sender was already told they failed; False when no room."""
+        with self._cond:
+            room = self.policy.max_queued_readings - sum(len(b.readings) for b in self._pending)
+            if self._stopping or len(readings) > room:
+                return False
+            batch = Batch(readings, [], attempts=1)
+            batch.anomalies.update((r.tag, r.kind or "anomaly") for r in readings if r.is_anomaly)
+            batch.due = time.monotonic() + self.policy.max_delay
+            self._pending.append(batch)
+            self._cond.notify_all()
+        self._publish_depth()
+        return True
+
     def wait_empty(self, timeout: float) -> bool:
         """Block until no batch waits for retry."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._pending:
+            while self._pending or self._attempting:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -533,11 +631,13 @@ class _RetryWorker:
             while True:
                 if self._stopping:
                     due, self._pending = self._pending, []
+                    self._attempting = bool(due)
                     return due, True
                 now = time.monotonic()
                 due = [b for b in self._pending if b.due <= now]
                 if due:
                     self._pending = [b for b in self._pending if b.due > now]
+                    self._attempting = True
                     return due, False
                 wait = min((b.due for b in self._pending), default=now + 1.0) - now
                 self._cond.wait(max(0.005, wait))
@@ -549,11 +649,17 @@ class _RetryWorker:
             if due:
                 try:
                     self._attempt(store, due, final)
-                except Exception:  # as in the writer: never strand a sender
+                except Exception:  # a bug must not end retrying nor strand a sender (issue 5)
+                    # The writer already handed this group here after an error: dead-letter it
+                    # (durable, replayed later) rather than retry a failure that may repeat.
                     log.exception("retry failed on a group; dead-lettering it")
                     self.pipeline._dead_letter(
                         [b for b in due if not b.future.done()], "retry error"
                     )
+                finally:
+                    with self._cond:
+                        self._attempting = False
+                        self._cond.notify_all()
             self._publish_depth()
             if final:
                 break
@@ -561,13 +667,13 @@ class _RetryWorker:
 
     def _attempt(self, store: Store, due: list[Batch], final: bool) -> None:
         pipeline = self.pipeline
-        if pipeline._try_write(store, due):
+        if not (final and pipeline.outage) and pipeline._try_write(store, due):
             return
         reason = pipeline.counters.snapshot().outage_reason or "write failed"
         expired = [b for b in due if final or b.attempts >= self.policy.attempts]
         again = [b for b in due if b not in expired]
         if expired:
-            pipeline._dead_letter(expired, reason)
+            pipeline._dead_letter(expired, reason, keep=not final)
         with self._cond:
             now = time.monotonic()
             for batch in again:

@@ -215,15 +215,18 @@ class Store:
             self.db.close()
             self.db = None
 
+    def _same_file(self) -> bool:
+        """True while `path` is still the file this connection opened."""
+        try:
+            stat = os.stat(self.path)
+        except OSError:
+            return False
+        return (stat.st_dev, stat.st_ino) == self._identity
+
     def _writable_db(self) -> Database:
         if self.outage.on:
             raise StoreUnavailable("database outage (simulated by the operator)")
-        try:
-            stat = os.stat(self.path)
-            same = (stat.st_dev, stat.st_ino) == self._identity
-        except OSError:
-            same = False
-        if self.db is None or not same:
+        if self.db is None or not self._same_file():
             return self.open()
         return self.db
 
@@ -252,6 +255,11 @@ class Store:
                 except sqlite3.Error:
                     self.close()
             raise StoreUnavailable(str(exc)) from exc
+        if not self._same_file():
+            # Deleted or replaced between the check and the commit: the rows went to an
+            # unlinked file. Say so, and the retry writes them again into the new file (issue 5).
+            self.close()
+            raise StoreUnavailable(f"database file {self.path} was replaced during the write")
         return max(stored, 0)
 
     def write(self, readings: Iterable[Reading]) -> int:
@@ -273,8 +281,11 @@ class Store:
     # -- reads -----------------------------------------------------------------------------
 
     def reader(self) -> Database:
-        """The connection for queries, opened on first use."""
-        return self.db if self.db is not None else self.open()
+        """The connection for queries, opened on first use, reopened when the file was
+        replaced (a reader left on a deleted file would show stale data forever: issue 5)."""
+        if self.db is None or not self._same_file():
+            return self.open()
+        return self.db
 
     def recent_values(self, tag: str, limit: int) -> list[float]:
         """The last `limit` values of a tag, oldest first (to warm a detector)."""

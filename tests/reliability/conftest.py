@@ -1,0 +1,5 @@
+"""Fixtures for the issue 5 fault suite (helpers live in `helpers.py`)."""
+
+from tests.reliability.helpers import make_pipeline
+
+__all__ = ["make_pipeline"]
