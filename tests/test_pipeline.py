@@ -307,3 +307,31 @@ def test_dead_letter_drains_when_the_outage_ends_without_traffic(
     assert pipeline.flush(5)
     assert count(db_path) == 4
     assert pipeline.snapshot().dead_letter_pending == 0
+
+
+def test_full_queue_with_alarms_does_not_deadlock(db_path: Path) -> None:
+    """A sender waiting for room in the queue must not hold a lock the writer needs.
+
+    Alarms are fed by senders and written by the writer; with both on one lock, a sender blocked
+    on a full queue while holding it stopped the writer for good.
+    """
+    pipe = Pipeline(ZSCORE, db_path, queue_batches=1, group_rows=1)
+    pipe.start()
+    futures = []
+    sender = threading.Thread(
+        target=lambda: futures.extend(
+            pipe.submit(
+                [measurement(b * 20 + i, value=7.0 + 0.01 * (i % 3)) for i in range(19)]
+                + [measurement(b * 20 + 19, value=13.0)],
+                "http",
+            )
+            for b in range(40)
+        )
+    )
+    sender.start()
+    sender.join(20)
+    assert not sender.is_alive()
+    assert sum(f.result(10).stored for f in futures) == 800
+    assert pipe.flush(5)
+    pipe.stop()
+    assert Database(db_path)["alarms"].count > 0
