@@ -21,17 +21,29 @@ import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, InvalidStateError
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from sensor_tui.alarms import Alarm, AlarmTracker
+from sensor_tui.batches import (
+    Batch,
+    BatchResult,
+    NotDurable,
+    PipelineStopped,
+    RetryPolicy,
+    StoredBatch,
+    Subscriber,
+    iter_groups,
+    join_payloads,
+    rows_payload,
+)
 from sensor_tui.counters import Counters, Snapshot
 from sensor_tui.deadletter import DeadLetter, ReplayResult
 from sensor_tui.detection import Detector, make_detector
 from sensor_tui.readings import Reading, Rejected, Validator, now_ts
+from sensor_tui.retry import RetryWorker
 from sensor_tui.simulator import Event
 from sensor_tui.storage import OutageSwitch, Store, StoreUnavailable
 from sensor_tui.tags import Config
@@ -42,86 +54,6 @@ WARM_HISTORY = 2000
 """Readings per tag fed to a detector at start, so a restart has no warm-up blind spot (the
 robust detector's noise scale spans about 2,000 readings; a few ms per tag at start)."""
 
-
-class NotDurable(RuntimeError):
-    """Readings could be neither stored nor dead-lettered (e.g. the disk is full); not acked."""
-
-
-class PipelineStopped(RuntimeError):
-    """The pipeline no longer accepts readings."""
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Exponential backoff for failed writes: delays base, 2*base, ... capped, then dead letter."""
-
-    attempts: int = 5
-    base_delay: float = 0.1
-    max_delay: float = 2.0
-    max_queued_readings: int = 100_000
-    """Bound of the retry queue; past it, failed batches go straight to the dead-letter file."""
-
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait before retry number `attempt` (1-based)."""
-        return min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-
-
-@dataclass(slots=True)
-class BatchResult:
-    """The outcome of one submitted batch, as HTTP answers it."""
-
-    accepted: int
-    rejected: list[tuple[int, str]]
-    anomalies: int = 0
-    stored: int = 0
-    """Accepted readings now in the database (new, or already there from an earlier send)."""
-    dead_lettered: int = 0
-
-
-@dataclass(slots=True)
-class Batch:
-    """Accepted readings on their way to the database, with the future their sender waits on."""
-
-    readings: list[Reading]
-    rejected: list[tuple[int, str]]
-    future: Future[BatchResult] = field(default_factory=Future)
-    attempts: int = 0
-    due: float = 0.0
-    payload: str | None = None
-    """The rows as one JSON array (see `Store.write_payload`), built by the sender's thread;
-    None until built (then the writer builds it)."""
-    anomalies: Counter[tuple[str, str]] = field(default_factory=Counter)
-    """Anomalies in this batch by (tag, kind)."""
-
-    def result(self, **outcome: int) -> BatchResult:
-        """The BatchResult for this batch with the given outcome counts."""
-        anomalies = sum(self.anomalies.values())
-        return BatchResult(len(self.readings), self.rejected, anomalies, **outcome)
-
-    def resolve(self, **outcome: int) -> None:
-        """Tell the sender the outcome, unless it gave up waiting (cancelled the future).
-
-        A sender may cancel (an HTTP client that hung up); `set_result` would then raise in a
-        pipeline thread and kill it, stranding every later batch (issue 5).
-        """
-        with contextlib.suppress(InvalidStateError):
-            self.future.set_result(self.result(**outcome))
-
-    def fail(self, exc: BaseException) -> None:
-        """Tell the sender its readings are not durable (unless it cancelled)."""
-        with contextlib.suppress(InvalidStateError):
-            self.future.set_exception(exc)
-
-
-@dataclass(frozen=True, slots=True)
-class StoredBatch:
-    """Readings just committed (one transaction); what subscribers are told."""
-
-    readings: list[Reading]
-    source: str
-
-
-Subscriber = Callable[[StoredBatch], None]
 
 _STOP = object()
 
@@ -153,7 +85,7 @@ class Pipeline:
         self._group_rows = group_rows
         self._busy_ms = busy_ms
         self._subscribers: list[Subscriber] = []
-        self._retry = _RetryWorker(self)
+        self._retry = RetryWorker(self)
         self._writer: threading.Thread | None = None
         self._accepting = False
         self._submit_lock = threading.Lock()
@@ -545,187 +477,13 @@ class Pipeline:
         )
 
 
-class _RetryWorker:
-    """Retries failed groups with exponential backoff in its own thread and connection.
-
-    All due batches are retried in one transaction, so a long outage costs one attempt per
-    backoff step rather than one per batch. After the last attempt (or at shutdown) a batch goes
-    to the dead-letter file.
-    """
-
-    def __init__(self, pipeline: Pipeline) -> None:
-        self.pipeline = pipeline
-        self.policy = pipeline.retry_policy
-        self._pending: list[Batch] = []
-        self._attempting = False
-        """True while taken batches are being retried: not pending, not done (issue 5: flush)."""
-        self._cond = threading.Condition()
-        self._stopping = False
-        self._thread = threading.Thread(target=self._loop, name="retry", daemon=True)
-
-    def start(self) -> None:
-        """Start the thread."""
-        self._thread.start()
-
-    def stop(self, timeout: float) -> None:
-        """Make one last attempt, dead-letter the rest, join."""
-        with self._cond:
-            self._stopping = True
-            self._cond.notify_all()
-        self._thread.join(timeout)
-
-    def depth(self) -> int:
-        """Readings waiting for a retry."""
-        with self._cond:
-            return sum(len(batch.readings) for batch in self._pending)
-
-    def add(self, group: list[Batch], shutting_down: bool = False) -> None:
-        """Queue failed batches; past the bound (or at shutdown) dead-letter them at once."""
-        overflow: list[Batch] = []
-        with self._cond:
-            room = self.policy.max_queued_readings - sum(len(b.readings) for b in self._pending)
-            now = time.monotonic()
-            for batch in group:
-                if shutting_down or self._stopping or len(batch.readings) > room:
-                    overflow.append(batch)
-                    continue
-                room -= len(batch.readings)
-                batch.attempts = max(batch.attempts, 1)
-                batch.due = now + self.policy.delay(batch.attempts)
-                self._pending.append(batch)
-            self._cond.notify_all()
-        self._publish_depth()
-        if overflow:
-            self.pipeline._dead_letter(overflow, "retry queue full or shutting down")
-
-    def keep(self, readings: list[Reading]) -> bool:
-        """Hold readings whose sender was already told they failed; False when no room."""
-        with self._cond:
-            room = self.policy.max_queued_readings - sum(len(b.readings) for b in self._pending)
-            if self._stopping or len(readings) > room:
-                return False
-            batch = Batch(readings, [], attempts=1)
-            batch.anomalies.update((r.tag, r.kind or "anomaly") for r in readings if r.is_anomaly)
-            batch.due = time.monotonic() + self.policy.max_delay
-            self._pending.append(batch)
-            self._cond.notify_all()
-        self._publish_depth()
-        return True
-
-    def wait_empty(self, timeout: float) -> bool:
-        """Block until no batch waits for retry."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._pending or self._attempting:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cond.wait(min(left, 0.05))
-        return True
-
-    def _publish_depth(self) -> None:
-        self.pipeline.counters.set(retry_depth=self.depth())
-
-    def _take_due(self) -> tuple[list[Batch], bool]:
-        with self._cond:
-            while True:
-                if self._stopping:
-                    due, self._pending = self._pending, []
-                    self._attempting = bool(due)
-                    return due, True
-                now = time.monotonic()
-                due = [b for b in self._pending if b.due <= now]
-                if due:
-                    self._pending = [b for b in self._pending if b.due > now]
-                    self._attempting = True
-                    return due, False
-                wait = min((b.due for b in self._pending), default=now + 1.0) - now
-                self._cond.wait(max(0.005, wait))
-
-    def _loop(self) -> None:
-        store = self.pipeline._new_store()
-        while True:
-            due, final = self._take_due()
-            if due:
-                try:
-                    self._attempt(store, due, final)
-                except Exception:  # a bug must not end retrying nor strand a sender (issue 5)
-                    # The writer already handed this group here after an error: dead-letter it
-                    # (durable, replayed later) rather than retry a failure that may repeat.
-                    log.exception("retry failed on a group; dead-lettering it")
-                    self.pipeline._dead_letter(
-                        [b for b in due if not b.future.done()], "retry error"
-                    )
-                finally:
-                    with self._cond:
-                        self._attempting = False
-                        self._cond.notify_all()
-            self._publish_depth()
-            if final:
-                break
-        store.close()
-
-    def _attempt(self, store: Store, due: list[Batch], final: bool) -> None:
-        pipeline = self.pipeline
-        if not (final and pipeline.outage) and pipeline._try_write(store, due):
-            return
-        reason = pipeline.counters.snapshot().outage_reason or "write failed"
-        expired = [b for b in due if final or b.attempts >= self.policy.attempts]
-        again = [b for b in due if b not in expired]
-        if expired:
-            pipeline._dead_letter(expired, reason, keep=not final)
-        with self._cond:
-            now = time.monotonic()
-            for batch in again:
-                batch.attempts += 1
-                batch.due = now + self.policy.delay(batch.attempts)
-            self._pending.extend(again)
-
-
-_JSON_TEXT: dict[str | None, str] = {None: "null"}
-
-
-def _json_text(text: str | None) -> str:
-    """JSON literal of a tag, kind or source: few distinct values, so cached."""
-    literal = _JSON_TEXT.get(text)
-    if literal is None:
-        literal = _JSON_TEXT[text] = json.dumps(text, ensure_ascii=False)
-    return literal
-
-
-def rows_payload(readings: list[Reading]) -> str:
-    """The JSON array of rows (`Reading.as_row` order) that `Store.write_payload` inserts.
-
-    Built with f-strings rather than `json.dumps`, at half the cost, on the import's hot path.
-    Safe because every part is known: timestamps are canonical by construction (digits, `-:.TZ`),
-    values are finite floats (validated), and strings go through `json.dumps` once each. A
-    non-finite score, which JSON cannot carry, is stored as NULL.
-    """
-    parts = []
-    append = parts.append
-    text = _json_text
-    for r in readings:
-        score = r.score
-        score_json = "null" if score is None or not -1e308 < score < 1e308 else repr(float(score))
-        append(
-            f'["{r.timestamp}",{text(r.tag)},{r.value!r},{1 if r.is_anomaly else 0},'
-            f"{score_json},{text(r.kind)},{text(r.source)}]"
-        )
-    return "[" + ",".join(parts) + "]"
-
-
-def join_payloads(payloads: Iterable[str]) -> str:
-    """Concatenate JSON arrays of rows without parsing them again (group commit)."""
-    return "[" + ",".join(p[1:-1] for p in payloads if len(p) > 2) + "]"
-
-
-def iter_groups(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
-    """Split an iterable into lists of at most `size` items (import chunks)."""
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+__all__ = [
+    "Batch",
+    "BatchResult",
+    "NotDurable",
+    "Pipeline",
+    "PipelineStopped",
+    "RetryPolicy",
+    "StoredBatch",
+    "iter_groups",
+]
