@@ -90,7 +90,6 @@ class Pipeline:
         self._accepting = False
         self._submit_lock = threading.Lock()
         """Makes "still accepting?" and the enqueue one step, so no batch lands behind _STOP."""
-        self._store: Store | None = None
         self._events: list[Event] = []
         self._events_lock = threading.Lock()
         self._outage_event: Event | None = None
@@ -104,10 +103,13 @@ class Pipeline:
 
         Raises StoreUnavailable when the database cannot be opened at all.
         """
-        self._store = self._open_with_retry()
-        for name, detector in self.detectors.items():
-            detector.warm(self._store.recent_values(name, WARM_HISTORY))
-        result = self._replay_at_start() if replay else None
+        store = self._open_with_retry()
+        try:
+            for name, detector in self.detectors.items():
+                detector.warm(store.recent_values(name, WARM_HISTORY))
+            result = self._replay_at_start(store) if replay else None
+        finally:
+            store.close()  # the writer and retry threads open their own connections
         self._refresh_dead_letter_gauges()
         self._accepting = True
         self._writer = threading.Thread(target=self._write_loop, name="writer", daemon=True)
@@ -132,13 +134,13 @@ class Pipeline:
         store.open()
         return store
 
-    def _replay_at_start(self) -> ReplayResult | None:
+    def _replay_at_start(self, store: Store) -> ReplayResult | None:
         """Replay the dead-letter file; a locked or failing database must not stop the start.
 
         The lines stay in the file and the writer replays them after its first commit (issue 5).
         """
         try:
-            return self.replay_dead_letter(self._store)
+            return self.replay_dead_letter(store)
         except (StoreUnavailable, OSError) as exc:
             log.warning("dead-letter replay at start failed, will retry after a write: %s", exc)
             return None
