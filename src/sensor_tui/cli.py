@@ -127,11 +127,8 @@ def run(**opts: Any) -> None:
 
 
 def _run_ui(monitor: Any, duration: float | None) -> None:
-    try:
-        from sensor_tui.tui.app import make_app
-    except ImportError:
-        _fail("the terminal UI is not built yet; use --headless")
-        return
+    from sensor_tui.tui.app import make_app  # here, so headless runs never load Textual
+
     make_app(monitor, duration=duration).run()
 
 

@@ -148,10 +148,8 @@ class Monitor:
             self.simulator.start()
 
     def _start_http(self) -> None:
-        try:
-            from sensor_tui.http import start_server
-        except ImportError as exc:  # the HTTP edge is built in its own issue
-            raise RuntimeError("the HTTP endpoint is not available in this build") from exc
+        from sensor_tui.http import start_server  # only when asked for: no cost otherwise
+
         self.http = start_server(self.pipeline, self.options.http, self.options.token)
         self.http_url = self.http.url
 
