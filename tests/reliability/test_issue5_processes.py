@@ -137,20 +137,29 @@ def _unprivileged() -> list[str] | None:
     return AS_NOBODY if shutil.which("setpriv") else None
 
 
-def test_issue5_directory_read_only_and_database_deleted(request: pytest.FixtureRequest) -> None:
-    """Database deleted and its directory made read-only while running: the Store cannot
-    reopen, the dead-letter file cannot be created either. Senders are told (nack), readings
-    are kept, and once the directory is writable again every reading is stored; no crash."""
+def _workdir_a_child_can_lose(request: pytest.FixtureRequest) -> tuple[list[str], Path]:
+    """The child's command prefix and a directory whose read-only mode really stops it.
+
+    pytest's tmp_path lives under a root-only directory, so the child (maybe `nobody`) gets a
+    directory of its own, removed after the test. Skips when no such child can be arranged.
+    """
     prefix = _unprivileged()
     if prefix is None:
         pytest.skip(
             "root without setpriv and a 'nobody' user: no way to make a directory read-only"
         )
-    # pytest's tmp_path lives under a root-only directory; the child must reach its files
     work = Path(tempfile.mkdtemp(prefix="issue5-ro-"))
     request.addfinalizer(lambda: shutil.rmtree(work, ignore_errors=True))
     if prefix:
         shutil.chown(work, "nobody")
+    return prefix, work
+
+
+def test_issue5_directory_read_only_and_database_deleted(request: pytest.FixtureRequest) -> None:
+    """Database deleted and its directory made read-only while running: the Store cannot
+    reopen, the dead-letter file cannot be created either. Senders are told (nack), readings
+    are kept, and once the directory is writable again every reading is stored; no crash."""
+    prefix, work = _workdir_a_child_can_lose(request)
     db, dl = work / "t.db", work / "failed.jsonl"
     driver = Driver(db, dl, clients=2, batch_size=BATCH, retry_attempts=2, prefix=prefix)
     try:
@@ -187,15 +196,7 @@ def test_issue5_headless_directory_read_only_and_database_deleted(
 ) -> None:
     """The real command through the same fault: the outage shows on the console, no crash,
     and the simulator's readings are stored again once the directory is writable."""
-    prefix = _unprivileged()
-    if prefix is None:
-        pytest.skip(
-            "root without setpriv and a 'nobody' user: no way to make a directory read-only"
-        )
-    work = Path(tempfile.mkdtemp(prefix="issue5-ro-"))
-    request.addfinalizer(lambda: shutil.rmtree(work, ignore_errors=True))
-    if prefix:
-        shutil.chown(work, "nobody")
+    prefix, work = _workdir_a_child_can_lose(request)
     db = work / "t.db"
     monitor = Headless(db, "--interval", "0.05", prefix=prefix)
     try:
