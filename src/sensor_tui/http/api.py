@@ -97,3 +97,12 @@ class Request:
             raise HttpError(400, "malformed JSON: nested too deeply") from None
         except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, int digit limits
             raise HttpError(400, f"malformed JSON: {exc}") from None
+
+
+def whole_number(text: str) -> int | None:
+    """The value of plain ASCII digits, else None.
+
+    `str.isdigit` alone also accepts superscripts such as "²", on which `int` then raises: a
+    hostile `?limit=%C2%B2` was a 500 (found by the issue 5 fuzz test).
+    """
+    return int(text) if text.isascii() and text.isdigit() else None

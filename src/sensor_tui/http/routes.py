@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sensor_tui.http import metrics
-from sensor_tui.http.api import ClientGone, HttpError, Request, Response, json_response
+from sensor_tui.http.api import (
+    ClientGone,
+    HttpError,
+    Request,
+    Response,
+    json_response,
+    whole_number,
+)
 from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped
 from sensor_tui.readings import Rejected, normalize_ts
 from sensor_tui.storage import StoreUnavailable
@@ -193,9 +200,10 @@ def _limit(params: dict[str, str]) -> int:
     raw = params.get("limit")
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    limit = whole_number(raw)
+    if limit is None or not 1 <= limit <= MAX_LIMIT:
         raise HttpError(400, f"limit must be a whole number from 1 to {MAX_LIMIT}, got {raw!r}")
-    return int(raw)
+    return limit
 
 
 def _timestamp(params: dict[str, str], name: str) -> str | None:

@@ -29,7 +29,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from sensor_tui import __version__
-from sensor_tui.http.api import ClientGone, HttpError, Request, Response
+from sensor_tui.http.api import ClientGone, HttpError, Request, Response, whole_number
 from sensor_tui.http.routes import HttpApp, Limits
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.storage import Store, connect
@@ -52,9 +52,10 @@ def parse_bind(spec: str) -> tuple[str, int]:
     """`[HOST:]PORT` (IPv6 in brackets) to (host, port); ValueError with the reason."""
     host, sep, port_text = spec.strip().rpartition(":")
     host = host.strip("[]") if sep else ""
-    if not port_text.isdigit() or int(port_text) > 65535:
+    port = whole_number(port_text)
+    if port is None or port > 65535:
         raise ValueError(f"--http {spec!r}: expected [HOST:]PORT with PORT from 0 to 65535")
-    return host or DEFAULT_HOST, int(port_text)
+    return host or DEFAULT_HOST, port
 
 
 def is_loopback(host: str) -> bool:
@@ -271,9 +272,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not values:
             raise HttpError(411, "Content-Length required")
         raw = values.pop()
-        if values or not raw.isdigit():
+        length = whole_number(raw)
+        if values or length is None:
             raise HttpError(400, "bad Content-Length")
-        length = int(raw)
         if length > self.server.limits.max_body:
             raise HttpError(413, f"body larger than {self.server.limits.max_body} bytes")
         return length
