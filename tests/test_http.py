@@ -27,7 +27,7 @@ from sensor_tui.http import routes as http_routes
 from sensor_tui.http.server import HttpServer
 from sensor_tui.pipeline import Pipeline, RetryPolicy
 from sensor_tui.readings import format_ts
-from sensor_tui.storage import Store
+from sensor_tui.storage import Reader
 from sensor_tui.tags import load_config
 
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -443,8 +443,8 @@ def test_tags_and_stats(client: Client, pipeline: Pipeline) -> None:
 
 def test_get_data_uses_the_tag_timestamp_index(pipeline: Pipeline) -> None:
     """The 10M-row p99 target depends on this plan; guard it against a schema change."""
-    store = Store(pipeline.db_path, pipeline.config)
-    db = store.reader()
+    store = Reader(pipeline.db_path)
+    db = store.connection()
     statements: list[str] = []
     db.conn.set_trace_callback(statements.append)
     store.latest("fermenter_temp", 100)

@@ -15,7 +15,7 @@ from sensor_tui.series import (
     thin_markers,
     window_label,
 )
-from sensor_tui.storage import Store
+from sensor_tui.storage import Reader
 from tests.conftest import fill_database, recent_start
 
 
@@ -84,7 +84,7 @@ def test_history_read_matches_live_epochs_to_the_microsecond(tmp_path, config):
     db = tmp_path / "h.db"
     start = recent_start(120)
     fill_database(db, config, start, 100)
-    store = Store(db, config)
+    store = Reader(db)
     try:
         times, values, flags = read_history(store, "fermenter_ph", start.timestamp())
         rows = store.latest("fermenter_ph", limit=1000)

@@ -10,7 +10,7 @@ import pytest
 from sqlite_utils import Database
 
 from sensor_tui.readings import Reading
-from sensor_tui.storage import OutageSwitch, Store, StoreUnavailable
+from sensor_tui.storage import OutageSwitch, Reader, Store, StoreUnavailable
 from sensor_tui.tags import Config
 
 
@@ -58,7 +58,7 @@ def test_values_round_trip_exactly(config: Config, db_path: Path) -> None:
     store = Store(db_path, config)
     values = [0.1, 1 / 3, 2999.999999999, 1e-300, 36.123456789012345, 0.0]
     store.write([reading("agitator_rpm", i, v) for i, v in enumerate(values)])
-    got = [row["value"] for row in store.latest("agitator_rpm", limit=10)]
+    got = [row["value"] for row in Reader(db_path).latest("agitator_rpm", limit=10)]
     assert got == values
 
 
@@ -66,20 +66,21 @@ def test_queries_and_anomalies_view(config: Config, db_path: Path) -> None:
     store = Store(db_path, config)
     store.write([reading("fermenter_ph", s, 7.0, anomaly=(s % 4 == 0)) for s in range(12)])
     store.write([reading("fermenter_temp", s, 37.0) for s in range(12)])
-    latest = store.latest("fermenter_ph", limit=3)
+    reader = Reader(db_path)
+    latest = reader.latest("fermenter_ph", limit=3)
     assert [row["timestamp"][17:19] for row in latest] == ["09", "10", "11"]
-    window = store.latest(
+    window = reader.latest(
         "fermenter_ph",
         limit=100,
         since="2026-01-01T00:00:02.000000Z",
         until="2026-01-01T00:00:04.000000Z",
     )
     assert len(window) == 3
-    anomalies = store.anomalies("fermenter_ph", limit=2)
+    anomalies = reader.anomalies("fermenter_ph", limit=2)
     assert [a["timestamp"][17:19] for a in anomalies] == ["04", "08"]
     view = list(Database(db_path).query("select tag, count(*) n from anomalies group by tag"))
     assert view == [{"tag": "fermenter_ph", "n": 3}]
-    stats = {row["tag"]: row for row in store.tag_stats()}
+    stats = {row["tag"]: row for row in reader.tag_stats(list(config.tag_names))}
     assert stats["fermenter_ph"]["count"] == 12 and stats["fermenter_ph"]["anomalies"] == 3
     assert stats["agitator_rpm"]["count"] == 0
 

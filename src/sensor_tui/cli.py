@@ -12,13 +12,16 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click_default_group import DefaultGroup
 
 from sensor_tui import __version__
 from sensor_tui.tags import Config, ConfigError, load_config
+
+if TYPE_CHECKING:
+    from sensor_tui.storage import Reader
 
 DEFAULT_DB = "sensor_data.db"
 
@@ -201,17 +204,17 @@ def _print_import_summary(summary: Any, snap: Any) -> None:
 def stats(db: str, dead_letter: str | None, as_json: bool) -> None:
     """Per tag: readings, first and last timestamp, anomalies; dead-letter size."""
     from sensor_tui.deadletter import DeadLetter
-    from sensor_tui.storage import Store, StoreUnavailable
+    from sensor_tui.storage import Reader, StoreUnavailable
 
     if not os.path.isfile(db):
         _fail(f"no database at {db}")
-    store = Store(db, _stats_config(db))
+    reader = Reader(db)
     try:
-        tags = store.tag_stats()
+        tags = reader.tag_stats(list(_stats_config(reader).tag_names))
     except StoreUnavailable as exc:
         _fail(str(exc))
     finally:
-        store.close()
+        reader.close()
     letters = DeadLetter(_dead_letter_path(db, dead_letter))
     report = {
         "database": db,
@@ -228,21 +231,35 @@ def stats(db: str, dead_letter: str | None, as_json: bool) -> None:
         _print_stats(report)
 
 
-def _stats_config(db: str) -> Config:
-    """The tags recorded in the database (so `stats` needs no --config), else the built-ins."""
-    import sqlite3
+def _recorded_config(db: str) -> Config:
+    """The tags recorded in the database file, if there is one, else the built-ins."""
+    from sensor_tui.storage import Reader, StoreUnavailable
 
+    if not os.path.isfile(db):
+        return load_config(None)
+    reader = Reader(db)
+    try:
+        return _stats_config(reader)
+    except StoreUnavailable:
+        return load_config(None)
+    finally:
+        reader.close()
+
+
+def _stats_config(reader: Reader) -> Config:
+    """The tags recorded in the database (so `stats` needs no --config), else the built-ins."""
     from sensor_tui.tags import Tag
 
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        rows = conn.execute(
-            "SELECT name, unit, normal_low, normal_high, valid_low, valid_high FROM tags"
-        ).fetchall()
-        conn.close()
-    except sqlite3.Error:
-        return load_config(None)
-    tags = tuple(Tag(r[0], r[1] or "", (r[2], r[3]), (r[4], r[5])) for r in rows)
+    rows = reader.tag_rows()
+    tags = tuple(
+        Tag(
+            r["name"],
+            r["unit"] or "",
+            (r["normal_low"], r["normal_high"]),
+            (r["valid_low"], r["valid_high"]),
+        )
+        for r in rows
+    )
     return Config(tags=tags) if tags else load_config(None)
 
 
@@ -288,7 +305,7 @@ def recover(db: str, dead_letter: str | None, config: str | None) -> None:
     from sensor_tui.pipeline import Pipeline
     from sensor_tui.storage import StoreUnavailable
 
-    cfg = _config(config) if config else _stats_config(db) if os.path.isfile(db) else _config(None)
+    cfg = _config(config) if config else _recorded_config(db)
     pipeline = Pipeline(cfg, db, _dead_letter_path(db, dead_letter))
     try:
         result = pipeline.replay_dead_letter()

@@ -45,7 +45,7 @@ from sensor_tui.detection import Detector, make_detector
 from sensor_tui.readings import Reading, Rejected, Validator, now_ts
 from sensor_tui.retry import RetryWorker
 from sensor_tui.simulator import Event
-from sensor_tui.storage import OutageSwitch, Store, StoreUnavailable
+from sensor_tui.storage import OutageSwitch, Reader, Store, StoreUnavailable
 from sensor_tui.tags import Config
 
 log = logging.getLogger(__name__)
@@ -104,11 +104,13 @@ class Pipeline:
         Raises StoreUnavailable when the database cannot be opened at all.
         """
         store = self._open_with_retry()
+        reader = Reader(self.db_path, self._busy_ms)
         try:
             for name, detector in self.detectors.items():
-                detector.warm(store.recent_values(name, WARM_HISTORY))
+                detector.warm(reader.recent_values(name, WARM_HISTORY))
             result = self._replay_at_start(store) if replay else None
         finally:
+            reader.close()
             store.close()  # the writer and retry threads open their own connections
         self._refresh_dead_letter_gauges()
         self._accepting = True

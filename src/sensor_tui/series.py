@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from sensor_tui.readings import Reading, format_ts
-from sensor_tui.storage import Store
+from sensor_tui.storage import Reader
 
 SAME_MOMENT = 1e-4
 """Seconds under which two times of one tag are the same reading (float round-off)."""
@@ -213,29 +213,10 @@ def reading_points(readings: Iterable[Reading]) -> dict[str, list[tuple[float, f
     return by_tag
 
 
-HISTORY_SQL = (
-    # Epoch seconds computed in SQLite, exact to the microsecond (julianday keeps milliseconds).
-    "SELECT CAST(strftime('%s', timestamp) AS REAL) + CAST(substr(timestamp, 20, 7) AS REAL),"
-    " value, is_anomaly FROM measurements"
-    " WHERE tag = ? AND timestamp >= ? AND timestamp < ? ORDER BY timestamp"
-)
-
-
 def read_history(
-    store: Store, tag: str, since: float, until: float | None = None
+    reader: Reader, tag: str, since: float, until: float | None = None
 ) -> tuple[array[float], array[float], array[int]]:
-    """A tag's stored readings with since <= time < until, straight into typed arrays.
-
-    The epoch conversion runs in SQLite and rows stream from the cursor, so a day of
-    readings never exists as a list of Python tuples.
-    """
+    """A tag's stored readings with since <= time < until, straight into typed arrays."""
     start = format_ts(datetime.fromtimestamp(since, UTC))
     end = "9999" if until is None else format_ts(datetime.fromtimestamp(until, UTC))
-    times, values, flags = array("d"), array("d"), array("b")
-    cursor = store.reader().execute(HISTORY_SQL, (tag, start, end))
-    while rows := cursor.fetchmany(4096):
-        for t, v, a in rows:
-            times.append(round(t, 6))
-            values.append(v)
-            flags.append(a)
-    return times, values, flags
+    return reader.history(tag, start, end)

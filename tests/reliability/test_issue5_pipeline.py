@@ -14,7 +14,7 @@ import pytest
 
 from sensor_tui.counters import Snapshot
 from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped, RetryPolicy
-from sensor_tui.storage import Store, StoreUnavailable
+from sensor_tui.storage import Reader, Store, StoreUnavailable
 from sensor_tui.tags import load_config
 from tests.reliability.helpers import (
     FAST_RETRY,
@@ -211,13 +211,13 @@ def test_issue5_reader_follows_a_recreated_database(make_pipeline) -> None:
     """The UI's and HTTP's reading Store used to keep showing the deleted file's rows."""
     pipeline = make_pipeline()
     pipeline.submit(measurements(0, 3), "http").result(10)
-    reader = Store(pipeline.db_path, pipeline.config)
+    reader = Reader(pipeline.db_path)
     assert len(reader.latest(limit=100)) == 3
     for suffix in ("", "-wal", "-shm"):
         Path(f"{pipeline.db_path}{suffix}").unlink(missing_ok=True)
     pipeline.submit(measurements(100, 2), "http").result(10)
     assert [r["timestamp"] for r in reader.latest(limit=100)] == [
-        r["timestamp"] for r in Store(pipeline.db_path, pipeline.config).latest(limit=100)
+        r["timestamp"] for r in Reader(pipeline.db_path).latest(limit=100)
     ]
     assert len(reader.latest(limit=100)) == 2
     reader.close()

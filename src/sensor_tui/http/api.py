@@ -13,7 +13,7 @@ from email.message import Message
 from typing import Any
 from urllib.parse import parse_qs
 
-from sensor_tui.storage import Store
+from sensor_tui.storage import Reader
 
 JSON = "application/json"
 MAX_QUERY_FIELDS = 20
@@ -68,7 +68,7 @@ class Request:
     target: str
     headers: Message
     read_body: Callable[[], bytes]
-    store: Callable[[], Store]
+    store: Callable[[], Reader]
     path: str = field(init=False)
     query_string: str = field(init=False)
 

@@ -4,7 +4,7 @@ A thin client of the pipeline: ingest routes hand measurements to `Pipeline.subm
 only once the returned future resolves (committed to SQLite or fsynced to the dead-letter file);
 per-item validation is the pipeline's, so HTTP, the simulator and CSV import reject the same
 readings for the same reasons. Read routes query the database through the connection's own
-read-only `Store`, with bound parameters only.
+read-only `Reader`, with bound parameters only.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from sensor_tui import __version__
 from sensor_tui.http.api import ClientGone, HttpError, Request, Response, whole_number
 from sensor_tui.http.routes import HttpApp, Limits
 from sensor_tui.pipeline import Pipeline
-from sensor_tui.storage import Store, connect
+from sensor_tui.storage import Reader
 
 log = logging.getLogger(__name__)
 
@@ -68,16 +68,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def open_reader(pipeline: Pipeline) -> Store:
-    """A read-only Store for one connection's GETs (WAL lets it read while the writer writes).
-
-    It skips `Store.open`, whose schema check upserts the tags table: that is a write, and a read
-    should never wait for the writer's lock.
-    """
-    store = Store(pipeline.db_path, pipeline.config)
-    store.db = connect(pipeline.db_path)
-    store.db.execute("PRAGMA query_only = ON")
-    return store
+def open_reader(pipeline: Pipeline) -> Reader:
+    """A read-only Reader for one connection's GETs (WAL lets it read while the writer writes);
+    it never writes, so a GET leaves the file byte-identical (issue 10)."""
+    return Reader(pipeline.db_path)
 
 
 class _Server(HTTPServer):
@@ -174,7 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.deadline: float | None = None
         self.answering = False
         self.timeout = max(limits.idle_timeout, limits.request_timeout)  # watchdog's backstop
-        self._store: Store | None = None
+        self._store: Reader | None = None
         self._body_pending = False
         self._expect_continue = False
         self._linger = False
@@ -307,7 +301,7 @@ class _Handler(BaseHTTPRequestHandler):
         except HttpError:
             self.close_connection = self._linger = True
 
-    def _reader(self) -> Store:
+    def _reader(self) -> Reader:
         if self._store is None:
             self._store = open_reader(self.server.app.pipeline)
         return self._store

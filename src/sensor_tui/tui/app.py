@@ -3,8 +3,9 @@
 The app is one client of a `Monitor` (pipeline + simulator + HTTP). It starts the monitor on
 mount and stops it, flushing, on quit. Pipeline threads never touch a widget: the writer puts
 committed readings in an `Inbox` and posts one `ReadingsStored` when it turns non-empty; history
-is read by a thread worker with its own `Store` and posted back as `HistoryLoaded`. Charts are
-replotted on a refresh tick (4 Hz at most, paced by the window's resolution), never per reading.
+is read by a thread worker with its own read-only `Reader` and posted back as
+`HistoryLoaded`. Charts are replotted on a refresh tick (4 Hz at most, paced by the window's
+resolution), never per reading.
 
 For tests and screenshots, `clock` fixes "now" and `live=False` leaves the monitor unstarted and
 the timers off, so the screen depends only on the database.
@@ -31,7 +32,7 @@ from textual.widgets import Footer
 from sensor_tui.pipeline import StoredBatch
 from sensor_tui.runner import Monitor
 from sensor_tui.series import WINDOWS, epoch, read_history, reading_points, window_label
-from sensor_tui.storage import Store, StoreUnavailable
+from sensor_tui.storage import Reader, StoreUnavailable
 from sensor_tui.tui.anomaly_table import AnomalyRow, AnomalyTable
 from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value
 from sensor_tui.tui.help import HelpScreen
@@ -212,11 +213,11 @@ class SensorApp(App[None]):
     def _load_history_worker(
         self, since: float, until: dict[str, float | None], first: bool
     ) -> None:
-        """Thread worker: read stored readings with its own Store, post them back."""
+        """Thread worker: read stored readings with its own read-only Reader, post them back."""
         series: dict[str, Any] = {}
         anomalies: list[dict[str, Any]] = []
         error = None
-        store = Store(self.monitor.pipeline.db_path, self.monitor.config)
+        store = Reader(self.monitor.pipeline.db_path)
         try:
             for tag, end in until.items():
                 series[tag] = read_history(store, tag, since, end)

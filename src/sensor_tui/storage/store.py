@@ -22,7 +22,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from sensor_tui.errors import SensorTuiError
 from sensor_tui.readings import Reading
+from sensor_tui.storage.schema import migrate
 from sensor_tui.tags import Config
 
 INSERT_JSON_SQL = (
@@ -53,36 +55,8 @@ INSERT_SQL = (
     "(timestamp, tag, value, is_anomaly, score, kind, source) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 
-MEASUREMENT_COLUMNS = {
-    "id": int,
-    "timestamp": str,
-    "tag": str,
-    "value": float,
-    "is_anomaly": int,
-    "score": float,
-    "kind": str,
-    "source": str,
-}
 
-INDEXES = (
-    # "latest N of a tag" and every per-tag time range (also enforces one reading per moment).
-    "CREATE UNIQUE INDEX IF NOT EXISTS idx_measurements_tag_timestamp "
-    "ON measurements (tag, timestamp)",
-    # time ranges across all tags (GET /data without a tag, exports).
-    "CREATE INDEX IF NOT EXISTS idx_measurements_timestamp ON measurements (timestamp)",
-    # "anomalies since", small because anomalies are rare.
-    "CREATE INDEX IF NOT EXISTS idx_measurements_anomalies "
-    "ON measurements (timestamp) WHERE is_anomaly = 1",
-    "CREATE INDEX IF NOT EXISTS idx_measurements_tag_anomalies "
-    "ON measurements (tag, timestamp) WHERE is_anomaly = 1",
-)
-
-ANOMALIES_VIEW = (
-    "SELECT id, timestamp, tag, value, score, kind, source FROM measurements WHERE is_anomaly = 1"
-)
-
-
-class StoreUnavailable(RuntimeError):
+class StoreUnavailable(SensorTuiError):
     """A write could not be committed: outage, lock, full disk, missing file. Retry later."""
 
 
@@ -114,65 +88,12 @@ def connect(path: str | Path, busy_ms: int = 1000) -> Database:
 
 
 def create_schema(db: Database, config: Config) -> None:
-    """Create tables, indexes and views if missing, and record the configured tags."""
-    with db.ensure_autocommit_on():
-        db.execute("PRAGMA journal_mode = WAL")
-    if "measurements" not in db.table_names():
-        db.create_table(
-            "measurements",
-            MEASUREMENT_COLUMNS,
-            pk="id",
-            not_null=["timestamp", "tag", "value", "is_anomaly", "source"],
-            defaults={"is_anomaly": 0},
-        )
-    for sql in INDEXES:
-        db.execute(sql)
-    db.create_table(
-        "tags",
-        {
-            "name": str,
-            "unit": str,
-            "normal_low": float,
-            "normal_high": float,
-            "valid_low": float,
-            "valid_high": float,
-            "detector": str,
-        },
-        pk="name",
-        if_not_exists=True,
-    )
+    """Migrate the file to this release's schema and record the configured tags (a write: only
+    the writer calls it; readers open read-only and never change the file)."""
+    migrate(db)
     db["tags"].upsert_all([tag.as_row() for tag in config.tags], pk="name")
-    db.create_table(
-        "events",
-        {
-            "id": str,
-            "start": str,
-            "end": str,
-            "tag": str,
-            "kind": str,
-            "source": str,
-            "detail": str,
-        },
-        pk="id",
-        if_not_exists=True,
-    )
-    db.create_view("anomalies", ANOMALIES_VIEW, ignore=True)
-    db.create_table(
-        "alarms",
-        {
-            "id": str,
-            "tag": str,
-            "kind": str,
-            "start": str,
-            "end": str,
-            "peak_score": float,
-            "readings": int,
-            "active": int,
-        },
-        pk="id",
-        if_not_exists=True,
-    )
-    db.execute("CREATE INDEX IF NOT EXISTS idx_alarms_start ON alarms (start)")
+    if db.conn.in_transaction:
+        db.conn.commit()
 
 
 class Store:
@@ -277,86 +198,3 @@ class Store:
     def upsert_alarms(self, rows: Sequence[dict[str, Any]]) -> None:
         """Record or update alarms (see `sensor_tui.alarms`) in one transaction."""
         self.write_payload("[]", rows)
-
-    # -- reads -----------------------------------------------------------------------------
-
-    def reader(self) -> Database:
-        """The connection for queries, opened on first use, reopened when the file was
-        replaced (a reader left on a deleted file would show stale data forever: issue 5)."""
-        if self.db is None or not self._same_file():
-            return self.open()
-        return self.db
-
-    def recent_values(self, tag: str, limit: int) -> list[float]:
-        """The last `limit` values of a tag, oldest first (to warm a detector)."""
-        rows = (
-            self.reader()
-            .execute(
-                "SELECT value FROM measurements WHERE tag = ? ORDER BY timestamp DESC LIMIT ?",
-                (tag, limit),
-            )
-            .fetchall()
-        )
-        return [row[0] for row in reversed(rows)]
-
-    def latest(
-        self,
-        tag: str | None = None,
-        limit: int = 100,
-        since: str | None = None,
-        until: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """The latest `limit` readings (of one tag or all), in time order; bounds are canonical."""
-        where, params = _time_filter(tag, since, until)
-        sql = (
-            "SELECT timestamp, tag, value, is_anomaly, score, kind, source FROM measurements"
-            f"{where} ORDER BY timestamp DESC LIMIT ?"
-        )
-        rows = list(self.reader().query(sql, [*params, limit]))
-        rows.reverse()
-        return rows
-
-    def anomalies(
-        self, tag: str | None = None, limit: int = 100, since: str | None = None
-    ) -> list[dict[str, Any]]:
-        """The latest `limit` anomalous readings, newest last."""
-        where, params = _time_filter(tag, since, None)
-        sql = (
-            "SELECT timestamp, tag, value, score, kind, source FROM measurements"
-            f"{where}{' AND' if where else ' WHERE'} is_anomaly = 1"
-            " ORDER BY timestamp DESC LIMIT ?"
-        )
-        rows = list(self.reader().query(sql, [*params, limit]))
-        rows.reverse()
-        return rows
-
-    def tag_stats(self) -> list[dict[str, Any]]:
-        """Per configured tag: count, first and last timestamp, anomalies."""
-        out = []
-        db = self.reader()
-        for tag in self.config.tag_names:
-            row = db.execute(
-                "SELECT count(*), min(timestamp), max(timestamp), "
-                "(SELECT count(*) FROM measurements WHERE tag = ?1 AND is_anomaly = 1) "
-                "FROM measurements WHERE tag = ?1",
-                (tag,),
-            ).fetchone()
-            out.append(
-                {"tag": tag, "count": row[0], "first": row[1], "last": row[2], "anomalies": row[3]}
-            )
-        return out
-
-
-def _time_filter(tag: str | None, since: str | None, until: str | None) -> tuple[str, list[Any]]:
-    """A WHERE clause of bound parameters (never concatenated values)."""
-    clauses, params = [], []
-    if tag is not None:
-        clauses.append("tag = ?")
-        params.append(tag)
-    if since is not None:
-        clauses.append("timestamp >= ?")
-        params.append(since)
-    if until is not None:
-        clauses.append("timestamp <= ?")
-        params.append(until)
-    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params

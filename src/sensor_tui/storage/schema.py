@@ -1,0 +1,159 @@
+"""The database schema and its recorded versions (`PRAGMA user_version`).
+
+Why versions: a user's `sensor_data.db` outlives the release that made it. Each change to the
+schema is one numbered migration below, applied in order inside one transaction when a writer
+opens the file, and the number reached is recorded in the file. A file made by an older release
+gains what it lacks and loses nothing; a file from a newer release is refused rather than
+half-understood. Readers never migrate (they open read-only, see `storage.reader`).
+
+Version 0 is "no version recorded": either a new file or a file made before versions existed
+(release 0.1.0, whose tables migration 1 creates with IF NOT EXISTS, so both start the same way).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+from sensor_tui.errors import SensorTuiError
+
+MEASUREMENT_COLUMNS = {
+    "id": int,
+    "timestamp": str,
+    "tag": str,
+    "value": float,
+    "is_anomaly": int,
+    "score": float,
+    "kind": str,
+    "source": str,
+}
+
+INDEXES = (
+    # "latest N of a tag" and every per-tag time range (also enforces one reading per moment).
+    "CREATE UNIQUE INDEX IF NOT EXISTS idx_measurements_tag_timestamp "
+    "ON measurements (tag, timestamp)",
+    # time ranges across all tags (GET /data without a tag, exports).
+    "CREATE INDEX IF NOT EXISTS idx_measurements_timestamp ON measurements (timestamp)",
+    # "anomalies since", small because anomalies are rare.
+    "CREATE INDEX IF NOT EXISTS idx_measurements_anomalies "
+    "ON measurements (timestamp) WHERE is_anomaly = 1",
+    "CREATE INDEX IF NOT EXISTS idx_measurements_tag_anomalies "
+    "ON measurements (tag, timestamp) WHERE is_anomaly = 1",
+)
+
+ANOMALIES_VIEW = (
+    "SELECT id, timestamp, tag, value, score, kind, source FROM measurements WHERE is_anomaly = 1"
+)
+
+
+class SchemaTooNew(SensorTuiError):
+    """The file was written by a newer sensor-tui; opening it could corrupt what we don't know."""
+
+
+def _v1_baseline(db: Database) -> None:
+    """Release 0.1.0's schema: measurements, tags, events, the anomalies view, alarms."""
+    if "measurements" not in db.table_names():
+        db.create_table(
+            "measurements",
+            MEASUREMENT_COLUMNS,
+            pk="id",
+            not_null=["timestamp", "tag", "value", "is_anomaly", "source"],
+            defaults={"is_anomaly": 0},
+        )
+    for sql in INDEXES:
+        db.execute(sql)
+    db.create_table(
+        "tags",
+        {
+            "name": str,
+            "unit": str,
+            "normal_low": float,
+            "normal_high": float,
+            "valid_low": float,
+            "valid_high": float,
+            "detector": str,
+        },
+        pk="name",
+        if_not_exists=True,
+    )
+    db.create_table(
+        "events",
+        {
+            "id": str,
+            "start": str,
+            "end": str,
+            "tag": str,
+            "kind": str,
+            "source": str,
+            "detail": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db.create_view("anomalies", ANOMALIES_VIEW, ignore=True)
+    db.create_table(
+        "alarms",
+        {
+            "id": str,
+            "tag": str,
+            "kind": str,
+            "start": str,
+            "end": str,
+            "peak_score": float,
+            "readings": int,
+            "active": int,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_alarms_start ON alarms (start)")
+
+
+Migration = Callable[[Database], None]
+
+MIGRATIONS: dict[int, Migration] = {
+    1: _v1_baseline,
+}
+"""Version number -> the step that brings a file from the version before it to this one.
+
+Issues that change the schema add one entry each; a step never edits an earlier one."""
+
+SCHEMA_VERSION = max(MIGRATIONS)
+"""The version this release writes."""
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    """The schema version recorded in the file (0: none recorded)."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: Database) -> list[int]:
+    """Bring the file up to `SCHEMA_VERSION` in one transaction; returns the steps applied.
+
+    Also switches the file to WAL (a property of the file, not of a migration: it cannot change
+    inside a transaction, and every writer wants it).
+    """
+    conn = db.conn
+    current = user_version(conn)
+    if current > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"database schema version {current} is newer than this sensor-tui "
+            f"understands ({SCHEMA_VERSION}); upgrade sensor-tui"
+        )
+    with db.ensure_autocommit_on():
+        db.execute("PRAGMA journal_mode = WAL")
+    steps = [v for v in sorted(MIGRATIONS) if v > current]
+    if not steps:
+        return []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for version in steps:
+            MIGRATIONS[version](db)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return steps
