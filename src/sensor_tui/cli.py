@@ -142,8 +142,8 @@ def _run_ui(monitor: Any, duration: float | None) -> None:
 @click.option("--tag", help="Tag for every row, when the CSV has only timestamp,value.")
 def import_command(file: str, db: str, config: str | None, tag: str | None) -> None:
     """Send a CSV (timestamp,tag,value) through the pipeline: validate, detect, store."""
-    from sensor_tui.importer import ImportFileError, import_csv
     from sensor_tui.pipeline import Pipeline
+    from sensor_tui.sources.csv_import import ImportFileError, import_csv
     from sensor_tui.storage import StoreUnavailable
 
     cfg = _config(config)

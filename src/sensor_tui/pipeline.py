@@ -42,9 +42,9 @@ from sensor_tui.batches import (
 from sensor_tui.counters import Counters, Snapshot
 from sensor_tui.deadletter import DeadLetter, ReplayResult
 from sensor_tui.detection import Detector, make_detector
+from sensor_tui.events import Event
 from sensor_tui.readings import Reading, Rejected, Validator, now_ts
 from sensor_tui.retry import RetryWorker
-from sensor_tui.simulator import Event
 from sensor_tui.storage import OutageSwitch, Reader, Store, StoreUnavailable
 from sensor_tui.tags import Config
 
