@@ -1,5 +1,6 @@
-"""The running monitor without a face: pipeline + simulator thread (+ HTTP), started and stopped
-together. The headless console and the Textual app are both thin clients of one `Monitor`.
+"""The running monitor without a face: pipeline + simulator thread (+ HTTP, MQTT, OPC UA),
+started and stopped together. The headless console and the Textual app are both thin clients of
+one `Monitor`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sensor_tui.pipeline import Pipeline, RetryPolicy
+from sensor_tui.sources import Source, build_source
+from sensor_tui.sources.config import SourceSettings
 from sensor_tui.sources.simulator import Simulator, SimulatorThread
 from sensor_tui.tags import Config
 
@@ -17,7 +20,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class MonitorOptions:
-    """What `sensor-tui run` was told: paths, simulator and HTTP settings."""
+    """What `sensor-tui run` was told: paths, simulator, HTTP and source settings."""
 
     db_path: Path
     dead_letter_path: Path | None = None
@@ -26,10 +29,12 @@ class MonitorOptions:
     seed: int | None = None
     http: str | None = None
     token: str | None = None
+    sources: tuple[SourceSettings, ...] = ()
+    """Network sources (MQTT brokers, OPC UA servers), checked by `sources.config`."""
 
 
 class Monitor:
-    """Pipeline, simulator thread and optional HTTP server, as one unit with start/stop."""
+    """Pipeline, simulator thread, optional HTTP server and network sources, as one unit."""
 
     def __init__(
         self,
@@ -44,6 +49,7 @@ class Monitor:
         if options.simulate:
             sim = Simulator(config, seed=options.seed, on_event=self.pipeline.record_event)
             self.simulator = SimulatorThread(sim, self.pipeline, options.interval)
+        self.sources: list[Source] = [build_source(s, self.pipeline) for s in options.sources]
         self.http = None
         self.http_url: str | None = None
 
@@ -59,6 +65,8 @@ class Monitor:
             )
         if self.options.http:
             self._start_http()
+        for source in self.sources:
+            source.start()
         if self.simulator is not None:
             self.simulator.start()
 
@@ -72,6 +80,8 @@ class Monitor:
         """Stop sources first, then flush the pipeline to SQLite or the dead-letter file."""
         if self.simulator is not None:
             self.simulator.stop()
+        for source in self.sources:
+            source.stop()  # hands what it holds to the pipeline, which is still running
         if self.http is not None:
             self.http.stop()
         self.pipeline.stop()

@@ -13,3 +13,37 @@ module here plus its `[[sources]]` type.
 
 Modules are imported on demand: `paho` and `asyncua` load only when such a source is configured.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from sensor_tui.pipeline import Pipeline
+    from sensor_tui.sources.config import SourceSettings
+
+
+class Source(Protocol):
+    """What the monitor needs of a network source: a name, start and stop."""
+
+    name: str
+    kind: str
+
+    def start(self) -> None:
+        """Begin delivering readings (connect in the background, never block the caller)."""
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop delivering; hand what is in hand to the pipeline first (it is still running)."""
+
+
+def build_source(settings: SourceSettings, pipeline: Pipeline) -> Source:
+    """The source for one configured entry; its protocol library is imported only here."""
+    from sensor_tui.sources.config import MqttSettings
+
+    if isinstance(settings, MqttSettings):
+        from sensor_tui.sources.mqtt import MqttSource
+
+        return MqttSource(settings, pipeline)
+    from sensor_tui.sources.opcua import OpcUaSource
+
+    return OpcUaSource(settings, pipeline)
