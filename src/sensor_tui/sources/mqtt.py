@@ -84,6 +84,8 @@ class MqttSource:
         self._closing = threading.Event()
         self._client: paho.Client | None = None
         self._connected = False
+        self._refused = False
+        self._was_up = False
         self._tags: dict[str, str | None] = {}
         self._last_warning = 0.0
         self.acked = 0
@@ -135,8 +137,9 @@ class MqttSource:
                 attempt += 1
                 self._failed(exc, attempt)
                 continue
-            attempt = 0
             self._lost.clear()
+            self._refused = False
+            self._was_up = False
             self._client = client
             client.loop_start()
             while not self._lost.wait(0.1):
@@ -146,8 +149,9 @@ class MqttSource:
                     break
             client.loop_stop()
             self._connected = False
+            # A connection that was up starts the backoff afresh; a refused one keeps growing it.
+            attempt = 1 if self._was_up else attempt + 1
             if not self._stopping.is_set():
-                attempt += 1
                 self._stopping.wait(self._delay(attempt))
 
     def _failed(self, exc: Exception, attempt: int) -> None:
@@ -193,11 +197,12 @@ class MqttSource:
     def _on_connect(
         self, client: paho.Client, userdata: Any, flags: Any, reason: ReasonCode, props: Any
     ) -> None:
+        self._refused = reason.is_failure
         if reason.is_failure:  # refused: bad credentials, not authorized, bad client id...
             self._state("error", f"broker refused the connection: {reason}")
             log.warning("%s: broker refused the connection: %s", self.name, reason)
             return
-        self._connected = True
+        self._connected = self._was_up = True
         self._state("connected")
         log.info("%s: connected (session present: %s)", self.name, flags.session_present)
         # Retain handling 1: retained messages only when the subscription is new, not again at
@@ -217,9 +222,13 @@ class MqttSource:
         self, client: paho.Client, userdata: Any, flags: Any, reason: ReasonCode, props: Any
     ) -> None:
         was_connected, self._connected = self._connected, False
-        if not self._stopping.is_set() and was_connected:
+        if self._stopping.is_set():
+            pass
+        elif was_connected:
             self._state("reconnecting", f"connection lost: {reason}")
             log.warning("%s: connection lost (%s); reconnecting", self.name, reason)
+        elif not self._refused:  # closed before CONNACK: a TLS peer refusing our certificate
+            self._state("error", f"connection closed before the broker accepted it: {reason}")
         self._lost.set()
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
