@@ -145,7 +145,7 @@ class MqttSource:
             while not self._lost.wait(0.1):
                 if self._closing.is_set():
                     client.disconnect()  # sent after the queued PUBACKs; the session stays
-                    self._lost.wait(5.0)
+                    self._lost.wait(1.0)
                     break
             client.loop_stop()
             self._connected = False
