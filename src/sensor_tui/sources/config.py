@@ -37,11 +37,12 @@ _MQTT_KEYS = {
     "type", "name", "url", "topics", "template", "tag_format", "topic_tags", "qos", "client_id",
     "ca", "cert", "key", "username", "password_env", "session_expiry", "receive_maximum",
     "keepalive", "require_timestamp", "reconnect_min", "reconnect_max",
+    "password",  # known, so that it is refused with the reason rather than as a typo
 }  # fmt: skip
 _OPCUA_KEYS = {
     "type", "name", "url", "nodes", "security_mode", "security_policy", "cert", "key",
     "server_cert", "username", "password_env", "publishing_interval", "reconnect_min",
-    "reconnect_max", "timeout",
+    "reconnect_max", "timeout", "password",
 }  # fmt: skip
 
 
