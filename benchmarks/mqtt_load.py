@@ -6,16 +6,19 @@ beside the HTTP endpoint measured in the same run.
     python benchmarks/mqtt_load.py --skip-http --skip-kill
 
 Phases (each on a fresh database and monitor process, one broker for the run):
-1. throughput, JSON lists of 100 readings: publisher processes send QoS 1 as fast as the broker
+1. drain, JSON lists of 100 readings: 1,000,000 readings are published while the monitor is
+   stopped, then it starts: readings stored per second from its connection until all are in
+   SQLite (the monitor alone on the machine's cores: its own capacity);
+2. live, JSON lists of 100: publisher processes send QoS 1 as fast as the broker
    acknowledges (at most 2,000 unacknowledged each) for `--duration` s; the figures are readings
    stored per second from the first publish until SQLite holds every acknowledged reading (the
    backlog the broker queued included), and while the publishers were still sending;
-2. the same with one reading per message;
-3. HTTP baseline: `http_load.bench_ingest` (8 clients, 100-reading batches, same duration), and
+3. the same two with one reading per message (a backlog of 60,000 messages);
+4. HTTP baseline: `http_load.bench_ingest` (8 clients, 100-reading batches, same duration), and
    its in-process pipeline figure;
-4. latency at 1,000 readings/s (one reading per message): publish time (the reading's own
+5. latency at 1,000 readings/s (one reading per message): publish time (the reading's own
    timestamp) to the moment a poller sees the row in SQLite (polled every 2 ms): p50 / p99;
-5. kill -9: a publisher sends 1,500 messages/s while the monitor is killed and restarted
+6. kill -9: a publisher sends 1,500 messages/s while the monitor is killed and restarted
    `--kills` times, each time while it works through the backlog that queued up on the broker;
    then every reading the broker acknowledged to the publisher is looked up: lost, stored twice.
 Prints JSON; exits 1 if a reading was lost or stored twice.
@@ -93,13 +96,16 @@ def wait_for_rows(db: Path, n: int, timeout: float) -> float:
 # -- throughput ---------------------------------------------------------------------------------
 
 
-def publish_for(port: int, topic: str, index: int, batch: int, seconds: float) -> dict[str, int]:
-    """(Own process) publish `batch`-reading messages for `seconds`; count broker acks."""
+def publish_for(
+    port: int, topic: str, index: int, batch: int, seconds: float, limit: int = 10**12
+) -> dict[str, int]:
+    """(Own process) publish `batch`-reading messages for `seconds` (at most `limit` readings);
+    count the broker's acknowledgements."""
     base = datetime.now(UTC) - timedelta(days=3 + index)
     rng = random.Random(index)
     publisher = Publisher(port, client_id=f"bench-pub-{index}-{time.monotonic_ns()}")
     seq, deadline = 0, time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and seq < limit:
         items = []
         for k in range(seq, seq + batch):
             tag, low, high = TAGS[k % 3]
@@ -142,6 +148,40 @@ def bench_throughput(broker: Broker, workdir: Path, batch: int, seconds: float, 
         "seconds_until_all_stored": round(done - start, 2),
         "readings_per_second_stored": round(stored / (done - start)),
         "readings_per_second_stored_while_publishing": round(stored_while_publishing / publishing),
+        "lost": max(0, acked - stored),
+        "monitor_exit_code": code,
+    }
+
+
+def bench_drain(broker: Broker, workdir: Path, batch: int, readings: int, n: int) -> dict:
+    """The monitor's own ingest rate, with no publisher competing for the 2 cores: the backlog
+    is published while the monitor is stopped (its session queues it), then the monitor starts
+    and the clock runs from its connection until SQLite holds every acknowledged reading."""
+    db = workdir / f"drain-{batch}.db"
+    url = f"mqtt://127.0.0.1:{broker.port}/drain{batch}/#"
+    monitor = MonitorProcess(db, url)
+    monitor.wait_connected()
+    monitor.stop()  # the session and its subscription stay on the broker
+    share = readings // n
+    with ProcessPoolExecutor(max_workers=n) as pool:
+        futures = [
+            pool.submit(publish_for, broker.port, f"drain{batch}", i, batch, 3600.0, share)
+            for i in range(n)
+        ]
+        results = [f.result() for f in futures]
+    acked = sum(r["acked"] for r in results)
+    monitor = MonitorProcess(db, url)
+    monitor.wait_connected()
+    start = time.monotonic()
+    done = wait_for_rows(db, acked, timeout=300)
+    stored = count(db)
+    code = monitor.stop()
+    return {
+        "readings_per_message": batch,
+        "backlog_readings": acked,
+        "stored_readings": stored,
+        "seconds": round(done - start, 2),
+        "readings_per_second_stored": round(stored / (done - start)),
         "lost": max(0, acked - stored),
         "monitor_exit_code": code,
     }
@@ -291,8 +331,11 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         broker = Broker(workdir / "broker").start()
         try:
-            for batch in (100, 1):
-                name = f"mqtt_{batch}_per_message"
+            for batch, backlog in ((100, 1_000_000), (1, 60_000)):
+                name = f"mqtt_{batch}_per_message_drain"
+                report[name] = bench_drain(broker, workdir, batch, backlog, args.publishers)
+                print(json.dumps({name: report[name]}), flush=True)
+                name = f"mqtt_{batch}_per_message_live"
                 report[name] = bench_throughput(
                     broker, workdir, batch, args.duration, args.publishers
                 )

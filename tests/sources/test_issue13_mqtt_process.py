@@ -12,14 +12,31 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from mosquitto_harness import Broker, Publisher
 from sensor_tui.runner import Monitor, MonitorOptions
 from sensor_tui.tags import load_config
 
 from .conftest import settings, wait_until
+
+STARTED: list[subprocess.Popen[bytes]] = []
+"""Every monitor process a test started; the `reap` fixture kills those still running."""
+
+
+@pytest.fixture(autouse=True)
+def reap() -> Iterator[None]:
+    """A failing test must not leave a monitor running (and holding a broker session)."""
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
 
 
 class MonitorProcess:
@@ -31,6 +48,7 @@ class MonitorProcess:
         cmd += ["--db", str(db), "--mqtt", url, *extra]
         with open(self.log, "w") as out:
             self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        STARTED.append(self.proc)
 
     def wait_connected(self, timeout: float = 30.0) -> None:
         wait_until(lambda: ": connected (session present" in self.log.read_text(), timeout)
