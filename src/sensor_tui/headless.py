@@ -26,6 +26,7 @@ class ConsoleLog:
         self._lock = threading.Lock()
         self._outage = False
         self._dead_lettered = 0
+        self._source_errors = 0
 
     def stored(self, batch: StoredBatch) -> None:
         """One line per committed batch."""
@@ -48,6 +49,9 @@ class ConsoleLog:
                 f"✗ Dead-lettered {n} measurements to {self.monitor.pipeline.dead_letter.path}"
             )
             self._dead_lettered = snap.dead_lettered
+        if snap.source_errors > self._source_errors:
+            self._source_errors = snap.source_errors
+            self._print(f"✗ {snap.source_error} (failed {snap.source_errors} times; see the log)")
         if snap.retry_depth:
             self._print(f"… {snap.retry_depth} measurements waiting for retry")
 

@@ -18,6 +18,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sensor_tui.errors import SensorTuiError
 from sensor_tui.pipeline import BatchResult, Pipeline
 from sensor_tui.readings import Reading, Rejected
 
@@ -26,7 +27,7 @@ MISSING_COLUMN = "missing column"
 UNPARSEABLE_LINE = "unparseable CSV line"
 
 
-class ImportFileError(ValueError):
+class ImportFileError(SensorTuiError):
     """The file as a whole cannot be imported (missing, unreadable, no usable header)."""
 
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sensor_tui.errors import SensorTuiError
 
-class ConfigError(ValueError):
+
+class ConfigError(SensorTuiError):
     """The configuration file cannot be used; the message says which entry and why."""
 
 

@@ -35,7 +35,7 @@ from sensor_tui.pipeline.batches import (
     Subscriber,
     rows_payload,
 )
-from sensor_tui.pipeline.deadletter import DeadLetter, ReplayResult
+from sensor_tui.pipeline.deadletter import DeadLetter, ReplayResult, default_path
 from sensor_tui.pipeline.detect import DetectionStage
 from sensor_tui.pipeline.fanout import Fanout
 from sensor_tui.pipeline.outcomes import Outcomes
@@ -64,8 +64,7 @@ class Pipeline:
     ) -> None:
         self.config = config
         self.db_path = Path(db_path)
-        dl = dead_letter_path or self.db_path.with_name("failed_measurements.jsonl")
-        self.dead_letter = DeadLetter(dl)
+        self.dead_letter = DeadLetter(dead_letter_path or default_path(self.db_path))
         self.retry_policy = retry or RetryPolicy()
         self.counters = Counters()
         self.outage_switch = OutageSwitch()

@@ -29,6 +29,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from sensor_tui.errors import SensorTuiError
 from sensor_tui.pipeline import StoredBatch
 from sensor_tui.runner import Monitor
 from sensor_tui.series import WINDOWS, epoch, read_history, reading_points, window_label
@@ -135,7 +136,7 @@ class SensorApp(App[None]):
         self._started = True  # before start: a half-started monitor (HTTP bind failed) is stopped
         try:
             self.monitor.start()
-        except (StoreUnavailable, RuntimeError, OSError, ValueError) as exc:
+        except (SensorTuiError, OSError) as exc:  # anything else is a bug: show its traceback
             self.exit(return_code=2, message=f"sensor-tui: {exc}")
             return False
         self.set_interval(1 / REFRESH_HZ, self._tick)
@@ -305,6 +306,7 @@ class SensorApp(App[None]):
             db_path=str(self.monitor.options.db_path),
             http_url=self.monitor.http_url,
             flushing=self._flushing,
+            simulator_error=sim.error if sim else None,
         )
         self._status.show(state, self.monitor.pipeline.snapshot())
 
