@@ -118,3 +118,19 @@ def test_issue10_retry_depth_counts_the_batch_being_retried(config: Config, db_p
     assert failures >= 3  # the samples spanned retries in progress
     assert set(depths) == {6}, depths
     assert pipe.snapshot().retry_depth == 0
+
+
+def test_issue10_replay_at_start_runs_on_the_writer_thread(
+    config: Config, db_path: Path, writes: list[str]
+) -> None:
+    db_path.with_name("failed_measurements.jsonl").write_text(
+        "".join(json.dumps(measurement(i)) + "\n" for i in range(3))
+    )
+    pipe = Pipeline(config, db_path)
+    seen: list[tuple[str, str]] = []
+    pipe.subscribe(lambda b: seen.append((b.source, threading.current_thread().name)))
+    result = pipe.start()
+    pipe.stop()
+    assert result is not None and result.stored == 3
+    assert seen == [("replay", "writer")]
+    assert set(writes) == {"writer"}

@@ -92,7 +92,8 @@ class Pipeline:
     # -- life cycle ------------------------------------------------------------------------
 
     def start(self, replay: bool = True) -> ReplayResult | None:
-        """Open the database, warm the detectors, replay the dead-letter file, start the writer.
+        """Open (and migrate) the database, warm the detectors, start the writer, which then
+        replays the dead-letter file.
 
         Raises StoreUnavailable when the database cannot be opened at all.
         """
@@ -100,13 +101,13 @@ class Pipeline:
         reader = Reader(self.db_path, self._busy_ms)
         try:
             self.detection.warm(reader)
-            result = self._replay_at_start(store) if replay else None
         finally:
             reader.close()
             store.close()  # the writer thread opens its own connection
+        self._writer.start()
+        result = self._replay_at_start() if replay else None
         self._outcomes.refresh_dead_letter_gauges()
         self._accepting = True
-        self._writer.start()
         return result
 
     def _open_with_retry(self) -> Store:
@@ -125,13 +126,15 @@ class Pipeline:
         store.open()
         return store
 
-    def _replay_at_start(self, store: Store) -> ReplayResult | None:
-        """Replay the dead-letter file; a locked or failing database must not stop the start.
+    def _replay_at_start(self) -> ReplayResult | None:
+        """Replay the dead-letter file on the writer thread (so subscribers hear of it there);
+        a locked or failing database must not stop the start.
 
         The lines stay in the file and the writer replays them after its first commit (issue 5).
         """
         try:
-            return self._outcomes.replay(store)
+            result: ReplayResult = self._writer.call(self._outcomes.replay).result()
+            return result
         except (StoreUnavailable, OSError) as exc:
             log.warning("dead-letter replay at start failed, will retry after a write: %s", exc)
             return None
