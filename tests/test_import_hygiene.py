@@ -14,7 +14,7 @@ CORE = [
     "evaluation",
     "simulator",
     "storage",
-    "deadletter",
+    "pipeline.deadletter",
     "counters",
     "pipeline",
     "runner",

@@ -203,7 +203,7 @@ def _print_import_summary(summary: Any, snap: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def stats(db: str, dead_letter: str | None, as_json: bool) -> None:
     """Per tag: readings, first and last timestamp, anomalies; dead-letter size."""
-    from sensor_tui.deadletter import DeadLetter
+    from sensor_tui.pipeline.deadletter import DeadLetter
     from sensor_tui.storage import Reader, StoreUnavailable
 
     if not os.path.isfile(db):
