@@ -18,6 +18,8 @@ import pytest
 
 from chaos_keys import batch_keys
 from tests.reliability.helpers import (
+    BENCHMARKS,
+    PYTHON,
     Driver,
     Headless,
     LockHolder,
@@ -137,6 +139,31 @@ def _unprivileged() -> list[str] | None:
     return AS_NOBODY if shutil.which("setpriv") else None
 
 
+def _child_cannot_run(
+    prefix: list[str], script: Path = BENCHMARKS / "chaos_driver.py"
+) -> str | None:
+    """Why a child started with `prefix` cannot run the monitor from this checkout, or None.
+
+    A clone under a directory other users cannot enter (/root, mode 700: the usual fresh
+    container, as root) is out of reach of `nobody`: its interpreter, the package and the
+    driver script cannot be read (issue 10).
+    """
+    probe = f"import sensor_tui; open({str(script)!r}).close()"
+    try:
+        done = subprocess.run(
+            [*prefix, PYTHON, "-c", probe], capture_output=True, text=True, timeout=60
+        )
+    except OSError as exc:
+        return f"the unprivileged child cannot start: {exc}"
+    if done.returncode == 0:
+        return None
+    last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+    return (
+        f"the child runs as 'nobody', who cannot use this checkout ({script.parent.parent}) or "
+        f"its Python ({PYTHON}); is it under a directory other users cannot enter? ({last})"
+    )
+
+
 def _workdir_a_child_can_lose(request: pytest.FixtureRequest) -> tuple[list[str], Path]:
     """The child's command prefix and a directory whose read-only mode really stops it.
 
@@ -148,11 +175,31 @@ def _workdir_a_child_can_lose(request: pytest.FixtureRequest) -> tuple[list[str]
         pytest.skip(
             "root without setpriv and a 'nobody' user: no way to make a directory read-only"
         )
+    if prefix:
+        reason = _child_cannot_run(prefix)
+        if reason:
+            pytest.skip(reason)
     work = Path(tempfile.mkdtemp(prefix="issue5-ro-"))
     request.addfinalizer(lambda: shutil.rmtree(work, ignore_errors=True))
     if prefix:
         shutil.chown(work, "nobody")
     return prefix, work
+
+
+def test_issue10_unreadable_checkout_is_a_skip_reason_not_a_failure(tmp_path: Path) -> None:
+    """The probe finds a script `nobody` cannot read (a mode-700 directory, like /root) and says
+    why; on a readable checkout it finds nothing."""
+    prefix = _unprivileged()
+    if not prefix:
+        pytest.skip("needs root, setpriv and a 'nobody' user")
+    if _child_cannot_run(prefix) is not None:
+        pytest.skip(_child_cannot_run(prefix) or "")
+    private = tmp_path / "private" / "benchmarks"
+    private.mkdir(parents=True)
+    (private / "chaos_driver.py").write_text("")
+    private.parent.chmod(0o700)
+    reason = _child_cannot_run(prefix, private / "chaos_driver.py")
+    assert reason is not None and "nobody" in reason and "Permission denied" in reason
 
 
 def test_issue5_directory_read_only_and_database_deleted(request: pytest.FixtureRequest) -> None:
