@@ -11,10 +11,14 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sensor_tui.pipeline import BatchResult, Pipeline, PipelineStopped, RetryPolicy
 from sensor_tui.simulator import Event, Simulator
 from sensor_tui.tags import Config
+
+if TYPE_CHECKING:
+    from sensor_tui.http import HttpServer
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +133,7 @@ class Monitor:
         if options.simulate:
             sim = Simulator(config, seed=options.seed, on_event=self.pipeline.record_event)
             self.simulator = SimulatorThread(sim, self.pipeline, options.interval)
-        self.http = None
+        self.http: HttpServer | None = None
         self.http_url: str | None = None
 
     def start(self) -> None:
@@ -150,6 +154,7 @@ class Monitor:
     def _start_http(self) -> None:
         from sensor_tui.http import start_server  # only when asked for: no cost otherwise
 
+        assert self.options.http is not None  # only called when asked for
         self.http = start_server(self.pipeline, self.options.http, self.options.token)
         self.http_url = self.http.url
 
