@@ -358,6 +358,11 @@ class HttpServer:
         for thread in self._threads:
             thread.daemon = True
 
+    @property
+    def stopping(self) -> bool:
+        """True once `stop()` has begun: no new connection is served."""
+        return self._server.stopping
+
     def start(self) -> None:
         """Start accepting."""
         for thread in self._threads:
