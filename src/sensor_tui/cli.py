@@ -294,12 +294,12 @@ def _short_ts(stamp: str | None) -> str:
 
 def _print_stats(report: dict[str, Any]) -> None:
     from rich import box
-    from rich.console import Console
+    from rich.console import Console, JustifyMethod
     from rich.table import Table
 
     table = Table(title=f"sensor-tui: {report['database']}", box=box.SIMPLE_HEAD)
     for column in ("tag", "readings", "first", "last", "anomalies"):
-        justify = "right" if column in ("readings", "anomalies") else "left"
+        justify: JustifyMethod = "right" if column in ("readings", "anomalies") else "left"
         table.add_column(column, justify=justify, no_wrap=True)
     for row in report["tags"]:
         table.add_row(
