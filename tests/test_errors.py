@@ -18,17 +18,17 @@ from sensor_tui.cli import cli
 from sensor_tui.errors import SensorTuiError
 from sensor_tui.headless import ConsoleLog
 from sensor_tui.http.server import BindError
-from sensor_tui.importer import ImportFileError
 from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped
 from sensor_tui.readings import Reading
-from sensor_tui.runner import Monitor, SimulatorThread
-from sensor_tui.simulator import Simulator
+from sensor_tui.runner import Monitor
+from sensor_tui.sources.csv_import import ImportFileError
+from sensor_tui.sources.simulator import Simulator, SimulatorThread
 from sensor_tui.storage import SchemaTooNew, StoreUnavailable
 from sensor_tui.tags import Config, ConfigError
 from sensor_tui.tui.app import make_app
 from sensor_tui.tui.status import MonitorState, StatusBar, status_markup
 from tests.conftest import make_monitor, run, wait_until
-from tests.reliability.helpers import wait_until as wait_for
+from tests.support.waiting import wait_until as wait_for
 
 CLI = [sys.executable, "-m", "sensor_tui"]
 

@@ -17,7 +17,8 @@ import pytest
 from sensor_tui.pipeline import Pipeline, RetryPolicy, StoredBatch
 from sensor_tui.storage import Store
 from sensor_tui.tags import Config
-from tests.reliability.helpers import LockHolder, wait_until
+from tests.support.chaos import LockHolder
+from tests.support.waiting import wait_until
 
 RETRY = RetryPolicy(attempts=50, base_delay=0.02, max_delay=0.05)
 

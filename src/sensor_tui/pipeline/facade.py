@@ -27,6 +27,7 @@ from typing import Any
 
 from sensor_tui.counters import Counters, Snapshot
 from sensor_tui.detection import Detector
+from sensor_tui.events import Event
 from sensor_tui.pipeline.batches import (
     Batch,
     BatchResult,
@@ -42,7 +43,6 @@ from sensor_tui.pipeline.outcomes import Outcomes
 from sensor_tui.pipeline.retry import RetrySchedule
 from sensor_tui.pipeline.writer import Writer
 from sensor_tui.readings import Reading, Rejected, Validator, now_ts
-from sensor_tui.simulator import Event
 from sensor_tui.storage import OutageSwitch, Reader, Store, StoreUnavailable
 from sensor_tui.tags import Config
 

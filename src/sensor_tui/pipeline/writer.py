@@ -21,11 +21,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+from sensor_tui.events import Event
 from sensor_tui.pipeline.batches import Batch, PipelineStopped, join_payloads, rows_payload
 from sensor_tui.pipeline.detect import DetectionStage
 from sensor_tui.pipeline.outcomes import Outcomes
 from sensor_tui.pipeline.retry import RetrySchedule
-from sensor_tui.simulator import Event
 from sensor_tui.storage import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
