@@ -131,9 +131,9 @@ class Writer:
             except Exception:  # a bug here must not strand every later batch (issue 5)
                 log.exception("writer failed on a group; sending it to retry")
                 self._schedule(
-                    [b for b in group if b.readings and not b.future.done()],
+                    [b for b in group if b.readings and not b.future.done() and not b.attempts],
                     "writer error",
-                )
+                )  # (a batch with attempts is already in the retry schedule)
             for batch in group:
                 if not batch.readings:
                     batch.resolve()  # a flush marker: everything before it has an outcome
