@@ -135,3 +135,15 @@ def test_issue10_replay_at_start_runs_on_the_writer_thread(
     assert result is not None and result.stored == 3
     assert seen == [("replay", "writer")]
     assert set(writes) == {"writer"}
+
+
+def test_issue10_flush_and_replay_after_stop_do_not_hang(config: Config, db_path: Path) -> None:
+    pipe = Pipeline(config, db_path)
+    pipe.start()
+    assert pipe.submit([measurement(1)], "http").result(5).stored == 1
+    pipe.stop()
+    started = time.monotonic()
+    assert pipe.flush(5)
+    pipe.dead_letter.path.write_text(json.dumps(measurement(2)) + "\n")
+    assert pipe.replay_dead_letter().stored == 1  # stopped: on its own connection
+    assert time.monotonic() - started < 2

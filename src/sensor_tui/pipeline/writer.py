@@ -142,12 +142,14 @@ class Writer:
                     self._run_call(store, item)
             if not stopping:
                 self._retry_due(store, self._retry.take_due(), final=False)
-        self._retry_due(store, self._retry.take_all(), final=True)
-        self._write_events(store)
-        self._detection.close_all()
-        self._write_alarms(store)
-        store.close()
-        self._drain_after_stop()
+        try:
+            self._retry_due(store, self._retry.take_all(), final=True)
+            self._write_events(store)
+            self._detection.close_all()
+            self._write_alarms(store)
+        finally:  # even after a bug: close the connection, answer late flushes
+            store.close()
+            self._drain_after_stop()
 
     def _take_group(self) -> tuple[list[Any], bool]:
         """Block until an item arrives or a retry is due, then take whatever else waits
