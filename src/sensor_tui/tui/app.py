@@ -33,6 +33,7 @@ from sensor_tui.pipeline import StoredBatch
 from sensor_tui.runner import Monitor
 from sensor_tui.series import WINDOWS, epoch, read_history, reading_points, window_label
 from sensor_tui.storage import Reader, StoreUnavailable
+from sensor_tui.summary import dead_letter_lines
 from sensor_tui.tui import keys
 from sensor_tui.tui.anomaly_table import AnomalyRow, AnomalyTable
 from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value
@@ -150,11 +151,17 @@ class SensorApp(App[None]):
         self._flushing = True
         self._refresh_status()
         await asyncio.to_thread(self._stop_monitor)
-        snap = self.monitor.pipeline.snapshot()
-        self.exit(
-            message=f"sensor-tui stopped: {snap.stored:,} stored, {snap.rejected_total:,} "
-            f"rejected, {snap.dead_lettered:,} dead-lettered, {snap.anomalies_total:,} anomalies"
-        )
+        pipeline = self.monitor.pipeline
+        snap = pipeline.snapshot()
+        pending = pipeline.dead_letter.pending()
+        lines = [
+            f"sensor-tui stopped: {snap.stored:,} stored, {snap.rejected_total:,} "
+            f"rejected, {snap.dead_lettered:,} dead-lettered, {snap.anomalies_total:,} anomalies",
+            *dead_letter_lines(
+                snap.dead_lettered, pending, pipeline.dead_letter.path, pipeline.db_path
+            ),
+        ]
+        self.exit(message="\n".join(lines))
 
     # -- readings in ------------------------------------------------------------------------
 
