@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from sensor_tui.events import Event
 from sensor_tui.pipeline import Pipeline, PipelineStopped, RetryPolicy, StoredBatch
-from sensor_tui.simulator import Event
 from sensor_tui.tags import Config, parse_config
 from tests.support.timing import time_limits
 from tests.support.waiting import wait_until
