@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from sensor_tui.importer import sniff_delimiter
+from sensor_tui.sources.csv_import import sniff_delimiter
 
 CLI = [sys.executable, "-m", "sensor_tui"]
 
