@@ -355,10 +355,13 @@ class SensorApp(App[None]):
         self.notify(f"{kind} on {self.selected_tag}, {event.detail}{later}", title="Fault injected")
 
     def _no_simulator(self) -> None:
-        self.notify(
-            "No simulator in this run (--no-sim): readings come only from HTTP.",
-            severity="warning",
-        )
+        if self.monitor.sources:
+            where = "readings come from the configured sources"
+        elif self.monitor.http_url:
+            where = "readings come only from HTTP"
+        else:
+            where = "and no --http or source: nothing feeds the monitor"
+        self.notify(f"No simulator in this run (--no-sim): {where}.", severity="warning")
 
     def action_outage(self) -> None:
         """Switch the simulated database outage on or off."""
