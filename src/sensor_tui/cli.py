@@ -185,6 +185,9 @@ def import_command(file: str, db: str, config: str | None, tag: str | None) -> N
     finally:
         pipeline.stop()
     _print_import_summary(summary, pipeline.snapshot())
+    if summary.nothing_imported:  # issue 10: not a success for a script that checks $?
+        click.echo(f"sensor-tui: nothing imported: all {summary.rows} rows were rejected", err=True)
+        sys.exit(1)
 
 
 def _import_with_progress(pipeline: Any, file: str, tag: str | None, import_csv: Any) -> Any:
@@ -220,6 +223,9 @@ def _print_import_summary(summary: Any, snap: Any) -> None:
         click.echo(f"  rejected {count}: {reason}")
     for line, reason in summary.first_rejections:
         click.echo(f"  line {line}: {reason}")
+    more = rejected - len(summary.first_rejections)
+    if more > 0:
+        click.echo(f"  … and {more} more rejected line{'s' if more != 1 else ''}")
 
 
 @cli.command()

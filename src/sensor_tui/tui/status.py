@@ -38,8 +38,10 @@ def _badge(state: MonitorState, snap: Snapshot) -> str:
         badge = "[b reverse $success] ● RUNNING [/]"
     elif snap.sources:
         badge = "[b reverse $success] ● LIVE [/]"
-    else:
+    elif state.http_url:
         badge = "[b reverse $success] ● HTTP ONLY [/]"
+    else:  # --no-sim without --http or a source: say so rather than claim a server (issue 10)
+        badge = "[b reverse $warning] ○ NO INPUT [/]"
     if state.frozen:
         badge += f" [b reverse $accent] ❄ FROZEN +{state.frozen_count:,} [/]"
     return badge
