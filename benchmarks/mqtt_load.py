@@ -42,8 +42,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project root: tests.support
+
+from tests.support.mosquitto_harness import Broker, Publisher
+
 from http_load import bench_ingest, percentile
-from mosquitto_harness import Broker, Publisher
 
 TAGS = (("fermenter_temp", 35.0, 40.0), ("fermenter_ph", 6.5, 7.5), ("agitator_rpm", 300.0, 600.0))
 

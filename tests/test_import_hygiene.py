@@ -16,7 +16,7 @@ CORE = [
     "sources",
     "sources.simulator",
     "storage",
-    "deadletter",
+    "pipeline.deadletter",
     "counters",
     "pipeline",
     "runner",

@@ -8,12 +8,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sensor_tui.pipeline import Pipeline, RetryPolicy
 from sensor_tui.sources import Source, build_source
 from sensor_tui.sources.config import SourceSettings
 from sensor_tui.sources.simulator import Simulator, SimulatorThread
 from sensor_tui.tags import Config
+
+if TYPE_CHECKING:
+    from sensor_tui.http import HttpServer
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +54,7 @@ class Monitor:
             sim = Simulator(config, seed=options.seed, on_event=self.pipeline.record_event)
             self.simulator = SimulatorThread(sim, self.pipeline, options.interval)
         self.sources: list[Source] = [build_source(s, self.pipeline) for s in options.sources]
-        self.http = None
+        self.http: HttpServer | None = None
         self.http_url: str | None = None
 
     def start(self) -> None:
@@ -73,6 +77,7 @@ class Monitor:
     def _start_http(self) -> None:
         from sensor_tui.http import start_server  # only when asked for: no cost otherwise
 
+        assert self.options.http is not None  # only called when asked for
         self.http = start_server(self.pipeline, self.options.http, self.options.token)
         self.http_url = self.http.url
 

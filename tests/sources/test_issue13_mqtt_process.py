@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from mosquitto_harness import Broker, Publisher
 from sensor_tui.runner import Monitor, MonitorOptions
 from sensor_tui.tags import load_config
+from tests.support.mosquitto_harness import Broker, Publisher
 
 from .conftest import settings, wait_until
 

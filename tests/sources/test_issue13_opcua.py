@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from asyncua import ua
 
-from mosquitto_harness import free_port
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.readings import OUT_OF_RANGE
 from sensor_tui.sources.config import OpcUaSettings
 from sensor_tui.sources.opcua import OpcUaSource
 from sensor_tui.sources.payloads import BAD_STATUS
+from tests.support.mosquitto_harness import free_port
 
 from .conftest import FAST, wait_until
 from .opcua_server import NODES, PASSWORD, USER, OpcServer, make_pki

@@ -36,7 +36,7 @@ REASONS = (BAD_PAYLOAD, UNMAPPED_TOPIC, MISSING_TIMESTAMP, BAD_STATUS)
 """The sources' rejection reasons, beside the validator's (exposed at 0 on /metrics)."""
 
 
-def decode(payload: bytes) -> list[Any]:
+def decode(payload: bytes | bytearray) -> list[Any]:
     """The payload's measurements (mappings, or bare values); raises Rejected(BAD_PAYLOAD)."""
     try:
         number = float(payload)  # the commonest one-reading payload, without the JSON parser
