@@ -184,3 +184,16 @@ def test_issue13_cli_rejects_a_password_on_the_command_line(tmp_path: Path) -> N
     assert out.returncode != 0
     assert "no password in the URL" in out.stderr
     assert not (tmp_path / "x.db").exists()  # refused before anything started
+
+
+def test_issue13_headless_console_reports_broker_state(broker: Broker, tmp_path: Path) -> None:
+    from tests.support.mosquitto_harness import free_port
+
+    cmd = [sys.executable, "-m", "sensor_tui", "run", "--headless", "--no-sim", "--duration", "2"]
+    cmd += ["--db", str(tmp_path / "c.db"), "--mqtt", f"mqtt://127.0.0.1:{broker.port}/c/#"]
+    dead = free_port()
+    cmd += ["--mqtt", f"mqtt://127.0.0.1:{dead}/c/#"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert f"✓ mqtt 127.0.0.1:{broker.port} connected" in out.stdout
+    assert f"⚠ mqtt 127.0.0.1:{dead} #2 reconnecting: " in out.stdout
