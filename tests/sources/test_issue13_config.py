@@ -232,3 +232,15 @@ def test_issue13_config_json_roundtrip_of_source_state() -> None:
         "error": "",
         "messages": 3,
     }
+
+
+def test_issue13_missing_broker_skips_locally_and_fails_under_ci(monkeypatch) -> None:
+    from tests.sources import conftest
+
+    monkeypatch.setattr(conftest, "find_mosquitto", lambda: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="mosquitto is not installed"):
+        conftest.need_mosquitto()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the broker tests"):
+        conftest.need_mosquitto()
