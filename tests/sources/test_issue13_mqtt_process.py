@@ -197,3 +197,16 @@ def test_issue13_headless_console_reports_broker_state(broker: Broker, tmp_path:
     assert out.returncode == 0, out.stderr
     assert f"✓ mqtt 127.0.0.1:{broker.port} connected" in out.stdout
     assert f"⚠ mqtt 127.0.0.1:{dead} #2 reconnecting: " in out.stdout
+
+
+def test_issue13_a_bad_sources_entry_stops_run_with_the_entry_named(tmp_path: Path) -> None:
+    config = tmp_path / "plant.toml"
+    config.write_text(
+        '[[sources]]\ntype = "mqtt"\nurl = "mqtt://127.0.0.1:1/x"\npassword_env = "UNSET_13"\n'
+    )
+    cmd = [sys.executable, "-m", "sensor_tui", "run", "--headless", "--no-sim", "--duration", "0"]
+    cmd += ["--db", str(tmp_path / "x.db"), "--config", str(config)]
+    env = {k: v for k, v in os.environ.items() if k != "UNSET_13"}
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode != 0
+    assert "sources[0]: environment variable UNSET_13 is not set" in out.stderr
