@@ -175,9 +175,6 @@ def test_issue13_opcua_bad_node_id_is_reported(
 ) -> None:
     cfg = settings(server, nodes={"fermenter_temp": "ns=2;s=No.Such.Node"})
     source = begin(pipeline, cfg, running)
-    wait_until(
-        lambda: (
-            "fermenter_temp"
-            in next(s.error for s in pipeline.snapshot().sources if s.name == source.name)
-        )
-    )
+    wait_until(lambda: state(pipeline, source) == "error")
+    error = next(s.error for s in pipeline.snapshot().sources if s.name == source.name)
+    assert "cannot subscribe to fermenter_temp" in error

@@ -28,6 +28,7 @@ from typing import Any
 
 from asyncua import Client, Node, ua
 
+from sensor_tui.errors import SensorTuiError
 from sensor_tui.pipeline import Pipeline, PipelineStopped
 from sensor_tui.readings import UNKNOWN_TAG, Reading, Rejected
 from sensor_tui.sources.config import OpcUaSettings
@@ -37,6 +38,10 @@ log = logging.getLogger(__name__)
 
 SOURCE = "opcua"
 """The `source` column of readings that came over OPC UA."""
+
+
+class NodeError(SensorTuiError):
+    """A configured node id the server does not know or will not let us monitor."""
 
 
 class _Handler:
@@ -114,8 +119,9 @@ class OpcUaSource:
 
     def _failed(self, exc: Exception, attempt: int) -> None:
         text = str(exc).strip() or type(exc).__name__
-        needs_human = isinstance(exc, ua.UaStatusCodeError) and any(
-            word in text for word in ("Identity", "UserAccess", "Security", "Certificate")
+        needs_human = isinstance(exc, NodeError) or (
+            isinstance(exc, ua.UaStatusCodeError)
+            and any(word in text for word in ("Identity", "UserAccess", "Security", "Certificate"))
         )
         self._state("error" if needs_human else "reconnecting", text)
         if attempt <= 2 or attempt % 10 == 0:
@@ -158,7 +164,7 @@ class OpcUaSource:
             if not isinstance(result, int)
         ]
         if bad:  # a wrong node id is a configuration error: say which
-            raise ValueError(f"cannot subscribe to {'; '.join(bad)}")
+            raise NodeError(f"cannot subscribe to {'; '.join(bad)}")
 
     # -- data changes to readings ----------------------------------------------------------
 
