@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sensor_tui.counters import Snapshot, SourceState
 from sensor_tui.readings import Rejected
@@ -244,3 +246,50 @@ def test_issue13_missing_broker_skips_locally_and_fails_under_ci(monkeypatch) ->
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI must run the broker tests"):
         conftest.need_mosquitto()
+
+
+class _Message:
+    """What the batcher reads of a paho message: topic, payload."""
+
+    def __init__(self, topic: str, payload: bytes) -> None:
+        self.topic, self.payload, self.qos, self.mid = topic, payload, 1, 1
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner),
+    max_leaves=12,
+)
+_fields = st.fixed_dictionaries(
+    {},
+    optional={
+        "tag": _json | st.sampled_from(["fermenter_temp", "agitator_rpm", " fermenter_ph "]),
+        "value": _json,
+        "timestamp": _json | st.sampled_from(["2026-01-01T00:00:00Z", "1700000000", ""]),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    payload=st.binary(max_size=60)
+    | _json.map(lambda v: json.dumps(v).encode())
+    | st.lists(_fields, max_size=5).map(lambda v: json.dumps(v).encode())
+    | _fields.map(lambda v: json.dumps(v).encode()),
+    topic=st.sampled_from(["p/fermenter_temp", "p/unknown", "p/a/b"]),
+)
+def test_issue13_any_payload_becomes_readings_or_reasons_never_an_exception(
+    payload: bytes, topic: str
+) -> None:
+    from sensor_tui.readings import Validator
+    from sensor_tui.sources.mqtt import MqttSource
+
+    class _Pipeline:  # what the batcher's decoding uses of the pipeline: its validator
+        validator = Validator(load_config(None))
+
+    source = MqttSource(MqttSettings("fuzz", "h", 1, ("p/#",)), _Pipeline())  # type: ignore[arg-type]
+    readings: list = []
+    rejected: list = []
+    offered = source._readings(_Message(topic, payload), readings, rejected, 0)
+    assert offered == len(readings) + len(rejected) >= 0
+    assert all(isinstance(reason, str) and reason for _, reason in rejected)
