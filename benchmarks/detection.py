@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sensor_tui.detection import DETECTORS
-from sensor_tui.evaluation import Score, Span, score_alarms
+from sensor_tui.detection.evaluation import Score, Span, score_alarms
 from sensor_tui.importer import import_csv
 from sensor_tui.pipeline import Pipeline, iter_groups
 from sensor_tui.readings import Reading, normalize_ts

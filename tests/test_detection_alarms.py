@@ -6,9 +6,9 @@ import random
 import statistics
 from datetime import UTC, datetime, timedelta
 
-from sensor_tui.alarms import AlarmTracker
+from sensor_tui.detection.alarms import AlarmTracker
 from sensor_tui.detection import ZScoreDetector
-from sensor_tui.evaluation import Span, score_alarms
+from sensor_tui.detection.evaluation import Span, score_alarms
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.readings import Reading, format_ts
 from sensor_tui.simulator import Simulator

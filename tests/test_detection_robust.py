@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from sensor_tui.alarms import AlarmTracker
+from sensor_tui.detection.alarms import AlarmTracker
 from sensor_tui.detection import DETECTORS, ZScoreDetector, make_detector
-from sensor_tui.detection_robust import RobustDetector
+from sensor_tui.detection import AdaptiveDetector as RobustDetector
 from sensor_tui.readings import Reading, normalize_ts
 from sensor_tui.simulator import FAULT_DURATION, Simulator, generate_scenario
 from sensor_tui.tags import Config, SimulatorSettings, Tag

@@ -26,7 +26,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from sensor_tui.alarms import Alarm, AlarmTracker
+from sensor_tui.detection.alarms import Alarm, AlarmTracker
 from sensor_tui.batches import (
     Batch,
     BatchResult,

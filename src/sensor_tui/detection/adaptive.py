@@ -1,0 +1,290 @@
+"""The default detector: learns each tag from its own data, returns a calibrated score.
+
+Nothing in it is a constant of the simulator: every scale is learned from the tag's history
+(warm-up readings learn fast, later ones slowly), and every decision is a tail probability of
+the tag's own recent statistics (`sensor_tui.detection.likelihood`). Four questions, four
+statistics, each scaled by what is usual for this tag:
+
+- spike: how far is the reading from a fast level (an EWMA of a few readings, which follows the
+  process and ignores an isolated outlier), over the usual distance (`_sa`);
+- level (step, drift): how far has the fast level moved from a slow reference (a damped Holt
+  level and trend, so slow trends, warm-up ramps and daily cycles are followed), over the usual
+  distance between the two (`_sb`). Named step when the deviation began with a jump, else drift;
+- noise: the recent mean change from reading to reading (short EWMA, each change clipped) over
+  the usual one (`_sd`, the tag's rate of change);
+- stuck: a run of exactly repeated values; its tail is c^run, where c is this tag's learned
+  chance that a repeat is followed by another (a quantised sensor repeats for long stretches).
+
+The score is the largest of the four, in decades of tail probability / 10, so 0.5 is "one in
+100,000 of this tag's readings". `out_of_band` is a configured limit, not a statistic: after
+`oob_readings` readings in a row outside the tag's normal band, when nothing else is flagged,
+the reading is flagged with the threshold as its score.
+
+While a tag is flagged, the estimates learn at a fraction (`absorb`) of their rate and the
+quantiles not at all: a fault is measured against the process as it was, yet a lasting new level
+or noise becomes normal in a few hundred readings (whatever kinds alternate meanwhile). When the
+fast level comes back to the reference saved at the episode's start, the episode is over and the
+reference is restored, so the end of a drift is never mistaken for a new fault.
+
+Durations count readings of this tag, so a 1 s and a 5 min stream behave alike. `update` is one
+long function on purpose: it is the hot path, and each call avoided saves ~0.1 µs per reading.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from sensor_tui.detection.base import DEFAULT_THRESHOLD, Verdict
+from sensor_tui.detection.likelihood import LOG_SCALE, Q90_PRIOR, Q99_PRIOR
+
+_NORMAL = (False, None, None)
+
+FAST = 0.3
+"""Weight of a reading in the fast level (about three readings)."""
+SLOW = 0.01
+"""Weight of the fast level in the slow reference (about a hundred readings)."""
+TREND = 0.02
+"""Share of the reference's error that moves its trend (relative to SLOW)."""
+DAMP = 0.995
+"""Damping of the trend per reading: a trend that is no longer fed fades in a few hundred."""
+LEARN = 0.005
+"""Weight of a reading in the scales once warmed up (a window of about 200 readings)."""
+QRATE = 0.02
+"""Relative step of the quantile trackers."""
+CLIP = 4.0
+"""A statistic enters its scale clipped at this many times the scale (one outlier moves little)."""
+NOISE = 0.2
+"""Weight of a change in the short mean change (about five readings)."""
+
+
+class AdaptiveDetector:
+    """Learned per-tag statistics, calibrated to a score in [0, 1]; see the module docstring.
+
+    Settings: `band` the tag's normal band (None: no out_of_band); `threshold` the score that
+    flags; `warmup` readings learned from before the first verdict; `absorb` the share of the
+    learning rate kept while flagged; `oob_readings` readings in a row outside the band before
+    out_of_band.
+    """
+
+    __slots__ = (
+        "_b_onset",
+        "_cont",
+        "_episode",
+        "_fd",
+        "_last_jump",
+        "_lf",
+        "_ls",
+        "_n",
+        "_oob_run",
+        "_prev",
+        "_qa",
+        "_qb",
+        "_qc",
+        "_ref",
+        "_run",
+        "_sa",
+        "_sb",
+        "_sd",
+        "_tr",
+        "absorb",
+        "band",
+        "oob_readings",
+        "threshold",
+        "warmup",
+    )
+
+    def __init__(
+        self,
+        band: tuple[float, float] | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+        warmup: int = 150,
+        absorb: float = 0.3,
+        oob_readings: int = 30,
+    ) -> None:
+        self.band = band
+        self.threshold = threshold
+        self.warmup = warmup
+        self.absorb = absorb
+        self.oob_readings = oob_readings
+        self._n = 0
+        self._prev = 0.0
+        self._lf = 0.0
+        self._ls = 0.0
+        self._tr = 0.0
+        self._sa = 0.0
+        self._sb = 0.0
+        self._sd = 0.0
+        self._fd = 0.0
+        self._run = 0
+        self._cont = 0.1
+        self._qa = [Q90_PRIOR, Q99_PRIOR]
+        self._qb = [Q90_PRIOR, Q99_PRIOR]
+        self._qc = [1.6, 2.2]
+        self._episode = 0
+        self._ref = (0.0, 0.0, 0)
+        self._b_onset = -1
+        self._last_jump = -(10**9)
+        self._oob_run = 0
+
+    def warm(self, values: Iterable[float]) -> None:
+        """Learn from stored history without flagging, so a restart has no blind spot."""
+        for value in values:
+            self.update(value, "")
+
+    def update(self, value: float, timestamp: str) -> Verdict:
+        """Score the next reading of this tag and learn from it."""
+        n = self._n = self._n + 1
+        if n == 1:
+            self._prev = self._lf = self._ls = value
+            return _NORMAL
+        warm = n <= self.warmup
+        prev = self._prev
+        self._prev = value
+        change = value - prev
+        jump = change if change >= 0.0 else -change
+        tiny = 1e-12 * (value if value >= 0.0 else -value) + 1e-300
+
+        # -- stuck: runs of exact repeats, against this tag's own chance of repeating on.
+        was_run = self._run
+        run = self._run = was_run + 1 if jump <= tiny else 0
+        cont = self._cont
+
+        # -- the four statistics, each over its usual size.
+        sd = self._sd
+        sa = self._sa
+        sb = self._sb
+        lf = self._lf
+        fc = self._ls + self._tr
+        ra = value - lf
+        ara = ra if ra >= 0.0 else -ra
+        floor_a = sd * 0.2 + tiny
+        ua = ara / (sa if sa > floor_a else floor_a)
+        limit = CLIP * sd + tiny
+        clipped = jump if jump < limit else limit
+        fd = self._fd = self._fd + NOISE * (clipped - self._fd)
+        uc = fd / (sd if sd > tiny else tiny)
+        # The fast level follows the reading, except a lone outlier (clipped until confirmed
+        # by the next reading on the same side).
+        far = CLIP * sa + floor_a
+        if ara > far and not (self._last_jump == n - 1 and (ra > 0) == (prev > lf)):
+            lf += FAST * (far if ra > 0 else -far)
+        else:
+            lf += FAST * ra
+        self._lf = lf
+        rb = lf - fc
+        floor_b = 0.25 * sa + tiny
+        sb_eff = sb if sb > floor_b else floor_b
+        if self._episode:
+            fc, rb = self._back_to_reference(n, lf, fc, rb, sb_eff)
+        arb = rb if rb >= 0.0 else -rb
+        ub = arb / sb_eff
+
+        if warm:
+            decades, kind, db = 0.0, None, 0.0
+        else:
+            qa, qb, qc = self._qa, self._qb, self._qc
+            da = _decades(ua, qa[0], qa[1])
+            db = _decades(ub, qb[0], qb[1])
+            dc = _decades(uc, qc[0], qc[1])
+            ds = run * -math.log10(cont) if run > 1 else 0.0
+            decades, kind = da, "spike"
+            if db > decades:
+                decades, kind = db, "level"
+            if dc > decades:
+                decades, kind = dc, "noise"
+            if ds > decades:
+                decades, kind = ds, "stuck"
+        flag_at = self.threshold * LOG_SCALE
+        flagged = decades >= flag_at
+        if flagged and kind == "spike":
+            self._last_jump = n
+
+        # -- learning: full rate when normal, `absorb` of it while flagged; quantiles only
+        # when normal.
+        rate = 1.0 / n if warm and n < 1.0 / LEARN else LEARN
+        if flagged:
+            rate *= self.absorb
+        else:
+            if not warm:
+                _track(self._qa, ua)
+                _track(self._qb, ub)
+                _track(self._qc, uc)
+            elif n > 20:
+                _track(self._qa, ua, 5.0)
+                _track(self._qb, ub, 5.0)
+                _track(self._qc, uc, 5.0)
+            if was_run and run <= 1 or run and not (run * -math.log10(cont) >= flag_at):
+                if was_run:
+                    self._cont = min(0.999, max(0.01, cont + 0.02 * ((run > 0) - cont)))
+        limit_d = CLIP * sd if sd > 0.0 else jump
+        self._sd = sd + rate * ((jump if jump < limit_d else limit_d) - sd)
+        limit_a = CLIP * sa if sa > 0.0 else ara
+        self._sa = sa + rate * ((ara if ara < limit_a else limit_a) - sa)
+        limit_b = CLIP * sb if sb > 0.0 else arb
+        self._sb = sb + rate * ((arb if arb < limit_b else limit_b) - sb)
+        slow = (SLOW if not warm else max(SLOW, 2.0 / n)) * (self.absorb if flagged else 1.0)
+        self._ls = fc + slow * rb
+        self._tr = DAMP * self._tr + (0.0 if flagged else TREND * slow * rb)
+
+        if self._episode:
+            if not flagged and db < 0.5 * flag_at:
+                self._episode = 0  # absorbed: the new level is the reference now
+        elif flagged and kind == "level":
+            self._episode = n
+            self._ref = (fc, self._tr, n)
+        if kind == "level":
+            kind = "step" if 0 <= self._episode - self._last_jump <= 8 else "drift"
+        if not flagged:
+            if self.band is not None and not warm:
+                return self._band_verdict(value, decades / LOG_SCALE)
+            return (False, round(decades / LOG_SCALE, 4), None)
+        self._oob_run = 0
+        score = decades / LOG_SCALE
+        return (True, round(score if score < 1.0 else 1.0, 4), kind)
+
+    def _back_to_reference(
+        self, n: int, lf: float, fc: float, rb: float, sb: float
+    ) -> tuple[float, float]:
+        """During a level episode: if the fast level is back near the reference saved at its
+        start (projected along its trend), the fault is over. Restore that reference, whatever
+        the reduced-rate learning absorbed meanwhile; returns the forecast and residual to use.
+        """
+        ls0, tr0, n0 = self._ref
+        decay = DAMP ** (n - n0)
+        fc0 = ls0 + tr0 * DAMP * (1.0 - decay) / (1.0 - DAMP)
+        rb0 = lf - fc0
+        if (rb0 if rb0 >= 0.0 else -rb0) > self._qb[0] * sb:
+            return fc, rb
+        self._episode = 0
+        self._tr = tr0 * decay
+        return fc0, rb0
+
+    def _band_verdict(self, value: float, score: float) -> Verdict:
+        """out_of_band after `oob_readings` readings in a row outside the configured band."""
+        band = self.band
+        assert band is not None
+        if band[0] <= value <= band[1]:
+            self._oob_run = 0
+            return (False, round(score, 4), None)
+        self._oob_run += 1
+        if self._oob_run < self.oob_readings:
+            return (False, round(score, 4), None)
+        return (True, max(round(score, 4), self.threshold), "out_of_band")
+
+
+def _decades(u: float, q90: float, q99: float) -> float:
+    if u <= q90:
+        return u / q90 if q90 > 0.0 else 0.0
+    gap = q99 - q90
+    floor = 0.05 * q99 + 1e-12
+    return 1.0 + (u - q90) / (gap if gap > floor else floor)
+
+
+def _track(q: list[float], u: float, boost: float = 1.0) -> None:
+    step = QRATE * boost
+    q90, q99 = q
+    s90 = step * (q90 + 0.1)
+    q[0] = q90 + s90 * 0.9 if u > q90 else q90 - s90 * 0.1
+    s99 = step * (q99 + 0.1)
+    q[1] = q99 + s99 * 0.99 if u > q99 else q99 - s99 * 0.01
