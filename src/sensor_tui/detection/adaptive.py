@@ -36,7 +36,9 @@ import math
 from collections.abc import Iterable
 
 from sensor_tui.detection.base import DEFAULT_THRESHOLD, Verdict
-from sensor_tui.detection.likelihood import LOG_SCALE, Q90_PRIOR, Q99_PRIOR
+from sensor_tui.detection.likelihood import LOG_SCALE, PRIORS
+from sensor_tui.detection.likelihood import decades as _decades
+from sensor_tui.detection.likelihood import track as _track
 
 _NORMAL = (False, None, None)
 
@@ -50,10 +52,24 @@ DAMP = 0.995
 """Damping of the trend per reading: a trend that is no longer fed fades in a few hundred."""
 LEARN = 0.005
 """Weight of a reading in the scales once warmed up (a window of about 200 readings)."""
-QRATE = 0.02
-"""Relative step of the quantile trackers."""
 CLIP = 4.0
 """A statistic enters its scale clipped at this many times the scale (one outlier moves little)."""
+AGE_TAU = 1.0
+"""Decades over the threshold that a reading after an episode's first can keep at most; the
+excess also shrinks as 1 / age (see `update`)."""
+SUSPECT = 1.0
+"""Decades below the threshold from which a reading is suspect: it teaches the estimates only
+at the reduced (`absorb`) rate and the quantiles not at all."""
+RUN_MEMORY = 0.98
+"""Decay per run of repeats of the counts that estimate the chance a repeat continues."""
+ONSET_LEARN = 0
+"""Readings at the start of each episode that the quantile trackers still learn from."""
+CALM = 60
+"""Unflagged readings in a row after which a fault's episode is over and its age resets (the
+alarm tracker's hold-off: the episode is the alarm)."""
+NOISE_CLIP = 6.0
+"""A change enters the short mean change clipped at this many usual changes (a spike's two
+jumps must not look like a burst of noise)."""
 NOISE = 0.2
 """Weight of a change in the short mean change (about five readings)."""
 
@@ -68,9 +84,12 @@ class AdaptiveDetector:
     """
 
     __slots__ = (
+        "_age",
         "_b_onset",
+        "_calm",
         "_cont",
         "_episode",
+        "_flag_at",
         "_fd",
         "_last_jump",
         "_lf",
@@ -82,12 +101,15 @@ class AdaptiveDetector:
         "_qb",
         "_qc",
         "_ref",
+        "_repeats",
+        "_stops",
         "_run",
         "_sa",
         "_sb",
         "_sd",
         "_tr",
         "absorb",
+        "slow",
         "band",
         "oob_readings",
         "threshold",
@@ -101,9 +123,12 @@ class AdaptiveDetector:
         warmup: int = 150,
         absorb: float = 0.3,
         oob_readings: int = 30,
+        slow: float = SLOW,
     ) -> None:
+        self.slow = slow
         self.band = band
         self.threshold = threshold
+        self._flag_at = -LOG_SCALE * math.log10(max(1e-300, 1.0 - threshold))
         self.warmup = warmup
         self.absorb = absorb
         self.oob_readings = oob_readings
@@ -118,12 +143,16 @@ class AdaptiveDetector:
         self._fd = 0.0
         self._run = 0
         self._cont = 0.1
-        self._qa = [Q90_PRIOR, Q99_PRIOR]
-        self._qb = [Q90_PRIOR, Q99_PRIOR]
-        self._qc = [1.6, 2.2]
+        self._repeats = 1.0
+        self._stops = 9.0
+        self._qa = list(PRIORS)
+        self._qb = list(PRIORS)
+        self._qc = [1.6, 2.2, 2.8]
         self._episode = 0
         self._ref = (0.0, 0.0, 0)
         self._b_onset = -1
+        self._age = 0
+        self._calm = 0
         self._last_jump = -(10**9)
         self._oob_run = 0
 
@@ -160,7 +189,7 @@ class AdaptiveDetector:
         ara = ra if ra >= 0.0 else -ra
         floor_a = sd * 0.2 + tiny
         ua = ara / (sa if sa > floor_a else floor_a)
-        limit = CLIP * sd + tiny
+        limit = NOISE_CLIP * sd + tiny
         clipped = jump if jump < limit else limit
         fd = self._fd = self._fd + NOISE * (clipped - self._fd)
         uc = fd / (sd if sd > tiny else tiny)
@@ -184,10 +213,10 @@ class AdaptiveDetector:
             decades, kind, db = 0.0, None, 0.0
         else:
             qa, qb, qc = self._qa, self._qb, self._qc
-            da = _decades(ua, qa[0], qa[1])
-            db = _decades(ub, qb[0], qb[1])
-            dc = _decades(uc, qc[0], qc[1])
-            ds = run * -math.log10(cont) if run > 1 else 0.0
+            da = _decades(ua, qa)
+            db = _decades(ub, qb)
+            dc = _decades(uc, qc)
+            ds = run * -math.log10(cont) if run > 1 and sd > 0.0 else 0.0
             decades, kind = da, "spike"
             if db > decades:
                 decades, kind = db, "level"
@@ -195,37 +224,39 @@ class AdaptiveDetector:
                 decades, kind = dc, "noise"
             if ds > decades:
                 decades, kind = ds, "stuck"
-        flag_at = self.threshold * LOG_SCALE
+        flag_at = self._flag_at
         flagged = decades >= flag_at
         if flagged and kind == "spike":
             self._last_jump = n
 
-        # -- learning: full rate when normal, `absorb` of it while flagged; quantiles only
-        # when normal.
+        # -- learning: full rate when normal, `absorb` of it while flagged. The quantiles learn
+        # from normal readings and from the first readings of each episode, so a kind of event
+        # that keeps coming back (daily bursts) becomes expected, but a long fault cannot
+        # teach its own level.
+        suspect = decades >= flag_at - SUSPECT
         rate = 1.0 / n if warm and n < 1.0 / LEARN else LEARN
-        if flagged:
+        if suspect:
             rate *= self.absorb
-        else:
-            if not warm:
-                _track(self._qa, ua)
-                _track(self._qb, ub)
-                _track(self._qc, uc)
-            elif n > 20:
-                _track(self._qa, ua, 5.0)
-                _track(self._qb, ub, 5.0)
-                _track(self._qc, uc, 5.0)
-            if was_run and run <= 1 or run and not (run * -math.log10(cont) >= flag_at):
-                if was_run:
-                    self._cont = min(0.999, max(0.01, cont + 0.02 * ((run > 0) - cont)))
+        if not suspect or self._age < ONSET_LEARN:
+            boost = 1.0 if not warm else 5.0
+            if n > 20:
+                _track(self._qa, ua, boost)
+                _track(self._qb, ub, boost)
+                _track(self._qc, uc, boost)
+        if was_run and not run and (warm or was_run * -math.log10(cont) < self._flag_at):
+            # A run of repeats ended, and it was not flagged as stuck: learn from it.
+            self._repeats = RUN_MEMORY * self._repeats + was_run - 1
+            self._stops = RUN_MEMORY * self._stops + 1.0
+            self._cont = min(0.999, max(0.01, self._repeats / (self._repeats + self._stops)))
         limit_d = CLIP * sd if sd > 0.0 else jump
         self._sd = sd + rate * ((jump if jump < limit_d else limit_d) - sd)
         limit_a = CLIP * sa if sa > 0.0 else ara
         self._sa = sa + rate * ((ara if ara < limit_a else limit_a) - sa)
         limit_b = CLIP * sb if sb > 0.0 else arb
         self._sb = sb + rate * ((arb if arb < limit_b else limit_b) - sb)
-        slow = (SLOW if not warm else max(SLOW, 2.0 / n)) * (self.absorb if flagged else 1.0)
+        slow = (self.slow if not warm else max(self.slow, 2.0 / n)) * (self.absorb if suspect else 1.0)
         self._ls = fc + slow * rb
-        self._tr = DAMP * self._tr + (0.0 if flagged else TREND * slow * rb)
+        self._tr = DAMP * self._tr + (0.0 if suspect else TREND * slow * rb)
 
         if self._episode:
             if not flagged and db < 0.5 * flag_at:
@@ -236,12 +267,24 @@ class AdaptiveDetector:
         if kind == "level":
             kind = "step" if 0 <= self._episode - self._last_jump <= 8 else "drift"
         if not flagged:
+            if self._age:
+                self._age += 1
+                self._calm += 1
+                if self._calm >= CALM:
+                    self._age = 0
             if self.band is not None and not warm:
-                return self._band_verdict(value, decades / LOG_SCALE)
-            return (False, round(decades / LOG_SCALE, 4), None)
+                return self._band_verdict(value, 1.0 - 10.0 ** (-decades / LOG_SCALE))
+            return (False, 1.0 - 10.0 ** (-decades / LOG_SCALE), None)
         self._oob_run = 0
-        score = decades / LOG_SCALE
-        return (True, round(score if score < 1.0 else 1.0, 4), kind)
+        # The first readings of a fault carry its surprise; later ones say that it persists.
+        # The excess over the threshold is discounted with the episode's age, so a score ranks
+        # a fault's onset above its hundredth reading (it stays >= threshold: still flagged).
+        age = self._age = self._age + 1
+        self._calm = 0
+        if age > 1:
+            excess = (decades - flag_at) * AGE_TAU / (AGE_TAU + age - 1)
+            decades = flag_at + (excess if excess < AGE_TAU else AGE_TAU)
+        return (True, 1.0 - 10.0 ** (-decades / LOG_SCALE), kind)
 
     def _back_to_reference(
         self, n: int, lf: float, fc: float, rb: float, sb: float
@@ -266,25 +309,8 @@ class AdaptiveDetector:
         assert band is not None
         if band[0] <= value <= band[1]:
             self._oob_run = 0
-            return (False, round(score, 4), None)
+            return (False, score, None)
         self._oob_run += 1
         if self._oob_run < self.oob_readings:
-            return (False, round(score, 4), None)
-        return (True, max(round(score, 4), self.threshold), "out_of_band")
-
-
-def _decades(u: float, q90: float, q99: float) -> float:
-    if u <= q90:
-        return u / q90 if q90 > 0.0 else 0.0
-    gap = q99 - q90
-    floor = 0.05 * q99 + 1e-12
-    return 1.0 + (u - q90) / (gap if gap > floor else floor)
-
-
-def _track(q: list[float], u: float, boost: float = 1.0) -> None:
-    step = QRATE * boost
-    q90, q99 = q
-    s90 = step * (q90 + 0.1)
-    q[0] = q90 + s90 * 0.9 if u > q90 else q90 - s90 * 0.1
-    s99 = step * (q99 + 0.1)
-    q[1] = q99 + s99 * 0.99 if u > q99 else q99 - s99 * 0.01
+            return (False, score, None)
+        return (True, max(score, self.threshold), "out_of_band")

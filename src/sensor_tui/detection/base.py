@@ -21,7 +21,7 @@ before): how unusual the reading is for this tag, comparable across tags and kin
 
 NORMAL: Verdict = (False, None, None)
 
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.7
 """The default alarm threshold on the calibrated score. The score is Numenta's log-likelihood
 scale: -log10(tail probability) / 10, so 0.5 is a reading as unusual as one in 100,000 of this
 tag's normal readings. A tag's `threshold` (or a top-level `threshold`) in the TOML overrides it."""

@@ -4,11 +4,13 @@ A raw statistic (a residual over its scale, a ratio of spreads) means different 
 different tags: a sensor that blips by one count every twenty readings, a noisy flow, a smooth
 temperature. What is comparable across tags and kinds is how rare a value of the statistic is
 *for this tag*. So each statistic keeps two running quantiles of its own recent values (the 90th
-and the 99th percentile, tracked online with a Robbins-Monro step, frozen while the tag is in
-alarm so a fault cannot teach its own level), and the tail beyond them is extrapolated as
-exponential: P(u > q90) = 0.1, P(u > q99) = 0.01, and one more decade per (q99 - q90) beyond.
-An exponential tail is conservative for Gaussian noise (whose tail falls faster) and honest for
-heavy-tailed data, whose 99th percentile sits far out and so widens the decade.
+the 99th and the 99.9th percentile, tracked online with a Robbins-Monro step), and the tail
+beyond them is extrapolated as exponential: P(u > q90) = 0.1, P(u > q99) = 0.01, and one more
+decade per (q999 - q99) beyond. An exponential tail is conservative for Gaussian noise (whose
+tail falls faster) and honest for heavy-tailed data, whose 99.9th percentile sits far out and so
+widens the decade. The trackers learn from normal readings and from the first few readings of
+each alarm episode (the caller decides): a burst that comes back every day becomes expected, a
+long fault cannot teach its own level.
 
 The score is Numenta's log-likelihood scale: -log10(tail) / 10, clipped to [0, 1], so 0.5 means
 "as rare as 1 in 100,000 of this tag's readings" and 1.0 "1 in 10^10 or rarer".
@@ -16,35 +18,54 @@ The score is Numenta's log-likelihood scale: -log10(tail) / 10, clipped to [0, 1
 
 from __future__ import annotations
 
+import math
+
+QRATE = 0.02
+"""Relative step of the quantile trackers: 2% up per exceedance of a quantile."""
+
 LOG_SCALE = 10.0
 """Decades of tail probability that make a score of 1.0."""
 
-Q90_PRIOR = 2.0
-Q99_PRIOR = 3.3
-"""Starting quantiles of |residual| / mean |residual| (normal noise: 2.06 and 3.23)."""
+PRIORS = (2.06, 3.23, 4.12)
+"""Starting 90th, 99th and 99.9th percentiles of |residual| / mean |residual| (normal noise)."""
 
 
-def decades(u: float, q90: float, q99: float) -> float:
-    """-log10 of the tail probability of `u` (piecewise: linear in u below q90, exponential
-    tail above it, through P = 0.1 at q90 and 0.01 at q99)."""
+def decades(u: float, q: list[float]) -> float:
+    """-log10 of the tail probability of u, from the tracked 90th, 99th and 99.9th percentiles
+    (see `sensor_tui.detection.likelihood`); compressed above 30 decades so that a score never
+    rounds to exactly 1.0 and extreme readings still rank."""
+    q90, q99, q999 = q
     if u <= q90:
         return u / q90 if q90 > 0.0 else 0.0
-    gap = q99 - q90
-    floor = 0.05 * q99 + 1e-12
-    return 1.0 + (u - q90) / (gap if gap > floor else floor)
+    if u <= q99:
+        gap = q99 - q90
+        return 1.0 + (u - q90) / (gap if gap > 1e-9 else 1e-9)
+    # One decade per (q999 - q99), but never steeper than the decade below q99: a tail that
+    # thins faster than exponential is not trusted (too few readings to see it).
+    gap = q999 - q99
+    below = q99 - q90
+    gap = gap if gap > below else below
+    d = 2.0 + (u - q99) / (gap if gap > 1e-9 else 1e-9)
+    return d if d < 30.0 else 30.0 + 10.0 * math.log10(d / 30.0)
 
 
-def track(q: float, u: float, share_above: float, rate: float) -> float:
-    """One Robbins-Monro step of a quantile tracker: up when exceeded, down otherwise.
-
-    The step is relative (proportional to q plus a small constant) so that the same rate works
-    for a statistic that is usually 0 (a quantised sensor's repeats) and one that is usually 3.
-    """
-    step = rate * (q + 0.1)
-    return q + step * (1.0 - share_above) if u > q else q - step * share_above
+def track(q: list[float], u: float, boost: float = 1.0) -> None:
+    """Robbins-Monro steps of the three quantile trackers (relative steps, see likelihood)."""
+    step = QRATE * boost
+    q90, q99, q999 = q
+    s = step * (q90 + 0.1)
+    q[0] = q90 + s * 0.9 if u > q90 else q90 - s * 0.1
+    s = step * (q99 + 0.1)
+    q[1] = q99 + s * 0.99 if u > q99 else q99 - s * 0.01
+    s = step * (q999 + 0.1)
+    q[2] = q999 + s * 0.999 if u > q999 else q999 - s * 0.001
 
 
 def score_of(decades_: float) -> float:
-    """Decades of tail probability -> the stored score in [0, 1]."""
-    s = decades_ / LOG_SCALE
-    return 0.0 if s < 0.0 else (1.0 if s > 1.0 else s)
+    """Decades of tail probability -> the stored score in [0, 1): 1 - tail^(1/10)."""
+    return 1.0 - 10.0 ** (-decades_ / LOG_SCALE)
+
+
+def decades_of(score: float) -> float:
+    """The inverse of `score_of` (a threshold in decades of tail probability)."""
+    return -LOG_SCALE * math.log10(max(1e-300, 1.0 - score))

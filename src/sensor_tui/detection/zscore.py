@@ -8,17 +8,17 @@ from collections.abc import Iterable
 
 from sensor_tui.detection.base import NORMAL, Verdict
 
-THREE_SIGMA = math.erf(3.0 / math.sqrt(2.0))
-"""The seed's |z| > 3, as a two-sided normal confidence (0.9973)."""
+THREE_SIGMA = 0.75
+"""The seed's |z| > 3 on the score |z| / (1 + |z|)."""
 
 
 class ZScoreDetector:
     """|z| > 3 against a rolling window of the last 50 values (the seed's rule).
 
     It flags on the window *before* the value and then adds the value, so a spike enters the
-    baseline (the seed's behaviour). Its score is the two-sided normal confidence erf(|z|/√2),
-    in [0, 1] like every detector's; `confidence` is the flagging threshold on it (|z| > 3 by
-    default). Running sums make it O(1) per reading; they are recomputed exactly every `window`
+    baseline (the seed's behaviour). Its score is |z| / (1 + |z|), in [0, 1) like every
+    detector's but not calibrated (a monotone map of |z| that keeps extreme values apart);
+    `confidence` is the flagging threshold on it (0.75: the seed's |z| > 3). Running sums make it O(1) per reading; they are recomputed exactly every `window`
     updates so rounding error cannot build up.
     """
 
@@ -60,7 +60,8 @@ class ZScoreDetector:
             variance = self._sumsq / n - mean * mean
             if variance > 1e-18 * (1.0 + mean * mean):
                 z = (value - mean) / math.sqrt(variance)
-                score = math.erf(abs(z) / math.sqrt(2.0))
+                az = abs(z)
+                score = az / (1.0 + az)
                 flagged = score >= self.confidence
                 verdict = (flagged, score, "spike" if flagged else None)
             else:
