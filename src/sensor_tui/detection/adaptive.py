@@ -196,7 +196,7 @@ class AdaptiveDetector:
         # The fast level follows the reading, except a lone outlier (clipped until confirmed
         # by the next reading on the same side).
         far = CLIP * sa + floor_a
-        if ara > far and not (self._last_jump == n - 1 and (ra > 0) == (prev > lf)):
+        if ara > far and not warm and not (self._last_jump == n - 1 and (ra > 0) == (prev > lf)):
             lf += FAST * (far if ra > 0 else -far)
         else:
             lf += FAST * ra
@@ -237,7 +237,7 @@ class AdaptiveDetector:
         rate = 1.0 / n if warm and n < 1.0 / LEARN else LEARN
         if suspect:
             rate *= self.absorb
-        if not suspect or self._age < ONSET_LEARN:
+        if not suspect or (flagged and self._age < ONSET_LEARN):
             boost = 1.0 if not warm else 5.0
             if n > 20:
                 _track(self._qa, ua, boost)
@@ -248,13 +248,18 @@ class AdaptiveDetector:
             self._repeats = RUN_MEMORY * self._repeats + was_run - 1
             self._stops = RUN_MEMORY * self._stops + 1.0
             self._cont = min(0.999, max(0.01, self._repeats / (self._repeats + self._stops)))
-        limit_d = CLIP * sd if sd > 0.0 else jump
-        self._sd = sd + rate * ((jump if jump < limit_d else limit_d) - sd)
-        limit_a = CLIP * sa if sa > 0.0 else ara
-        self._sa = sa + rate * ((ara if ara < limit_a else limit_a) - sa)
-        limit_b = CLIP * sb if sb > 0.0 else arb
-        self._sb = sb + rate * ((arb if arb < limit_b else limit_b) - sb)
-        slow = (self.slow if not warm else max(self.slow, 2.0 / n)) * (self.absorb if suspect else 1.0)
+        if warm:  # plain means: a clip relative to a scale not yet learned would freeze it
+            self._sd = sd + rate * (jump - sd)
+            self._sa = sa + rate * (ara - sa)
+            self._sb = sb + rate * (arb - sb)
+        else:
+            limit = CLIP * sd
+            self._sd = sd + rate * ((jump if jump < limit else limit) - sd)
+            limit = CLIP * sa
+            self._sa = sa + rate * ((ara if ara < limit else limit) - sa)
+            limit = CLIP * sb
+            self._sb = sb + rate * ((arb if arb < limit else limit) - sb)
+        slow = self.slow * (self.absorb if suspect else 1.0)
         self._ls = fc + slow * rb
         self._tr = DAMP * self._tr + (0.0 if suspect else TREND * slow * rb)
 

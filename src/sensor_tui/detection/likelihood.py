@@ -57,7 +57,7 @@ def track(q: list[float], u: float, boost: float = 1.0) -> None:
     q[0] = q90 + s * 0.9 if u > q90 else q90 - s * 0.1
     s = step * (q99 + 0.1)
     q[1] = q99 + s * 0.99 if u > q99 else q99 - s * 0.01
-    s = step * (q999 + 0.1)
+    s = step * (q999 + 0.1) * 0.25  # the 1-in-1000 quantile: slower, else it jitters
     q[2] = q999 + s * 0.999 if u > q999 else q999 - s * 0.001
 
 
