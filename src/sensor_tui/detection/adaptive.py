@@ -46,7 +46,7 @@ FAST = 0.3
 """Weight of a reading in the fast level (about three readings)."""
 SLOW = 0.01
 """Weight of the fast level in the slow reference (about a hundred readings)."""
-TREND = 0.02
+TREND = 0.005
 """Share of the reference's error that moves its trend (relative to SLOW)."""
 DAMP = 0.995
 """Damping of the trend per reading: a trend that is no longer fed fades in a few hundred."""
@@ -67,6 +67,10 @@ ONSET_LEARN = 0
 CALM = 60
 """Unflagged readings in a row after which a fault's episode is over and its age resets (the
 alarm tracker's hold-off: the episode is the alarm)."""
+SMOOTHED = 1.0
+"""Relative learning rate of the quantiles of the smoothed statistics (level and noise)."""
+SMOOTHED_CLIP = 4.0
+"""Clip of the level statistic when it enters its scale (it moves in runs, see SMOOTHED)."""
 NOISE_CLIP = 6.0
 """A change enters the short mean change clipped at this many usual changes (a spike's two
 jumps must not look like a burst of noise)."""
@@ -97,6 +101,7 @@ class AdaptiveDetector:
         "_n",
         "_oob_run",
         "_prev",
+        "_quantum",
         "_qa",
         "_qb",
         "_qc",
@@ -121,7 +126,7 @@ class AdaptiveDetector:
         band: tuple[float, float] | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         warmup: int = 150,
-        absorb: float = 0.3,
+        absorb: float = 0.1,
         oob_readings: int = 30,
         slow: float = SLOW,
     ) -> None:
@@ -134,6 +139,7 @@ class AdaptiveDetector:
         self.oob_readings = oob_readings
         self._n = 0
         self._prev = 0.0
+        self._quantum = 1e308
         self._lf = 0.0
         self._ls = 0.0
         self._tr = 0.0
@@ -173,6 +179,8 @@ class AdaptiveDetector:
         change = value - prev
         jump = change if change >= 0.0 else -change
         tiny = 1e-12 * (value if value >= 0.0 else -value) + 1e-300
+        if jump > tiny and jump < self._quantum:
+            self._quantum = jump  # the sensor's resolution: its smallest change seen
 
         # -- stuck: runs of exact repeats, against this tag's own chance of repeating on.
         was_run = self._run
@@ -180,8 +188,13 @@ class AdaptiveDetector:
         cont = self._cont
 
         # -- the four statistics, each over its usual size.
+        # A scale never falls below the sensor's resolution: on a sensor that repeats one value
+        # with one-count blips, a blip is one count, not a thousand times a near-zero scale.
+        quantum = self._quantum if self._quantum < 1e300 else 0.0
         sd = self._sd
+        sd = sd if sd > quantum else quantum
         sa = self._sa
+        sa = sa if sa > quantum else quantum
         sb = self._sb
         lf = self._lf
         fc = self._ls + self._tr
@@ -224,6 +237,8 @@ class AdaptiveDetector:
                 decades, kind = dc, "noise"
             if ds > decades:
                 decades, kind = ds, "stuck"
+            elif kind == "spike" and dc >= self._flag_at - SUSPECT:
+                kind = "noise"  # an outlier amid a burst of large changes is the burst
         flag_at = self._flag_at
         flagged = decades >= flag_at
         if flagged and kind == "spike":
@@ -238,11 +253,13 @@ class AdaptiveDetector:
         if suspect:
             rate *= self.absorb
         if not suspect or (flagged and self._age < ONSET_LEARN):
-            boost = 1.0 if not warm else 5.0
+            boost = 1.0 if not warm else 4.0
             if n > 20:
                 _track(self._qa, ua, boost)
-                _track(self._qb, ub, boost)
-                _track(self._qc, uc, boost)
+                # The level and noise statistics are smoothed, so their exceedances come in
+                # runs: one slow drift would count as a hundred. They learn ten times slower.
+                _track(self._qb, ub, boost * SMOOTHED)
+                _track(self._qc, uc, boost * SMOOTHED)
         if was_run and not run and (warm or was_run * -math.log10(cont) < self._flag_at):
             # A run of repeats ended, and it was not flagged as stuck: learn from it.
             self._repeats = RUN_MEMORY * self._repeats + was_run - 1
@@ -257,7 +274,7 @@ class AdaptiveDetector:
             self._sd = sd + rate * ((jump if jump < limit else limit) - sd)
             limit = CLIP * sa
             self._sa = sa + rate * ((ara if ara < limit else limit) - sa)
-            limit = CLIP * sb
+            limit = SMOOTHED_CLIP * sb
             self._sb = sb + rate * ((arb if arb < limit else limit) - sb)
         slow = self.slow * (self.absorb if suspect else 1.0)
         self._ls = fc + slow * rb
