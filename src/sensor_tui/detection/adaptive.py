@@ -67,9 +67,14 @@ ONSET_LEARN = 0
 CALM = 60
 """Unflagged readings in a row after which a fault's episode is over and its age resets (the
 alarm tracker's hold-off: the episode is the alarm)."""
-SMOOTHED = 1.0
+STEP_SETTLE = 10
+"""Readings at the start of a step that measure its offset (the fast level's arrival)."""
+STEP_FADE = 0.3
+"""A step's offset fades at this share of the absorbing rate (a lasting step is accepted after
+a few thousand readings; a step must not end in the operator's eyes before it does)."""
+SMOOTHED = 0.3
 """Relative learning rate of the quantiles of the smoothed statistics (level and noise)."""
-SMOOTHED_CLIP = 4.0
+SMOOTHED_CLIP = 3.0
 """Clip of the level statistic when it enters its scale (it moves in runs, see SMOOTHED)."""
 NOISE_CLIP = 6.0
 """A change enters the short mean change clipped at this many usual changes (a spike's two
@@ -100,6 +105,7 @@ class AdaptiveDetector:
         "_ls",
         "_n",
         "_oob_run",
+        "_offset",
         "_prev",
         "_quantum",
         "_qa",
@@ -112,6 +118,7 @@ class AdaptiveDetector:
         "_sa",
         "_sb",
         "_sd",
+        "_stepping",
         "_tr",
         "absorb",
         "slow",
@@ -155,6 +162,8 @@ class AdaptiveDetector:
         self._qb = list(PRIORS)
         self._qc = [1.6, 2.2, 2.8]
         self._episode = 0
+        self._stepping = False
+        self._offset = 0.0
         self._ref = (0.0, 0.0, 0)
         self._b_onset = -1
         self._age = 0
@@ -217,7 +226,7 @@ class AdaptiveDetector:
         rb = lf - fc
         floor_b = 0.25 * sa + tiny
         sb_eff = sb if sb > floor_b else floor_b
-        if self._episode:
+        if self._episode and not self._stepping:
             fc, rb = self._back_to_reference(n, lf, fc, rb, sb_eff)
         arb = rb if rb >= 0.0 else -rb
         ub = arb / sb_eff
@@ -276,18 +285,24 @@ class AdaptiveDetector:
             self._sa = sa + rate * ((ara if ara < limit else limit) - sa)
             limit = SMOOTHED_CLIP * sb
             self._sb = sb + rate * ((arb if arb < limit else limit) - sb)
-        slow = self.slow * (self.absorb if suspect else 1.0)
-        self._ls = fc + slow * rb
-        self._tr = DAMP * self._tr + (0.0 if suspect else TREND * slow * rb)
+        if self._stepping:
+            self._follow_under_step(n, fc, rb)
+        else:
+            slow = self.slow * (self.absorb if suspect else 1.0)
+            self._ls = fc + slow * rb
+            self._tr = DAMP * self._tr + (0.0 if suspect else TREND * slow * rb)
 
         if self._episode:
             if not flagged and db < 0.5 * flag_at:
-                self._episode = 0  # absorbed: the new level is the reference now
+                self._episode = 0  # over, or absorbed: the new level is the reference now
+                self._stepping = False
         elif flagged and kind == "level":
             self._episode = n
             self._ref = (fc, self._tr, n)
+            self._stepping = 0 <= n - self._last_jump <= 8
+            self._offset = rb
         if kind == "level":
-            kind = "step" if 0 <= self._episode - self._last_jump <= 8 else "drift"
+            kind = "step" if self._stepping else "drift"
         if not flagged:
             if self._age:
                 self._age += 1
@@ -307,6 +322,22 @@ class AdaptiveDetector:
             excess = (decades - flag_at) * AGE_TAU / (AGE_TAU + age - 1)
             decades = flag_at + (excess if excess < AGE_TAU else AGE_TAU)
         return (True, 1.0 - 10.0 ** (-decades / LOG_SCALE), kind)
+
+    def _follow_under_step(self, n: int, fc: float, rb: float) -> None:
+        """Under a step, keep following the process beneath it: a step adds a constant offset,
+        so the reference learns from (deviation - offset) at its normal rate. Its first readings
+        measure the offset (the fast level takes a few readings to arrive); later the offset
+        fades at the absorbing rate, so a step that never ends becomes the new normal. When the
+        step ends the deviation is gone at once, whatever the process did meanwhile.
+        """
+        if n - self._episode < STEP_SETTLE:
+            self._offset = rb
+            self._ls = fc
+            return
+        self._offset *= 1.0 - self.slow * self.absorb * STEP_FADE
+        under = rb - self._offset
+        self._ls = fc + self.slow * under
+        self._tr = DAMP * self._tr + TREND * self.slow * under
 
     def _back_to_reference(
         self, n: int, lf: float, fc: float, rb: float, sb: float
