@@ -32,15 +32,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import families  # noqa: E402
-
-from sensor_tui.detection import DETECTORS  # noqa: E402
-from sensor_tui.detection.evaluation import Score, Span, alarm_end_lags, score_alarms  # noqa: E402
-from sensor_tui.importer import import_csv  # noqa: E402
-from sensor_tui.pipeline import Pipeline, iter_groups  # noqa: E402
-from sensor_tui.readings import Reading, format_ts, normalize_ts  # noqa: E402
-from sensor_tui.storage import connect  # noqa: E402
-from sensor_tui.tags import Config, Tag  # noqa: E402
+import families
+from sensor_tui.detection import DETECTORS
+from sensor_tui.detection.evaluation import Score, Span, alarm_end_lags, score_alarms
+from sensor_tui.pipeline import Pipeline, iter_groups
+from sensor_tui.readings import Reading, format_ts, normalize_ts
+from sensor_tui.sources.csv_import import import_csv
+from sensor_tui.storage import connect
+from sensor_tui.tags import Config, Tag
 
 DETECTOR_NAMES = ("zscore", "robust")
 GRACE_READINGS = 30
@@ -58,7 +57,9 @@ def _config(scenarios: list[families.Scenario], detector: str) -> Config:
 
 def _readings(scenario: families.Scenario) -> list[Reading]:
     stamps = [format_ts(t) for t in scenario.timestamps()]
-    return [Reading(scenario.name, t, v, "import") for t, v in zip(stamps, scenario.values, strict=True)]
+    return [
+        Reading(scenario.name, t, v, "import") for t, v in zip(stamps, scenario.values, strict=True)
+    ]
 
 
 def _labels(scenario: families.Scenario, stamps: list[str]) -> list[Span]:
@@ -175,7 +176,8 @@ def run_nab(path: Path) -> None:
             import_csv(pipeline, path, tag="machine_temperature")
             pipeline.stop()
             score = score_alarms(windows, _read_alarms(db_path), timedelta(0))
-            print(f"| {name} | {score.detected}/{score.events} | {score.alarms} | {score.false_alarms} |")
+            found = f"{score.detected}/{score.events}"
+            print(f"| {name} | {found} | {score.alarms} | {score.false_alarms} |")
 
 
 def main(argv: list[str] | None = None) -> int:

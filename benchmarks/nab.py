@@ -27,8 +27,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from sensor_tui.detection import nab
-from sensor_tui.importer import import_csv
 from sensor_tui.pipeline import Pipeline
+from sensor_tui.sources.csv_import import import_csv
 from sensor_tui.storage import connect
 from sensor_tui.tags import Config, Tag
 
@@ -139,7 +139,12 @@ def main(argv: list[str] | None = None) -> int:
         began = time.perf_counter()
         continuous, onsets = run_detector(files, data, detector)
         took = time.perf_counter() - began
-        print(_row(f"{detector}: stored score, threshold search", nab.corpus_scores(continuous, profiles)))
+        print(
+            _row(
+                f"{detector}: stored score, threshold search",
+                nab.corpus_scores(continuous, profiles),
+            )
+        )
         print(_row(f"{detector}: alarm onsets, no search", nab.fixed_scores(onsets, profiles, 0.5)))
         print(f"| ({detector}: import and detection took {took:.1f} s) | | | |")
     gaussian = published_gaussian(files, data)

@@ -81,7 +81,9 @@ def test_issue9_noisy_series_that_changes_for_good_does_not_alarm_forever() -> N
     3,912 readings, drift and noise verdicts alternating): the change is alarmed, then learned."""
     rng = random.Random(4)
     values = [10.0 + rng.gauss(0.0, 0.3) for _ in range(2000)]
-    values += [14.0 + rng.gauss(0.0, 1.2) + (3.0 if rng.random() < 0.1 else 0.0) for _ in range(8000)]
+    values += [
+        14.0 + rng.gauss(0.0, 1.2) + (3.0 if rng.random() < 0.1 else 0.0) for _ in range(8000)
+    ]
     alarms = _alarms(values)
     assert alarms, "the change itself is an anomaly"
     # Accepted as the new normal within a few thousand readings, then quiet for good.
@@ -150,7 +152,9 @@ def test_issue9_scores_are_calibrated_in_unit_interval() -> None:
     """Every reading after the warm-up has a score in [0, 1]; flagged iff score >= threshold."""
     rng = random.Random(8)
     detector = AdaptiveDetector(threshold=0.7)
-    verdicts = [detector.update(rng.gauss(0.0, 1.0) + (50 if i == 900 else 0), "") for i in range(1200)]
+    verdicts = [
+        detector.update(rng.gauss(0.0, 1.0) + (50 if i == 900 else 0), "") for i in range(1200)
+    ]
     after = verdicts[detector.warmup :]
     assert all(score is not None and 0.0 <= score < 1.0 for _, score, _ in after)
     assert all(flagged == (score >= 0.7) for flagged, score, _ in after)

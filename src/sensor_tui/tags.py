@@ -70,13 +70,16 @@ class SimulatorSettings:
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    """Everything the TOML file can set: the tags and the simulator's settings."""
+    """Everything the TOML file can set: the tags, the simulator's settings, the sources."""
 
     tags: tuple[Tag, ...] = DEFAULT_TAGS
     simulator: SimulatorSettings = field(default_factory=SimulatorSettings)
     detector: str = "default"
     threshold: float | None = None
     """The top-level `threshold`: every tag's default unless the tag sets its own."""
+    sources: tuple[dict[str, Any], ...] = ()
+    """The `[[sources]]` tables as written; `sensor_tui.sources.config` checks and types them
+    (the core does not know the protocols)."""
 
     def tag(self, name: str) -> Tag | None:
         """The configured tag of that name, or None."""
@@ -184,7 +187,16 @@ def parse_config(data: dict[str, Any]) -> Config:
     if not tags:
         raise ConfigError("no tags configured (default_tags = false and no [[tags]])")
     simulator = _parse_simulator(data.get("simulator", {}))
-    return Config(tags=tags, simulator=simulator, detector=detector, threshold=threshold)
+    sources = data.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
+        raise ConfigError("'sources' must be an array of tables: use [[sources]]")
+    return Config(
+        tags=tags,
+        simulator=simulator,
+        detector=detector,
+        threshold=threshold,
+        sources=tuple(sources),
+    )
 
 
 def load_config(path: str | Path | None) -> Config:

@@ -67,7 +67,10 @@ ONSET_LEARN = 0
 CALM = 60
 """Unflagged readings in a row after which a fault's episode is over and its age resets (the
 alarm tracker's hold-off: the episode is the alarm)."""
-STEP_SETTLE = 10
+JUMP = 3.0
+"""Decades of the spike statistic that make a reading a jump (a deviation starting there is a
+step); below the threshold, so a step of a few quanta on a quantised sensor is still a step."""
+STEP_SETTLE = 20
 """Readings at the start of a step that measure its offset (the fast level's arrival)."""
 STEP_FADE = 0.3
 """A step's offset fades at this share of the absorbing rate (a lasting step is accepted after
@@ -98,32 +101,34 @@ class AdaptiveDetector:
         "_calm",
         "_cont",
         "_episode",
-        "_flag_at",
         "_fd",
+        "_flag_at",
         "_last_jump",
         "_lf",
         "_ls",
+        "_moved",
         "_n",
-        "_oob_run",
         "_offset",
+        "_oob_run",
         "_prev",
-        "_quantum",
         "_qa",
         "_qb",
         "_qc",
+        "_qs",
+        "_quantum",
         "_ref",
         "_repeats",
-        "_stops",
         "_run",
         "_sa",
         "_sb",
         "_sd",
         "_stepping",
+        "_stops",
         "_tr",
         "absorb",
-        "slow",
         "band",
         "oob_readings",
+        "slow",
         "threshold",
         "warmup",
     )
@@ -145,6 +150,7 @@ class AdaptiveDetector:
         self.absorb = absorb
         self.oob_readings = oob_readings
         self._n = 0
+        self._moved = 0
         self._prev = 0.0
         self._quantum = 1e308
         self._lf = 0.0
@@ -161,6 +167,7 @@ class AdaptiveDetector:
         self._qa = list(PRIORS)
         self._qb = list(PRIORS)
         self._qc = [1.6, 2.2, 2.8]
+        self._qs = [1.0, 2.0, 3.0]  # a run's raw decades: a geometric run's own quantiles
         self._episode = 0
         self._stepping = False
         self._offset = 0.0
@@ -182,12 +189,17 @@ class AdaptiveDetector:
         if n == 1:
             self._prev = self._lf = self._ls = value
             return _NORMAL
-        warm = n <= self.warmup
         prev = self._prev
         self._prev = value
         change = value - prev
         jump = change if change >= 0.0 else -change
         tiny = 1e-12 * (value if value >= 0.0 else -value) + 1e-300
+        if self._moved == 0:
+            # Nothing can be learned from a flat line: the warm-up starts at the first change.
+            if jump <= tiny:
+                return _NORMAL
+            self._moved = n - 1
+        warm = n - self._moved <= self.warmup
         if jump > tiny and jump < self._quantum:
             self._quantum = jump  # the sensor's resolution: its smallest change seen
 
@@ -232,13 +244,13 @@ class AdaptiveDetector:
         ub = arb / sb_eff
 
         if warm:
-            decades, kind, db = 0.0, None, 0.0
+            decades, kind, da, db = 0.0, None, 0.0, 0.0
         else:
             qa, qb, qc = self._qa, self._qb, self._qc
             da = _decades(ua, qa)
             db = _decades(ub, qb)
             dc = _decades(uc, qc)
-            ds = run * -math.log10(cont) if run > 1 and sd > 0.0 else 0.0
+            ds = _decades(run * -math.log10(cont), self._qs) if run > 1 else 0.0
             decades, kind = da, "spike"
             if db > decades:
                 decades, kind = db, "level"
@@ -246,12 +258,12 @@ class AdaptiveDetector:
                 decades, kind = dc, "noise"
             if ds > decades:
                 decades, kind = ds, "stuck"
-            elif kind == "spike" and dc >= self._flag_at - SUSPECT:
+            elif kind != "noise" and dc >= self._flag_at - SUSPECT and db < 2.0 * self._flag_at:
                 kind = "noise"  # an outlier amid a burst of large changes is the burst
         flag_at = self._flag_at
         flagged = decades >= flag_at
-        if flagged and kind == "spike":
-            self._last_jump = n
+        if not warm and da >= JUMP:
+            self._last_jump = n  # a jump: a deviation that starts here is a step
 
         # -- learning: full rate when normal, `absorb` of it while flagged. The quantiles learn
         # from normal readings and from the first readings of each episode, so a kind of event
@@ -269,8 +281,15 @@ class AdaptiveDetector:
                 # runs: one slow drift would count as a hundred. They learn ten times slower.
                 _track(self._qb, ub, boost * SMOOTHED)
                 _track(self._qc, uc, boost * SMOOTHED)
-        if was_run and not run and (warm or was_run * -math.log10(cont) < self._flag_at):
-            # A run of repeats ended, and it was not flagged as stuck: learn from it.
+        if (
+            was_run
+            and not run
+            and (warm or _decades(was_run * -math.log10(cont), self._qs) < self._flag_at)
+        ):
+            # A run of repeats ended, and it was not flagged as stuck: learn from it. Runs are
+            # longer than a constant chance of repeating explains when the process dwells on one
+            # step of the quantisation, so their tail is learned too (their raw decades).
+            _track(self._qs, was_run * -math.log10(cont))
             self._repeats = RUN_MEMORY * self._repeats + was_run - 1
             self._stops = RUN_MEMORY * self._stops + 1.0
             self._cont = min(0.999, max(0.01, self._repeats / (self._repeats + self._stops)))
@@ -350,7 +369,7 @@ class AdaptiveDetector:
         decay = DAMP ** (n - n0)
         fc0 = ls0 + tr0 * DAMP * (1.0 - decay) / (1.0 - DAMP)
         rb0 = lf - fc0
-        if (rb0 if rb0 >= 0.0 else -rb0) > self._qb[0] * sb:
+        if _decades((rb0 if rb0 >= 0.0 else -rb0) / sb, self._qb) >= self._flag_at - SUSPECT:
             return fc, rb
         self._episode = 0
         self._tr = tr0 * decay

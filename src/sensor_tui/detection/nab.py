@@ -8,7 +8,8 @@ The rules, as this module implements them:
   only the window's earliest detection counts, weighted by the scaled sigmoid of its relative
   position y in the window (y = -1 at its first reading, 0 just past its last):
   sigma(y) = 2 / (1 + e^(5y)) - 1, divided by sigma(-1) so that the earliest detection is worth
-  1, times the profile's true-positive weight. A window without a detection costs the false-negative weight.
+  1, times the profile's true-positive weight. A window without a detection costs the
+  false-negative weight.
 - A detection outside every window is a false positive: before any window it costs the full
   false-positive weight; after a window, sigma(y) with y its distance past that window's end
   over the window's length, so a late detection just after a window costs little, one far

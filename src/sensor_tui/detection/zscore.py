@@ -18,8 +18,9 @@ class ZScoreDetector:
     It flags on the window *before* the value and then adds the value, so a spike enters the
     baseline (the seed's behaviour). Its score is |z| / (1 + |z|), in [0, 1) like every
     detector's but not calibrated (a monotone map of |z| that keeps extreme values apart);
-    `confidence` is the flagging threshold on it (0.75: the seed's |z| > 3). Running sums make it O(1) per reading; they are recomputed exactly every `window`
-    updates so rounding error cannot build up.
+    `confidence` is the flagging threshold on it (0.75: the seed's |z| > 3). Running sums make
+    it O(1) per reading; they are recomputed exactly every `window` updates so rounding error
+    cannot build up.
     """
 
     def __init__(
