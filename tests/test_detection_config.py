@@ -77,7 +77,7 @@ def test_issue9_a_version_1_database_gains_the_threshold_column(tmp_path: Path) 
             "valid_low": -1,
             "valid_high": 2,
             "detector": "zscore",
-        }  # fmt: skip
+        }
     )
     db.execute(
         "INSERT INTO measurements (timestamp, tag, value, is_anomaly, score, kind, source) "
