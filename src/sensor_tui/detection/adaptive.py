@@ -39,6 +39,7 @@ from sensor_tui.detection.base import DEFAULT_THRESHOLD, Verdict
 from sensor_tui.detection.likelihood import LOG_SCALE, PRIORS
 from sensor_tui.detection.likelihood import decades as _decades
 from sensor_tui.detection.likelihood import track as _track
+from sensor_tui.detection.seasonal import DailyProfile
 
 _NORMAL = (False, None, None)
 
@@ -111,6 +112,7 @@ class AdaptiveDetector:
         "_offset",
         "_oob_run",
         "_prev",
+        "_profile",
         "_qa",
         "_qb",
         "_qc",
@@ -122,6 +124,7 @@ class AdaptiveDetector:
         "_sa",
         "_sb",
         "_sd",
+        "_season",
         "_stepping",
         "_stops",
         "_tr",
@@ -152,6 +155,8 @@ class AdaptiveDetector:
         self._n = 0
         self._moved = 0
         self._prev = 0.0
+        self._profile = DailyProfile()
+        self._season = 0.0
         self._quantum = 1e308
         self._lf = 0.0
         self._ls = 0.0
@@ -208,6 +213,13 @@ class AdaptiveDetector:
         run = self._run = was_run + 1 if jump <= tiny else 0
         cont = self._cont
 
+        # -- the daily cycle, learned: readings are judged against their time of day.
+        season = self._profile.offset(timestamp) if timestamp else 0.0
+        value -= season
+        dchange = change - season + self._season
+        self._season = season
+        djump = dchange if dchange >= 0.0 else -dchange
+
         # -- the four statistics, each over its usual size.
         # A scale never falls below the sensor's resolution: on a sensor that repeats one value
         # with one-count blips, a blip is one count, not a thousand times a near-zero scale.
@@ -224,13 +236,13 @@ class AdaptiveDetector:
         floor_a = sd * 0.2 + tiny
         ua = ara / (sa if sa > floor_a else floor_a)
         limit = NOISE_CLIP * sd + tiny
-        clipped = jump if jump < limit else limit
+        clipped = djump if djump < limit else limit
         fd = self._fd = self._fd + NOISE * (clipped - self._fd)
         uc = fd / (sd if sd > tiny else tiny)
         # The fast level follows the reading, except a lone outlier (clipped until confirmed
         # by the next reading on the same side).
         far = CLIP * sa + floor_a
-        if ara > far and not warm and not (self._last_jump == n - 1 and (ra > 0) == (prev > lf)):
+        if ara > far and not warm and not (self._last_jump == n - 1 and (ra > 0) == (dchange > 0)):
             lf += FAST * (far if ra > 0 else -far)
         else:
             lf += FAST * ra
@@ -294,16 +306,18 @@ class AdaptiveDetector:
             self._stops = RUN_MEMORY * self._stops + 1.0
             self._cont = min(0.999, max(0.01, self._repeats / (self._repeats + self._stops)))
         if warm:  # plain means: a clip relative to a scale not yet learned would freeze it
-            self._sd = sd + rate * (jump - sd)
+            self._sd = sd + rate * (djump - sd)
             self._sa = sa + rate * (ara - sa)
             self._sb = sb + rate * (arb - sb)
         else:
             limit = CLIP * sd
-            self._sd = sd + rate * ((jump if jump < limit else limit) - sd)
+            self._sd = sd + rate * ((djump if djump < limit else limit) - sd)
             limit = CLIP * sa
             self._sa = sa + rate * ((ara if ara < limit else limit) - sa)
             limit = SMOOTHED_CLIP * sb
             self._sb = sb + rate * ((arb if arb < limit else limit) - sb)
+        if timestamp and not suspect:
+            self._profile.learn(value + season - fc)
         if self._stepping:
             self._follow_under_step(n, fc, rb)
         else:
@@ -329,7 +343,7 @@ class AdaptiveDetector:
                 if self._calm >= CALM:
                     self._age = 0
             if self.band is not None and not warm:
-                return self._band_verdict(value, 1.0 - 10.0 ** (-decades / LOG_SCALE))
+                return self._band_verdict(value + season, 1.0 - 10.0 ** (-decades / LOG_SCALE))
             return (False, 1.0 - 10.0 ** (-decades / LOG_SCALE), None)
         self._oob_run = 0
         # The first readings of a fault carry its surprise; later ones say that it persists.
