@@ -55,15 +55,16 @@ LEARN = 0.005
 """Weight of a reading in the scales once warmed up (a window of about 200 readings)."""
 CLIP = 4.0
 """A statistic enters its scale clipped at this many times the scale (one outlier moves little)."""
-AGE_TAU = 1.0
-"""Decades over the threshold that a reading after an episode's first can keep at most; the
-excess also shrinks as 1 / age (see `update`)."""
+AGE_TAU = 0.05
+"""Decades over the threshold that a reading after an episode's first keeps at most (shrinking
+as 1 / age): the onset carries the fault's surprise, later readings only say it persists."""
 SUSPECT = 1.0
 """Decades below the threshold from which a reading is suspect: it teaches the estimates only
 at the reduced (`absorb`) rate and the quantiles not at all."""
 RUN_MEMORY = 0.98
 """Decay per run of repeats of the counts that estimate the chance a repeat continues."""
-ONSET_LEARN = 0
+ONSET_LEARN = 1
+ONSET_BOOST = 3.0
 """Readings at the start of each episode that the quantile trackers still learn from."""
 CALM = 60
 """Unflagged readings in a row after which a fault's episode is over and its age resets (the
@@ -80,7 +81,7 @@ SMOOTHED = 0.3
 """Relative learning rate of the quantiles of the smoothed statistics (level and noise)."""
 SMOOTHED_CLIP = 3.0
 """Clip of the level statistic when it enters its scale (it moves in runs, see SMOOTHED)."""
-NOISE_CLIP = 6.0
+NOISE_CLIP = 8.0
 """A change enters the short mean change clipped at this many usual changes (a spike's two
 jumps must not look like a burst of noise)."""
 NOISE = 0.2
@@ -285,7 +286,11 @@ class AdaptiveDetector:
         rate = 1.0 / n if warm and n < 1.0 / LEARN else LEARN
         if suspect:
             rate *= self.absorb
-        if not suspect or (flagged and self._age < ONSET_LEARN):
+        if flagged and kind == "spike" and self._age < ONSET_LEARN:
+            # An outlier that opens an episode teaches the spike statistic's tail: outliers
+            # that keep coming back (bursty counts) become expected; a long fault cannot.
+            _track(self._qa, ua, ONSET_BOOST)
+        if not suspect:
             boost = 1.0 if not warm else 4.0
             if n > 20:
                 _track(self._qa, ua, boost)
