@@ -58,6 +58,8 @@ CLIP = 4.0
 AGE_TAU = 0.05
 """Decades over the threshold that a reading after an episode's first keeps at most (shrinking
 as 1 / age): the onset carries the fault's surprise, later readings only say it persists."""
+QUANTUM = 0.25
+"""Share of the sensor's resolution below which no scale falls."""
 SUSPECT = 1.0
 """Decades below the threshold from which a reading is suspect: it teaches the estimates only
 at the reduced (`absorb`) rate and the quantiles not at all."""
@@ -224,7 +226,7 @@ class AdaptiveDetector:
         # -- the four statistics, each over its usual size.
         # A scale never falls below the sensor's resolution: on a sensor that repeats one value
         # with one-count blips, a blip is one count, not a thousand times a near-zero scale.
-        quantum = self._quantum if self._quantum < 1e300 else 0.0
+        quantum = self._quantum * QUANTUM if self._quantum < 1e300 else 0.0
         sd = self._sd
         sd = sd if sd > quantum else quantum
         sa = self._sa
