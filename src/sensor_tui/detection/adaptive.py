@@ -66,7 +66,7 @@ at the reduced (`absorb`) rate and the quantiles not at all."""
 RUN_MEMORY = 0.98
 """Decay per run of repeats of the counts that estimate the chance a repeat continues."""
 ONSET_LEARN = 1
-ONSET_BOOST = 3.0
+ONSET_BOOST = 10.0
 """Readings at the start of each episode that the quantile trackers still learn from."""
 CALM = 60
 """Unflagged readings in a row after which a fault's episode is over and its age resets (the
@@ -361,6 +361,8 @@ class AdaptiveDetector:
         if age > 1:
             excess = (decades - flag_at) * AGE_TAU / (AGE_TAU + age - 1)
             decades = flag_at + (excess if excess < AGE_TAU else AGE_TAU)
+        elif decades < flag_at + 2.0 * AGE_TAU:
+            decades = flag_at + 2.0 * AGE_TAU  # an onset ranks above every later reading
         return (True, 1.0 - 10.0 ** (-decades / LOG_SCALE), kind)
 
     def _follow_under_step(self, n: int, fc: float, rb: float) -> None:
