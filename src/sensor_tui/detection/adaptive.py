@@ -2,32 +2,42 @@
 
 Nothing in it is a constant of the simulator: every scale is learned from the tag's history
 (warm-up readings learn fast, later ones slowly), and every decision is a tail probability of
-the tag's own recent statistics (`sensor_tui.detection.likelihood`). Four questions, four
-statistics, each scaled by what is usual for this tag:
+the tag's own recent statistics (`sensor_tui.detection.likelihood`). Readings are first judged
+against their time of day (`sensor_tui.detection.seasonal`, once a day has been seen). Then four
+questions, four statistics, each over what is usual for this tag:
 
 - spike: how far is the reading from a fast level (an EWMA of a few readings, which follows the
-  process and ignores an isolated outlier), over the usual distance (`_sa`);
+  process and ignores a lone outlier), over the usual distance (`_sa`);
 - level (step, drift): how far has the fast level moved from a slow reference (a damped Holt
-  level and trend, so slow trends, warm-up ramps and daily cycles are followed), over the usual
-  distance between the two (`_sb`). Named step when the deviation began with a jump, else drift;
+  level and trend, so slow trends and warm-up ramps are followed), over the usual distance
+  between the two (`_sb`). A step when the deviation began with a jump, else a drift;
 - noise: the recent mean change from reading to reading (short EWMA, each change clipped) over
   the usual one (`_sd`, the tag's rate of change);
-- stuck: a run of exactly repeated values; its tail is c^run, where c is this tag's learned
-  chance that a repeat is followed by another (a quantised sensor repeats for long stretches).
+- stuck: a run of exactly repeated values; its raw tail is c^run, c this tag's learned chance
+  that a repeat is followed by another, calibrated against the tag's own completed runs (a
+  quantised sensor dwells on one value for long stretches).
 
-The score is the largest of the four, in decades of tail probability / 10, so 0.5 is "one in
-100,000 of this tag's readings". `out_of_band` is a configured limit, not a statistic: after
-`oob_readings` readings in a row outside the tag's normal band, when nothing else is flagged,
-the reading is flagged with the threshold as its score.
+No scale falls below a quarter of the sensor's resolution (its smallest change seen), so a
+one-count blip on a sensor that repeats one value is one count, not a thousand tiny scales.
 
-While a tag is flagged, the estimates learn at a fraction (`absorb`) of their rate and the
-quantiles not at all: a fault is measured against the process as it was, yet a lasting new level
-or noise becomes normal in a few hundred readings (whatever kinds alternate meanwhile). When the
-fast level comes back to the reference saved at the episode's start, the episode is over and the
-reference is restored, so the end of a drift is never mistaken for a new fault.
+The score is the largest of the four: decades of tail probability d, stored as 1 - 10^(-d/10)
+(`DEFAULT_THRESHOLD` 0.7 is d = 5.2, one in 170,000 of this tag's readings). `out_of_band` is a
+configured limit, not a statistic: after `oob_readings` readings in a row outside the tag's normal
+band, when nothing else is flagged, the reading is flagged with the threshold as its score. The
+first reading of an episode (an alarm) carries the fault's surprise; later ones are stored just
+over the threshold (they say the fault persists), so scores rank onsets first.
+
+A suspect reading (within a decade of the threshold) teaches the estimates at a tenth of their
+rate (`absorb`) and the quantiles not at all: a fault is measured against the process as it was,
+yet nothing locks in: a lasting new level or noise becomes normal within a few thousand
+readings, whatever kinds alternate meanwhile. An outlier that opens an episode does teach the
+spike statistic's tail, so outliers that keep coming back (bursty counts) become expected. Under
+a step, the reference follows the process beneath it, so the alarm ends when the step does; after
+a drift, the reference saved at its start is restored as soon as the readings are back, so the
+end of a drift is never taken for a new fault.
 
 Durations count readings of this tag, so a 1 s and a 5 min stream behave alike. `update` is one
-long function on purpose: it is the hot path, and each call avoided saves ~0.1 µs per reading.
+long function on purpose: it is the hot path (about 2.5 µs per reading, `benchmarks/detection.py`).
 """
 
 from __future__ import annotations
@@ -66,8 +76,10 @@ at the reduced (`absorb`) rate and the quantiles not at all."""
 RUN_MEMORY = 0.98
 """Decay per run of repeats of the counts that estimate the chance a repeat continues."""
 ONSET_LEARN = 1
+"""Readings at the start of each episode that teach the spike statistic's tail."""
 ONSET_BOOST = 10.0
-"""Readings at the start of each episode that the quantile trackers still learn from."""
+"""How much more such a reading teaches than a normal one (recurring outliers are learned in a
+few dozen occurrences)."""
 CALM = 60
 """Unflagged readings in a row after which a fault's episode is over and its age resets (the
 alarm tracker's hold-off: the episode is the alarm)."""
@@ -101,7 +113,6 @@ class AdaptiveDetector:
 
     __slots__ = (
         "_age",
-        "_b_onset",
         "_calm",
         "_cont",
         "_episode",
@@ -180,7 +191,6 @@ class AdaptiveDetector:
         self._stepping = False
         self._offset = 0.0
         self._ref = (0.0, 0.0, 0)
-        self._b_onset = -1
         self._age = 0
         self._calm = 0
         self._last_jump = -(10**9)

@@ -22,9 +22,10 @@ before): how unusual the reading is for this tag, comparable across tags and kin
 NORMAL: Verdict = (False, None, None)
 
 DEFAULT_THRESHOLD = 0.7
-"""The default alarm threshold on the calibrated score. The score is Numenta's log-likelihood
-scale: -log10(tail probability) / 10, so 0.5 is a reading as unusual as one in 100,000 of this
-tag's normal readings. A tag's `threshold` (or a top-level `threshold`) in the TOML overrides it."""
+"""The default alarm threshold on the calibrated score s = 1 - tail^(1/10), where tail is the
+probability of so unusual a reading for this tag (`sensor_tui.detection.likelihood`): 0.7 is a
+reading as unusual as one in 170,000 of this tag's normal readings, 0.9 one in 10^10. A tag's
+`threshold` (or a top-level `threshold`) in the TOML overrides it."""
 
 
 class Detector(Protocol):

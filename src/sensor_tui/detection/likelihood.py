@@ -3,7 +3,7 @@
 A raw statistic (a residual over its scale, a ratio of spreads) means different things on
 different tags: a sensor that blips by one count every twenty readings, a noisy flow, a smooth
 temperature. What is comparable across tags and kinds is how rare a value of the statistic is
-*for this tag*. So each statistic keeps two running quantiles of its own recent values (the 90th
+*for this tag*. So each statistic keeps three running quantiles of its own recent values (the 90th,
 the 99th and the 99.9th percentile, tracked online with a Robbins-Monro step), and the tail
 beyond them is extrapolated as exponential: P(u > q90) = 0.1, P(u > q99) = 0.01, and one more
 decade per (q999 - q99) beyond. An exponential tail is conservative for Gaussian noise (whose
@@ -12,8 +12,9 @@ widens the decade. The trackers learn from normal readings and from the first fe
 each alarm episode (the caller decides): a burst that comes back every day becomes expected, a
 long fault cannot teach its own level.
 
-The score is Numenta's log-likelihood scale: -log10(tail) / 10, clipped to [0, 1], so 0.5 means
-"as rare as 1 in 100,000 of this tag's readings" and 1.0 "1 in 10^10 or rarer".
+The score keeps the order of the tail probability without ever rounding to 1: s = 1 -
+tail^(1/10), a monotone map of Numenta's log-likelihood -log10(tail) / 10 that does not saturate
+(extreme readings still rank). 0.5 is a tail of 10^-3, 0.7 of 10^-5.2, 0.9 of 10^-10.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ QRATE = 0.02
 """Relative step of the quantile trackers: 2% up per exceedance of a quantile."""
 
 LOG_SCALE = 10.0
-"""Decades of tail probability that make a score of 1.0."""
+"""Decades of tail probability per factor of 10 in (1 - score)."""
 
 PRIORS = (2.06, 3.23, 4.12)
 """Starting 90th, 99th and 99.9th percentiles of |residual| / mean |residual| (normal noise)."""
