@@ -13,8 +13,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sensor_tui.errors import SensorTuiError
 
-class ConfigError(ValueError):
+
+class ConfigError(SensorTuiError):
     """The configuration file cannot be used; the message says which entry and why."""
 
 
@@ -26,7 +28,7 @@ class Tag:
     unit: str
     normal: tuple[float, float]
     valid: tuple[float, float]
-    detector: str = "default"
+    detector: str = "robust"
     """Name of the anomaly detector for this tag (see `sensor_tui.detection.DETECTORS`)."""
     threshold: float | None = None
     """Alarm threshold on the detector's calibrated score in [0, 1]; None: the detector's
@@ -74,7 +76,7 @@ class Config:
 
     tags: tuple[Tag, ...] = DEFAULT_TAGS
     simulator: SimulatorSettings = field(default_factory=SimulatorSettings)
-    detector: str = "default"
+    detector: str = "robust"
     threshold: float | None = None
     """The top-level `threshold`: every tag's default unless the tag sets its own."""
     sources: tuple[dict[str, Any], ...] = ()
@@ -170,7 +172,7 @@ def _parse_simulator(table: Any) -> SimulatorSettings:
 
 def parse_config(data: dict[str, Any]) -> Config:
     """Build a Config from parsed TOML; raises ConfigError with the offending entry named."""
-    detector = data.get("detector", "default")
+    detector = data.get("detector", "robust")
     if not isinstance(detector, str):
         raise ConfigError("'detector' must be a string")
     threshold = _threshold(data.get("threshold"), "top level")

@@ -131,9 +131,9 @@ class Writer:
             except Exception:  # a bug here must not strand every later batch (issue 5)
                 log.exception("writer failed on a group; sending it to retry")
                 self._schedule(
-                    [b for b in group if b.readings and not b.future.done()],
+                    [b for b in group if b.readings and not b.future.done() and not b.attempts],
                     "writer error",
-                )
+                )  # (a batch with attempts is already in the retry schedule)
             for batch in group:
                 if not batch.readings:
                     batch.resolve()  # a flush marker: everything before it has an outcome
@@ -142,12 +142,14 @@ class Writer:
                     self._run_call(store, item)
             if not stopping:
                 self._retry_due(store, self._retry.take_due(), final=False)
-        self._retry_due(store, self._retry.take_all(), final=True)
-        self._write_events(store)
-        self._detection.close_all()
-        self._write_alarms(store)
-        store.close()
-        self._drain_after_stop()
+        try:
+            self._retry_due(store, self._retry.take_all(), final=True)
+            self._write_events(store)
+            self._detection.close_all()
+            self._write_alarms(store)
+        finally:  # even after a bug: close the connection, answer late flushes
+            store.close()
+            self._drain_after_stop()
 
     def _take_group(self) -> tuple[list[Any], bool]:
         """Block until an item arrives or a retry is due, then take whatever else waits
