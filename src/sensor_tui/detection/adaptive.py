@@ -217,7 +217,7 @@ class AdaptiveDetector:
             if jump <= tiny:
                 return _NORMAL
             self._moved = n - 1
-        warm = n - self._moved <= self.warmup
+        warm = n - self._moved < self.warmup
         if jump > tiny and jump < self._quantum:
             self._quantum = jump  # the sensor's resolution: its smallest change seen
 
