@@ -91,7 +91,7 @@ STEP_SETTLE = 20
 STEP_FADE = 0.3
 """A step's offset fades at this share of the absorbing rate (a lasting step is accepted after
 a few thousand readings; a step must not end in the operator's eyes before it does)."""
-SMOOTHED = 0.3
+SMOOTHED = 0.1
 """Relative learning rate of the quantiles of the smoothed statistics (level and noise)."""
 SMOOTHED_CLIP = 3.0
 """Clip of the level statistic when it enters its scale (it moves in runs, see SMOOTHED)."""
