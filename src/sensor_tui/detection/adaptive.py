@@ -290,10 +290,10 @@ class AdaptiveDetector:
         if not warm and da >= JUMP:
             self._last_jump = n  # a jump: a deviation that starts here is a step
 
-        # -- learning: full rate when normal, `absorb` of it while flagged. The quantiles learn
-        # from normal readings and from the first readings of each episode, so a kind of event
-        # that keeps coming back (daily bursts) becomes expected, but a long fault cannot
-        # teach its own level.
+        # -- learning: full rate when normal, `absorb` of it while suspect. The quantiles learn
+        # from normal readings (and the spike tail from each episode's first reading, below), so
+        # outliers that keep coming back become expected, but a long fault cannot teach its own
+        # level.
         suspect = decades >= flag_at - SUSPECT
         rate = 1.0 / n if warm and n < 1.0 / LEARN else LEARN
         if suspect:
