@@ -51,7 +51,7 @@ from sensor_tui.detection.likelihood import decades as _decades
 from sensor_tui.detection.likelihood import track as _track
 from sensor_tui.detection.seasonal import DailyProfile
 
-_NORMAL = (False, None, None)
+_NORMAL: Verdict = (False, 0.0, None)
 
 FAST = 0.3
 """Weight of a reading in the fast level (about three readings)."""

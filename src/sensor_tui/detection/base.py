@@ -15,11 +15,12 @@ if TYPE_CHECKING:
 Verdict = tuple[bool, float | None, str | None]
 """(is_anomaly, score, kind).
 
-`score` is a calibrated anomaly score in [0, 1] for every reading after the warm-up (None
-before): how unusual the reading is for this tag, comparable across tags and kinds.
+`score` is a calibrated anomaly score in [0, 1] for every reading (0.0 while the detector is
+still warming up): how unusual the reading is for this tag, comparable across tags and kinds.
 `is_anomaly` is `score >= threshold`; `kind` names the fault and is None unless flagged."""
 
-NORMAL: Verdict = (False, None, None)
+NORMAL: Verdict = (False, 0.0, None)
+"""Nothing unusual known (a detector still warming up)."""
 
 DEFAULT_THRESHOLD = 0.7
 """The default alarm threshold on the calibrated score s = 1 - tail^(1/10), where tail is the
