@@ -13,7 +13,9 @@ communication) is rejected with its status name, counted like any bad reading.
 OPC UA subscriptions deliver current values, not a log: while the monitor is down or the server
 unreachable nothing queues up (unlike an MQTT persistent session), and the first notification
 after a reconnect is each node's current value. The connection is watched (`check_connection`
-each second) and rebuilt with backoff; its state is in the counters like an MQTT broker's.
+each second) and rebuilt with backoff; its state is in the counters like an MQTT broker's. A
+full pipeline queue pauses the loop at its submit (backpressure, as for an HTTP sender); the
+server then holds notifications for the subscription until the next publish.
 """
 
 from __future__ import annotations
