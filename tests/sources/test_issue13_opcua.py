@@ -178,3 +178,33 @@ def test_issue13_opcua_bad_node_id_is_reported(
     wait_until(lambda: state(pipeline, source) == "error")
     error = next(s.error for s in pipeline.snapshot().sources if s.name == source.name)
     assert "cannot subscribe to fermenter_temp" in error
+
+
+def test_issue13_opcua_source_from_a_config_file_through_the_monitor(
+    server: OpcServer, tmp_path: Path
+) -> None:
+    from sensor_tui.runner import Monitor, MonitorOptions
+    from sensor_tui.sources.config import parse_sources
+    from sensor_tui.tags import load_config
+
+    path = tmp_path / "plant.toml"
+    path.write_text(
+        f'[[sources]]\ntype = "opcua"\nname = "plc"\nurl = "{server.url}"\n'
+        "publishing_interval = 50\n"
+        f'nodes = {{ agitator_rpm = "{server.node_id("agitator_rpm")}" }}\n'
+    )
+    config = load_config(path)
+    db = tmp_path / "m.db"
+    options = MonitorOptions(
+        db_path=db, simulate=False, sources=tuple(parse_sources(config.sources))
+    )
+    monitor = Monitor(config, options)
+    monitor.start()
+    try:
+        wait_until(lambda: [s.state for s in monitor.pipeline.snapshot().sources] == ["connected"])
+        when = datetime.now(UTC) - timedelta(seconds=3)
+        server.write("agitator_rpm", 432.0, when)
+        wait_until(lambda: ("agitator_rpm", canonical(when), 432.0, "opcua") in stored(db))
+    finally:
+        monitor.stop()
+    assert [s.state for s in monitor.pipeline.snapshot().sources] == ["stopped"]
