@@ -177,6 +177,9 @@ password_env = "PLC_PW"
         ('type = "mqtt"\nurl = "mqtt://b/x"\nqos = true', "must be a int"),
         ('type = "mqtt"\nurl = "mqtt://b"', "give 'topics'"),
         ('type = "mqtt"\nurl = "mqtt://b/x"\nsession_expiry = 0', "positive"),
+        ('type = "mqtt"\nurl = "mqtt://b"\ntopics = ["a/#/b"]', "'#' only as the whole last"),
+        ('type = "mqtt"\nurl = "mqtt://b"\ntopics = ["a/b+"]', "'\\+' only as a whole level"),
+        ('type = "mqtt"\nurl = "mqtt://b/plant#"', "'#' only as the whole last"),
         ('type = "opcua"\nurl = "opc.tcp://h:4840"', "'nodes' maps"),
         ('type = "opcua"\nurl = "http://h"\nnodes = {a = "i=1"}', "opc.tcp://"),
         (
@@ -208,6 +211,8 @@ def test_issue13_mqtt_flag_password_comes_from_the_environment(monkeypatch) -> N
     assert (first.username, first.password, first.topics) == ("mon", "pw", ("x",))
     assert (second.username, second.password, second.topics) == (None, None, ("y/#",))
     assert first.name != second.name and first.client_id != second.client_id
+    with pytest.raises(ConfigError, match="'#' only as the whole last level"):
+        parse_sources((), ("mqtt://b/plant/#/x",))
 
 
 def test_issue13_status_line_shows_each_source_state() -> None:

@@ -208,7 +208,10 @@ class MqttSource:
         # Retain handling 1: retained messages only when the subscription is new, not again at
         # each reconnect of the persistent session.
         options = SubscribeOptions(qos=self.settings.qos, retainHandling=1)
-        client.subscribe([(topic, options) for topic in self.settings.topics])
+        try:
+            client.subscribe([(topic, options) for topic in self.settings.topics])
+        except ValueError as exc:  # paho's own check; the config check should have caught it
+            self._state("error", f"cannot subscribe: {exc}")
 
     def _on_subscribe(
         self, client: paho.Client, userdata: Any, mid: int, reasons: list[ReasonCode], props: Any
