@@ -35,8 +35,9 @@ def settings(
     return OpcUaSettings(**base)  # type: ignore[arg-type]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def server() -> Iterator[OpcServer]:
+    """One plain server for the tests that do not stop it (a start costs seconds)."""
     process = OpcServer(free_port()).start()
     yield process
     process.stop()
