@@ -30,7 +30,9 @@ over the threshold (they say the fault persists), so scores rank onsets first.
 A suspect reading (within a decade of the threshold) teaches the estimates at a tenth of their
 rate (`absorb`) and the quantiles not at all: a fault is measured against the process as it was,
 yet nothing locks in: a lasting new level or noise becomes normal within a few thousand
-readings, whatever kinds alternate meanwhile. An outlier that opens an episode does teach the
+readings, whatever kinds alternate meanwhile, and an episode that has been flagged for `LONG`
+readings teaches at the full rate (its changes are the new normal, so it cannot hide the next
+fault). An outlier that opens an episode does teach the
 spike statistic's tail, so outliers that keep coming back (bursty counts) become expected. Under
 a step, the reference follows the process beneath it, so the alarm ends when the step does; after
 a drift, the reference saved at its start is restored as soon as the readings are back, so the
@@ -100,6 +102,12 @@ NOISE_CLIP = 8.0
 jumps must not look like a burst of noise)."""
 NOISE = 0.2
 """Weight of a change in the short mean change (about five readings)."""
+LONG = 1200
+"""Flagged readings in one episode after which the fault is the tag's new normal: its readings
+teach at the full rate again, quantiles and runs of repeats included. Without it a lasting
+change that the slow absorbing rate never catches up with (bursts of a thousand times the usual
+size, a level that moved for good) holds one alarm open for thousands of readings, and hides
+every later fault inside it."""
 
 
 class AdaptiveDetector:
@@ -294,7 +302,8 @@ class AdaptiveDetector:
         # from normal readings (and the spike tail from each episode's first reading, below), so
         # outliers that keep coming back become expected, but a long fault cannot teach its own
         # level.
-        suspect = decades >= flag_at - SUSPECT
+        # An episode older than LONG flagged readings is the new normal: no longer suspect.
+        suspect = decades >= flag_at - SUSPECT and self._age < LONG
         rate = 1.0 / n if warm and n < 1.0 / LEARN else LEARN
         if suspect:
             rate *= self.absorb
@@ -313,9 +322,14 @@ class AdaptiveDetector:
         if (
             was_run
             and not run
-            and (warm or _decades(was_run * -math.log10(cont), self._qs) < self._flag_at)
+            and (
+                warm
+                or self._age >= LONG
+                or _decades(was_run * -math.log10(cont), self._qs) < self._flag_at
+            )
         ):
-            # A run of repeats ended, and it was not flagged as stuck: learn from it. Runs are
+            # A run of repeats ended, and it was not flagged as stuck (or its episode is the new
+            # normal, see LONG): learn from it. Runs are
             # longer than a constant chance of repeating explains when the process dwells on one
             # step of the quantisation, so their tail is learned too (their raw decades).
             _track(self._qs, was_run * -math.log10(cont))
