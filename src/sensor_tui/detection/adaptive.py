@@ -277,7 +277,7 @@ class AdaptiveDetector:
         ub = arb / sb_eff
 
         if warm:
-            decades, kind, da, db = 0.0, None, 0.0, 0.0
+            decades, kind, da, db, burst = 0.0, None, 0.0, 0.0, False
         else:
             qa, qb, qc = self._qa, self._qb, self._qc
             da = _decades(ua, qa)
@@ -291,8 +291,10 @@ class AdaptiveDetector:
                 decades, kind = dc, "noise"
             if ds > decades:
                 decades, kind = ds, "stuck"
-            elif kind != "noise" and dc >= self._flag_at - SUSPECT and db < 2.0 * self._flag_at:
-                kind = "noise"  # an outlier amid a burst of large changes is the burst
+            # An outlier amid a burst of large changes is the burst: named noise, but only in
+            # the verdict. It still teaches the spike tail and opens a level episode as what it
+            # is, else outliers that keep coming amid bursts (bursty counts) are never learned.
+            burst = kind != "stuck" and dc >= self._flag_at - SUSPECT and db < 2.0 * self._flag_at
         flag_at = self._flag_at
         flagged = decades >= flag_at
         if not warm and da >= JUMP:
@@ -365,7 +367,9 @@ class AdaptiveDetector:
             self._ref = (fc, self._tr, n)
             self._stepping = 0 <= n - self._last_jump <= 8
             self._offset = rb
-        if kind == "level":
+        if burst:
+            kind = "noise"
+        elif kind == "level":
             kind = "step" if self._stepping else "drift"
         if not flagged:
             if self._age:
