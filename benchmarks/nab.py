@@ -123,9 +123,11 @@ def _row(label: str, scores: dict[str, float]) -> str:
     return f"| {label} | " + " | ".join(f"{scores[p]:.2f}" for p in PROFILES) + " |"
 
 
-def print_detail(onsets: list[tuple[nab.FileLabels, list[float]]], p: nab.Profile) -> None:
+def print_detail(
+    detector: str, onsets: list[tuple[nab.FileLabels, list[float]]], p: nab.Profile
+) -> None:
     """Per-file and per-category TP / FP / FN of the alarm onsets, worst files first."""
-    print(f"\n| file ({p.name}, alarm onsets) | windows | TP | FN | FP | raw | best |")
+    print(f"\n| {detector}: file ({p.name}, alarm onsets) | windows | TP | FN | FP | raw | best |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     rows = [(labels, nab.counts(labels, scores, 0.5, p)) for labels, scores in onsets]
     by_category: dict[str, list[float]] = {}
@@ -136,7 +138,9 @@ def print_detail(onsets: list[tuple[nab.FileLabels, list[float]]], p: nab.Profil
         sums = by_category.setdefault(labels.name.split("/")[0], [0, 0, 0, 0, 0.0, 0.0])
         for k, v in enumerate((labels.windows, c.tp, c.fn, c.fp, c.raw, best)):
             sums[k] += v
-    print(f"\n| category ({p.name}, alarm onsets) | windows | TP | FN | FP | raw | best |")
+    print(
+        f"\n| {detector}: category ({p.name}, alarm onsets) | windows | TP | FN | FP | raw | best |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for category, s in sorted(by_category.items()):
         cells = [f"{v:.0f}" for v in s]
@@ -174,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(_row(f"{detector}: alarm onsets, no search", nab.fixed_scores(onsets, profiles, 0.5)))
         print(f"| ({detector}: import and detection took {took:.1f} s) | | | |")
-        details.append(onsets)
+        details.append((detector, onsets))
     gaussian = published_gaussian(files, data)
     if gaussian is not None:
         scores = nab.corpus_scores(gaussian, profiles)
@@ -186,8 +190,9 @@ def main(argv: list[str] | None = None) -> int:
             if key in board:
                 print(_row(f"scoreboard: {label}", board[key]))
     if args.detail:
-        for onsets in details:
-            print_detail(onsets, profiles[0] if profiles[0].name == "standard" else profiles[1])
+        standard = next(p for p in profiles if p.name == "standard")
+        for detector, onsets in details:
+            print_detail(detector, onsets, standard)
     return 0
 
 
