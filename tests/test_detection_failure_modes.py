@@ -14,8 +14,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from sensor_tui.detection import AdaptiveDetector, make_detector
-from sensor_tui.detection.adaptive import LONG
 from sensor_tui.detection.alarms import DEFAULT_HOLD_OFF, Alarm, AlarmTracker
+from sensor_tui.detection.tuning import LONG
 from sensor_tui.readings import Reading, format_ts
 from sensor_tui.tags import Tag
 
