@@ -171,7 +171,7 @@ def test_issue10_headless_log_names_a_failing_simulator(tmp_path: Path, config: 
         console.poll()  # nothing new: no second line
     finally:
         monitor.stop()
-    lines = [line.partition(" ")[2] for line in out.getvalue().splitlines()]  # minus the time
+    lines = [line.split(" ", 1)[1] for line in out.getvalue().splitlines()]  # after the time
     failures = [line for line in lines if line.startswith("✗ simulator")]
     assert failures == [
         "✗ simulator: ZeroDivisionError: simulator bug (failed 3 times; see the log)"
