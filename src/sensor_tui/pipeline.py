@@ -21,11 +21,13 @@ import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+from sensor_tui.alarming.commands import AlarmCommand
+from sensor_tui.alarming.episodes import EpisodeFacts
 from sensor_tui.alarms import Alarm, AlarmTracker
 from sensor_tui.batches import (
     Batch,
@@ -46,6 +48,7 @@ from sensor_tui.readings import Reading, Rejected, Validator, now_ts
 from sensor_tui.retry import RetryWorker
 from sensor_tui.simulator import Event
 from sensor_tui.storage import OutageSwitch, Reader, Store, StoreUnavailable
+from sensor_tui.storage.alarms import AlarmChange
 from sensor_tui.tags import Config
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,11 @@ robust detector's noise scale spans about 2,000 readings; a few ms per tag at st
 
 
 _STOP = object()
+IDLE_WAKE = 1.0
+"""Seconds the writer waits for work before its housekeeping (shelved alarms that are due)."""
+
+AlarmSubscriber = Callable[[list[AlarmChange]], None]
+"""Told of alarm rows changed by each commit (called from the writer thread)."""
 
 
 class Pipeline:
@@ -81,6 +89,10 @@ class Pipeline:
         self.validator = Validator(config)
         self.detectors: dict[str, Detector] = {t.name: make_detector(t) for t in config.tags}
         self.alarms = AlarmTracker()
+        self.alarm_facts = EpisodeFacts(config)
+        self._alarm_subscribers: list[AlarmSubscriber] = []
+        self._commands: list[AlarmCommand] = []
+        """Operator commands taken from the queue, applied after the group's data (writer)."""
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_batches)
         self._group_rows = group_rows
         self._busy_ms = busy_ms
@@ -95,6 +107,7 @@ class Pipeline:
         self._outage_event: Event | None = None
         self._alarms_lock = threading.Lock()
         self._writer_ready = threading.Event()
+        self._shelves_checked = 0.0
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -209,6 +222,18 @@ class Pipeline:
             with contextlib.suppress(queue.Full):  # a full queue wakes the writer anyway
                 self._queue.put_nowait(None)
 
+    def alarm_command(self, command: AlarmCommand) -> Future[list[AlarmChange]]:
+        """Queue an operator command for the writer; the future resolves after the commit."""
+        with self._submit_lock:
+            if not self._accepting:
+                raise PipelineStopped("the pipeline is stopped")
+            self._queue.put(command)
+        return command.future
+
+    def subscribe_alarms(self, callback: AlarmSubscriber) -> None:
+        """Call `callback` (from the writer thread) with the alarm rows each commit changed."""
+        self._alarm_subscribers.append(callback)
+
     def subscribe(self, callback: Subscriber) -> None:
         """Call `callback` (from a pipeline thread) after each commit with the readings stored."""
         self._subscribers.append(callback)
@@ -270,11 +295,16 @@ class Pipeline:
         with self._alarms_lock:
             self.alarms.close_all()
         self._write_alarms(store)
+        self._apply_commands(store)
+        self._publish_alarms(store)
         store.close()
 
     def _take_group(self) -> tuple[list[Batch], bool]:
         """Block for one item, then take whatever else waits (group commit), up to a bound."""
-        items = [self._queue.get()]
+        try:
+            items = [self._queue.get(timeout=IDLE_WAKE)]
+        except queue.Empty:
+            return [], False
         rows = 0
         while items[-1] is not _STOP and rows < self._group_rows:
             try:
@@ -284,6 +314,7 @@ class Pipeline:
             if isinstance(items[-1], Batch):
                 rows += len(items[-1].readings)
         stopping = any(item is _STOP for item in items)
+        self._commands += [item for item in items if isinstance(item, AlarmCommand)]
         return [item for item in items if isinstance(item, Batch)], stopping
 
     def _write_group(self, store: Store, group: list[Batch]) -> None:
@@ -300,6 +331,8 @@ class Pipeline:
         ):
             self._retry.add(group, shutting_down=not self._accepting)
         self._write_alarms(store)
+        self._apply_commands(store)
+        self._publish_alarms(store)
         for marker in markers:
             marker.resolve()
 
@@ -327,6 +360,7 @@ class Pipeline:
         with self._alarms_lock:
             if batch.anomalies or self.alarms.open_alarms():
                 self.alarms.feed(batch.readings)
+                self.alarm_facts.observe(batch.readings)
 
     def _try_write(self, store: Store, group: list[Batch]) -> bool:
         """One transaction for the whole group; True when committed."""
@@ -397,7 +431,7 @@ class Pipeline:
         """
         with self._alarms_lock:
             changed = self.alarms.take_changed()
-            return changed, [alarm.as_row() for alarm in changed]
+            return changed, self.alarm_facts.rows(changed)
 
     def _requeue_alarms(self, changed: list[Alarm]) -> None:
         if changed:
@@ -413,6 +447,42 @@ class Pipeline:
             store.upsert_alarms(rows)
         except StoreUnavailable:
             self._requeue_alarms(changed)
+
+    def _apply_commands(self, store: Store) -> None:
+        """Operator commands, then shelvings that are due; each in its own transaction."""
+        commands, self._commands = self._commands, []
+        for command in commands:
+            try:
+                command.resolve(
+                    store.alarm_command(
+                        command.action,
+                        command.ids,
+                        command.actor,
+                        command.via,
+                        command.until,
+                        command.strict,
+                    )
+                )
+            except Exception as exc:  # unknown id, not applicable, database down: tell them
+                command.fail(exc)
+        now = time.monotonic()
+        if now - self._shelves_checked >= IDLE_WAKE:
+            self._shelves_checked = now
+            try:
+                store.expire_shelves()
+            except StoreUnavailable as exc:
+                log.warning("cannot unshelve due alarms yet: %s", exc)
+
+    def _publish_alarms(self, store: Store) -> None:
+        """Tell alarm subscribers (notifier, UI) what the commits changed."""
+        changes = store.take_alarm_changes()
+        if not changes:
+            return
+        for callback in self._alarm_subscribers:
+            try:
+                callback(changes)
+            except Exception:
+                log.exception("alarm subscriber failed")
 
     # -- dead letter -----------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
+from sensor_tui.alarming.notify import Notifier
 from sensor_tui.pipeline import BatchResult, Pipeline, PipelineStopped, RetryPolicy
 from sensor_tui.simulator import Event, Simulator
 from sensor_tui.tags import Config
@@ -131,9 +132,15 @@ class Monitor:
             self.simulator = SimulatorThread(sim, self.pipeline, options.interval)
         self.http = None
         self.http_url: str | None = None
+        self.notifier: Notifier | None = None
+        if config.alarms.notify:
+            self.notifier = Notifier(config.alarms)
+            self.pipeline.subscribe_alarms(self.notifier.offer)
 
     def start(self) -> None:
         """Start the pipeline (replaying the dead-letter file), the HTTP server, the simulator."""
+        if self.notifier is not None:
+            self.notifier.start()
         result = self.pipeline.start()
         if result is not None and (result.stored or result.duplicates or result.bad_lines):
             log.info(
@@ -160,3 +167,5 @@ class Monitor:
         if self.http is not None:
             self.http.stop()
         self.pipeline.stop()
+        if self.notifier is not None:
+            self.notifier.stop()

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sensor_tui.alarming.settings import AlarmSettings, AlarmSettingsError, parse_alarm_settings
+
 
 class ConfigError(ValueError):
     """The configuration file cannot be used; the message says which entry and why."""
@@ -71,6 +73,8 @@ class Config:
     tags: tuple[Tag, ...] = DEFAULT_TAGS
     simulator: SimulatorSettings = field(default_factory=SimulatorSettings)
     detector: str = "default"
+    alarms: AlarmSettings = field(default_factory=AlarmSettings)
+    """`[alarms]`: the notification command (issue 11)."""
 
     def tag(self, name: str) -> Tag | None:
         """The configured tag of that name, or None."""
@@ -160,7 +164,11 @@ def parse_config(data: dict[str, Any]) -> Config:
     if not tags:
         raise ConfigError("no tags configured (default_tags = false and no [[tags]])")
     simulator = _parse_simulator(data.get("simulator", {}))
-    return Config(tags=tags, simulator=simulator, detector=detector)
+    try:
+        alarms = parse_alarm_settings(data.get("alarms", {}))
+    except AlarmSettingsError as exc:
+        raise ConfigError(str(exc)) from exc
+    return Config(tags=tags, simulator=simulator, detector=detector, alarms=alarms)
 
 
 def load_config(path: str | Path | None) -> Config:
