@@ -94,7 +94,7 @@ def test_issue11_metrics_gauges_count_alarm_states(http: Client, db_path: Path) 
     spike = quote(_ids(db_path)["fermenter_ph"], safe="")
     stuck = quote(_ids(db_path)["fermenter_temp"], safe="")
     http.post(f"/alarms/{stuck}/shelve", {"duration": 60})
-    status, _, text = http.call("GET", "/metrics")
+    _, _, text = http.call("GET", "/metrics")
     samples = {
         sample.name: sample.value
         for family in text_string_to_metric_families(text.decode())
@@ -140,9 +140,9 @@ def test_issue11_alarms_config_is_checked() -> None:
             parse_config({"alarms": bad})
 
 
-def _notify_pipeline(config: Config, db: Path, argv: list[str], timeout: float) -> tuple[
-    Pipeline, Notifier
-]:
+def _notify_pipeline(
+    config: Config, db: Path, argv: list[str], timeout: float
+) -> tuple[Pipeline, Notifier]:
     pipe = Pipeline(quiet(config), db)
     notifier = Notifier(AlarmSettings(tuple(argv), timeout))
     pipe.subscribe_alarms(notifier.offer)

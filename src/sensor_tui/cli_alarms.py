@@ -43,7 +43,9 @@ def _reader(db: str) -> Any:
 @click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
-def alarms(ctx: click.Context, db: str, state: str, tag: str | None, limit: int, as_json: bool) -> None:
+def alarms(
+    ctx: click.Context, db: str, state: str, tag: str | None, limit: int, as_json: bool
+) -> None:
     """Alarms, newest first: state, priority, tag, kind, start, end, peak (see also `report`)."""
     ctx.ensure_object(dict)["db"] = db
     if ctx.invoked_subcommand is not None:

@@ -17,7 +17,6 @@ from sensor_tui.alarming.priority import outside
 from sensor_tui.readings import Reading
 from sensor_tui.tags import Config
 
-
 KEEP_CLOSED = 256
 """Closed alarms whose peak is remembered (a requeued row after a failed write needs it)."""
 

@@ -1,8 +1,8 @@
 """`[alarms]` in the TOML configuration: the notification command and its timeout.
 
-    [alarms]
-    notify = ["/usr/local/bin/page-operator", "--plant", "fermenter"]
-    notify_timeout = 5.0
+[alarms]
+notify = ["/usr/local/bin/page-operator", "--plant", "fermenter"]
+notify_timeout = 5.0
 """
 
 from __future__ import annotations
@@ -37,5 +37,5 @@ def parse_alarm_settings(table: Any) -> AlarmSettings:
         raise AlarmSettingsError('[alarms] notify must be a list of strings, like ["cmd", "arg"]')
     timeout = table.get("notify_timeout", DEFAULT_NOTIFY_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 600:
-        raise AlarmSettingsError("[alarms] notify_timeout must be seconds, more than 0, at most 600")
+        raise AlarmSettingsError("[alarms] notify_timeout must be seconds, above 0, at most 600")
     return AlarmSettings(tuple(notify), float(timeout))

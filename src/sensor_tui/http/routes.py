@@ -107,7 +107,9 @@ class HttpApp:
                 (("WWW-Authenticate", 'Bearer realm="sensor-tui"'),),
             )
         if methods is None:
-            raise HttpError(404, f"no route {req.path}; see GET /tags, /data, /alarms, /stats, /health")
+            raise HttpError(
+                404, f"no route {req.path}; see GET /tags, /data, /alarms, /stats, /health"
+            )
         route = methods.get("GET" if req.method == "HEAD" else req.method)
         if route is None:
             allowed = ", ".join(sorted({*methods, *(("HEAD",) if "GET" in methods else ())}))

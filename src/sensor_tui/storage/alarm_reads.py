@@ -51,7 +51,8 @@ def list_alarms(
         params.append(since)
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
     sql = f"SELECT {ALARM_FIELDS} FROM alarms{where} ORDER BY start DESC LIMIT ?"
-    return [dict(zip(ALARM_NAMES, row, strict=True)) for row in _rows(reader, sql, [*params, limit])]
+    rows = _rows(reader, sql, [*params, limit])
+    return [dict(zip(ALARM_NAMES, row, strict=True)) for row in rows]
 
 
 def get_alarm(reader: Reader, alarm_id: str) -> dict[str, Any] | None:

@@ -20,7 +20,7 @@ from sensor_tui.alarming.priority import priority
 from sensor_tui.readings import format_ts, parse_ts
 
 ALARM_FIELDS = (
-    "id, tag, kind, start, \"end\", peak_score, readings, active, state, priority, acked_at, "
+    'id, tag, kind, start, "end", peak_score, readings, active, state, priority, acked_at, '
     "acked_by, shelved_until, shelved_from_state, last_value, peak_value, deviation, source, "
     "origin, updated_at"
 )
@@ -49,7 +49,7 @@ ORIGIN_SQL = (
     # The fault behind an alarm: an event of the tag overlapping it (with tolerance); an
     # injected one wins over a random simulator spike.
     "SELECT source FROM events WHERE tag = ? AND start != '' AND start >= ? AND start <= ? "
-    "AND (\"end\" IS NULL OR \"end\" >= ?) ORDER BY (source = 'random') LIMIT 1"
+    'AND ("end" IS NULL OR "end" >= ?) ORDER BY (source = \'random\') LIMIT 1'
 )
 
 ORIGIN_BEFORE = timedelta(hours=1)
@@ -117,7 +117,9 @@ def write_episodes(
         )
         if moved:
             detail = _episode_detail(episode, before)
-            journal.append((row["id"], now, from_state, row["state"], "detector", "pipeline", detail))
+            journal.append(
+                (row["id"], now, from_state, row["state"], "detector", "pipeline", detail)
+            )
         changes.append(AlarmChange(row, from_state, row["state"]))
     conn.executemany(UPSERT_EPISODE_SQL, values)
     conn.executemany(JOURNAL_SQL, journal)
@@ -141,7 +143,8 @@ def _next_row(
         if not active:
             life = states.episode(life, False)
     else:
-        life = states.episode(states.Lifecycle(before["state"], before["shelved_from_state"]), active)
+        current = states.Lifecycle(before["state"], before["shelved_from_state"])
+        life = states.episode(current, active)
     if not active and episode.get("source") == "import" and life.state == states.RTN_UNACK:
         life = states.Lifecycle(states.NORMAL)  # imported history asks nobody to acknowledge it
     deviation = max(episode.get("deviation") or 0.0, (before or {}).get("deviation") or 0.0)
