@@ -100,7 +100,7 @@ def _print_alarms(rows: list[dict[str, Any]]) -> None:
 @click.pass_context
 def report(ctx: click.Context, db: str | None, since: str | None, as_json: bool) -> None:
     """Alarm health (EEMUA 191 / ISA-18.2 KPIs) and the detector's grade against injected faults."""
-    from sensor_tui.alarming.report import build_report, report_dict
+    from sensor_tui.alarming.report import build_report, report_dict, report_lines
     from sensor_tui.readings import Rejected, normalize_ts
     from sensor_tui.storage import StoreUnavailable
 
@@ -121,29 +121,3 @@ def report(ctx: click.Context, db: str | None, since: str | None, as_json: bool)
         return
     for line in report_lines(kpis, grading):
         click.echo(line)
-
-
-def report_lines(kpis: Any, grading: Any) -> list[str]:
-    """The report as plain lines (the health screen shows the same)."""
-    lines = [
-        f"alarms: {kpis.alarms} over {kpis.periods} ten-minute periods",
-        f"per 10 min: average {kpis.per_10min_avg:.2f}, peak {kpis.per_10min_peak} "
-        "(EEMUA 191: about 1 is manageable, more than 10 is a flood)",
-        f"floods (>10 in 10 min): {kpis.floods} ({kpis.flood_share:.1%} of periods)",
-        f"chattering (3+ in a minute): {len(kpis.chattering)}",
-    ]
-    lines += [
-        f"  {c['tag']} {c['kind']}: {c['alarms']} alarms, up to {c['max_per_minute']} a minute"
-        for c in kpis.chattering[:5]
-    ]
-    lines.append(f"stale (active > 24 h): {len(kpis.stale)}")
-    lines.append("top bad actors:")
-    lines += [
-        f"  {a['tag']} {a['kind']}: {a['alarms']} ({a['share']:.0%})" for a in kpis.bad_actors
-    ]
-    counts = ", ".join(f"{states.LABELS.get(s, s)} {n}" for s, n in sorted(kpis.states.items()))
-    lines.append(f"states: {counts or '-'}")
-    lines.append(f"detector: {grading.line()}")
-    if grading.random_spikes_caught:
-        lines.append(f"  random simulator spikes caught: {grading.random_spikes_caught}")
-    return lines

@@ -33,6 +33,7 @@ from sensor_tui.pipeline import StoredBatch
 from sensor_tui.runner import Monitor
 from sensor_tui.series import WINDOWS, epoch, read_history, reading_points, window_label
 from sensor_tui.storage import Reader, StoreUnavailable
+from sensor_tui.tui.alarm_view import AlarmViewMixin
 from sensor_tui.tui.anomaly_table import AnomalyRow, AnomalyTable
 from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value
 from sensor_tui.tui.help import HelpScreen
@@ -48,7 +49,7 @@ DEFAULT_WINDOW = 300
 FAULT_KEYS = {"spike": "s", "drift": "d", "stuck": "k", "noise": "n"}
 
 
-class SensorApp(App[None]):
+class SensorApp(AlarmViewMixin, App[None]):
     """The sensor-tui monitor."""
 
     CSS_PATH = "app.tcss"
@@ -70,6 +71,7 @@ class SensorApp(App[None]):
         Binding("minus", "window(-1)", "Narrower window", show=False),
         Binding("e", "expand", "Expand"),
         *(Binding(str(n), f"select({n - 1})", f"Tag {n}", show=False) for n in range(2, 10)),
+        *AlarmViewMixin.ALARM_BINDINGS,
     ]
 
     selected: reactive[int] = reactive(0)
@@ -107,6 +109,7 @@ class SensorApp(App[None]):
         self._flushing = False
         self._loading = False
         self._first_load = True
+        self._alarm_setup()
 
     # -- layout and life cycle ----------------------------------------------------------------
 
@@ -118,6 +121,7 @@ class SensorApp(App[None]):
                     panel = ChartPanel(tag, i + 1, id=f"panel-{i}")
                     self._charts[tag.name] = panel.chart
                     yield panel
+            yield self._alarm_panel
             yield self._table
         yield self._status
         yield Footer(compact=True)
@@ -125,6 +129,7 @@ class SensorApp(App[None]):
     def on_mount(self) -> None:
         """Subscribe, start the monitor (unless not live), load history, start the tick."""
         self.monitor.pipeline.subscribe(self._on_stored)
+        self._alarm_mount()
         self._update_selection()
         if self.live and not self._start_monitor():
             return
@@ -274,6 +279,7 @@ class SensorApp(App[None]):
 
     def _tick(self) -> None:
         self._refresh_status()
+        self._alarm_tick()
         self._replot()
 
     def _replot(self, force: bool = False) -> None:
