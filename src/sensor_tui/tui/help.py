@@ -20,6 +20,12 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("o", "database outage on / off: writes fail, the retry queue grows, then the dead letter"),
     ("+ -", "widen / narrow the time window: 1m 5m 15m 1h 6h 24h (older points from SQLite)"),
     ("e", "expand the selected chart / back to all charts"),
+    ("a  A", "acknowledge the selected alarm / every alarm in view"),
+    ("h  u", "shelve the selected alarm for a chosen time / unshelve it"),
+    ("f", "filter the alarm panel by state (open, all, active, ...) and tag"),
+    ("enter", "the selected alarm's journal and readings; the charts move to its span"),
+    ("r", "alarm panel / reading table (the latest anomalous readings)"),
+    ("H", "alarm health: alarms per 10 min, floods, chattering, stale, bad actors, grade"),
     ("?", "this help (escape closes it)"),
     ("ctrl+p", "command palette: every action by name"),
     ("q", "quit, after flushing every reading to SQLite or the dead-letter file"),
@@ -29,12 +35,22 @@ PANELS: tuple[tuple[str, str], ...] = (
     (
         "charts",
         "one per tag: blue line = readings, red ● = anomalies, green lines = the normal "
-        "band; the title shows the latest value, the bottom the band and the anomalies in view",
+        "band, a bar along the bottom = the time an alarm was active (its kind's colour); the "
+        "title shows the latest value, the bottom the band, the anomalies in view and whether "
+        "the detector is still warming up",
+    ),
+    (
+        "alarms",
+        "one row per fault, newest first: state (! ACTIVE UNACK, ✓ ACTIVE ACK, ↩ RTN UNACK, "
+        "⏸ SHELVED, · NORMAL), priority, tag, kind (▲ spike ■ step ◢ drift ═ stuck ≈ noise "
+        "◆ out_of_band), start, duration, peak, value now, unit, src (inj: injected fault, "
+        "rnd: random simulator spike, sim: no fault behind it, real: HTTP or import); below: "
+        "the detector's grade since start",
     ),
     (
         "anomalies",
-        "the latest anomalous readings, newest first: time (UTC), tag, value, kind "
-        "(spike, step, drift, stuck, noise, out_of_band) and score",
+        "(key r) the latest anomalous readings, newest first: time (UTC), tag, value, kind "
+        "and score",
     ),
     (
         "status",
