@@ -10,6 +10,8 @@ asked for them. Time to detect is the first matching alarm's start minus the fau
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
@@ -71,21 +73,34 @@ class Grade:
         )
 
 
-def _overlaps(alarm: AlarmFacts, fault: Fault, now: float) -> bool:
-    end = fault.end if fault.end is not None else now
-    return alarm.start <= end + TOLERANCE and alarm.end >= fault.start - EARLY
+class _TagAlarms:
+    """One tag's alarms by start. A tag has one alarm open at a time, so ends rise with starts
+    and the alarms overlapping a fault are one slice, found by two binary searches."""
+
+    def __init__(self, alarms: list[AlarmFacts]) -> None:
+        self.alarms = sorted(alarms, key=lambda a: a.start)
+        self.starts = [a.start for a in self.alarms]
+        self.ends = list(itertools.accumulate((a.end for a in self.alarms), max))
+
+    def overlapping(self, fault: Fault, now: float) -> list[AlarmFacts]:
+        end = fault.end if fault.end is not None else now
+        lo = bisect.bisect_left(self.ends, fault.start - EARLY)
+        hi = bisect.bisect_right(self.starts, end + TOLERANCE)
+        return [a for a in self.alarms[lo:hi] if a.end >= fault.start - EARLY]
 
 
 def grade(alarms: Sequence[AlarmFacts], faults: Sequence[Fault], now: float) -> Grade:
     """Match faults and alarms of the same tag; see the module docstring for the rules."""
-    by_tag: dict[str, list[AlarmFacts]] = defaultdict(list)
+    lists: dict[str, list[AlarmFacts]] = defaultdict(list)
     for alarm in alarms:
-        by_tag[alarm.tag].append(alarm)
+        lists[alarm.tag].append(alarm)
+    by_tag = {tag: _TagAlarms(tag_alarms) for tag, tag_alarms in lists.items()}
     explained: set[str] = set()
     result = Grade()
     delays, missed = [], []
     for fault in faults:
-        caught = [a for a in by_tag.get(fault.tag, ()) if _overlaps(a, fault, now)]
+        tag_alarms = by_tag.get(fault.tag)
+        caught = tag_alarms.overlapping(fault, now) if tag_alarms else []
         explained.update(alarm.id for alarm in caught)
         if fault.source in RANDOM_SOURCES:
             result.random_spikes_caught += bool(caught)
