@@ -130,8 +130,10 @@ def main() -> None:
         seconds = build(db, args.readings, args.alarms, args.events)
         print(f"built {db} in {seconds:.1f} s ({db.stat().st_size / 1e9:.2f} GB)")
     cli = sensor_tui()
-    print(f"{args.readings:,} readings, {args.alarms:,} alarms, {args.events:,} events; "
-          f"{args.runs} runs each")
+    print(
+        f"{args.readings:,} readings, {args.alarms:,} alarms, {args.events:,} events; "
+        f"{args.runs} runs each"
+    )
     rows = [
         ("baseline: sensor-tui --version", [cli, "--version"]),
         ("sensor-tui alarms --json", [cli, "alarms", "--db", str(db), "--json"]),
@@ -140,8 +142,10 @@ def main() -> None:
     ]
     for label, argv in rows:
         print(f"  {label:36s} {summary([wall(argv) for _ in range(args.runs)])}")
-    print(f"  {'report in process (health screen)':36s} "
-          f"{summary([in_process(db) for _ in range(args.runs)])}")
+    print(
+        f"  {'report in process (health screen)':36s} "
+        f"{summary([in_process(db) for _ in range(args.runs)])}"
+    )
     print("target: alarms report < 1000 ms")
     if not args.keep:
         shutil.rmtree(db.parent)
