@@ -32,7 +32,7 @@ import sensor_tui.tui.app
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.readings import Reading
 from sensor_tui.runner import Monitor, MonitorOptions
-from sensor_tui.simulator import Simulator
+from sensor_tui.sources.simulator import Simulator
 from sensor_tui.tags import Config, SimulatorSettings, load_config
 from sensor_tui.tui.alarm_panel import AlarmPanel
 from sensor_tui.tui.app import SensorApp

@@ -117,7 +117,7 @@ def sensor_tui() -> str:
 def fill(db: Path, seconds: int, end: datetime) -> float:
     """Store `seconds` readings per built-in tag ending at `end` through the pipeline."""
     from sensor_tui.pipeline import Pipeline
-    from sensor_tui.simulator import generate_scenario
+    from sensor_tui.sources.simulator import generate_scenario
     from sensor_tui.tags import load_config
 
     config = load_config(None)

@@ -15,7 +15,7 @@ from pathlib import Path
 from sensor_tui.alarming.commands import AlarmCommand, shelve_until
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.runner import Monitor, MonitorOptions
-from sensor_tui.simulator import generate_scenario
+from sensor_tui.sources.simulator import generate_scenario
 from sensor_tui.storage import Reader
 from sensor_tui.storage.alarm_reads import list_alarms
 from sensor_tui.tags import load_config

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sensor_tui.alarming.commands import AlarmCommand
+from sensor_tui.events import Event
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.readings import Reading
-from sensor_tui.simulator import Event, Simulator
+from sensor_tui.sources.simulator import Simulator
 from sensor_tui.storage import Reader
 from sensor_tui.storage.alarm_reads import journal, list_alarms
 from sensor_tui.tags import Config, SimulatorSettings
@@ -81,13 +80,3 @@ def journal_of(db: Path, alarm_id: str) -> list[dict[str, Any]]:
 def command(pipeline: Pipeline, action: str, *ids: str, **kw: Any) -> list[Any]:
     """Submit a command and wait for the commit."""
     return pipeline.alarm_command(AlarmCommand(action, ids, **kw)).result(timeout=10)
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Poll until `predicate()` is truthy; its value, or AssertionError after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.02)
-    return value

@@ -7,10 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from sqlite_utils import Database
+
+from tests.support.db import stored_rows
+from tests.support.waiting import wait_until
 
 CLI = [sys.executable, "-m", "sensor_tui"]
 
@@ -83,7 +85,7 @@ def test_sigterm_flushes_and_exits_zero(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.5)
+    assert wait_until(lambda: stored_rows(tmp_path / "sensor_data.db") > 0, 30)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err

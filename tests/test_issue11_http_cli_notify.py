@@ -23,7 +23,8 @@ from sensor_tui.http import start_server
 from sensor_tui.http.server import HttpServer
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.tags import Config, ConfigError, parse_config
-from tests.alarm_helpers import alarms_in, fault_stream, quiet, store_stream, wait_for
+from tests.alarm_helpers import alarms_in, fault_stream, quiet, store_stream
+from tests.support.waiting import wait_until
 from tests.test_http import Client
 
 TOKEN = "s3cret"
@@ -186,7 +187,7 @@ def test_issue11_a_hanging_or_failing_notification_does_not_delay_ingest(
         started = time.perf_counter()
         store_stream(pipe, readings, events)
         with_notify = time.perf_counter() - started
-        wait_for(lambda: notifier.failed >= 1, timeout=10)
+        assert wait_until(lambda: notifier.failed >= 1, 10)
     finally:
         pipe.stop()
         notifier.stop(timeout=10)

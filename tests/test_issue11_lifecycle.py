@@ -22,8 +22,8 @@ from tests.alarm_helpers import (
     journal_of,
     quiet,
     store_stream,
-    wait_for,
 )
+from tests.support.waiting import wait_until
 
 
 def _pipeline(config: Config, db: Path) -> Pipeline:
@@ -108,7 +108,7 @@ def test_issue11_a_due_shelving_returns_the_alarm_by_itself(config: Config, db_p
             AlarmCommand("shelve", (alarm["id"],), until=shelve_until(0.3))
         )
         done.result(10)
-        wait_for(lambda: alarms_in(db_path)[0]["state"] == states.RTN_UNACK, timeout=5)
+        assert wait_until(lambda: alarms_in(db_path)[0]["state"] == states.RTN_UNACK, 5)
     finally:
         pipe.stop()
     last = journal_of(db_path, alarm["id"])[-1]

@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 
 from sensor_tui.alarming import states
+from sensor_tui.events import Event
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.readings import Reading
 from sensor_tui.series import epoch
-from sensor_tui.simulator import Event, Simulator
+from sensor_tui.sources.simulator import Simulator
 from sensor_tui.tags import Config
 from sensor_tui.tui.alarm_panel import AlarmPanel
 from sensor_tui.tui.alarm_screens import (

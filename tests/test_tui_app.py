@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sensor_tui.pipeline import PipelineStopped
-from sensor_tui.simulator import FAULT_KINDS
+from sensor_tui.sources.simulator import FAULT_KINDS
 from sensor_tui.tags import Config, Tag
 from sensor_tui.tui.anomaly_table import AnomalyTable
 from sensor_tui.tui.app import make_app

@@ -91,7 +91,9 @@ dead_letter_option = click.option(
     type=click.FloatRange(min=0.001),
     help="Simulator period in seconds.",
 )
-@click.option("--no-sim", is_flag=True, help="No simulator: readings come only from HTTP.")
+@click.option(
+    "--no-sim", is_flag=True, help="No simulator: readings come only from HTTP and sources."
+)
 @click.option("--seed", type=int, help="Seed for a reproducible simulator.")
 @click.option("--http", "http", metavar="[HOST:]PORT", help="Start the HTTP endpoint.")
 @click.option(
@@ -99,6 +101,15 @@ dead_letter_option = click.option(
     envvar="SENSOR_TUI_TOKEN",
     help="Require 'Authorization: Bearer TOKEN' on HTTP (env SENSOR_TUI_TOKEN).",
 )
+@click.option(
+    "--mqtt",
+    "mqtt",
+    multiple=True,
+    metavar="URL",
+    help="Subscribe to mqtt[s]://[user@]host[:port]/topic/filter (repeatable); the password "
+    "comes from env SENSOR_TUI_MQTT_PASSWORD.",
+)
+@click.option("--mqtt-ca", type=click.Path(dir_okay=False), help="CA file for mqtts:// URLs.")
 @click.option("--headless", is_flag=True, help="No UI: one log line per batch on stdout.")
 @click.option("--duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Where logs go.")
@@ -117,6 +128,7 @@ def run(**opts: Any) -> None:
         seed=opts["seed"],
         http=opts["http"],
         token=opts["token"],
+        sources=_sources(config, opts["mqtt"], opts["mqtt_ca"], opts["db"]),
     )
     try:
         monitor = Monitor(config, options)
@@ -127,6 +139,18 @@ def run(**opts: Any) -> None:
         _run_ui(monitor, opts["duration"])
     except (StoreUnavailable, ValueError, RuntimeError, OSError) as exc:
         _fail(str(exc))
+
+
+def _sources(config: Config, urls: tuple[str, ...], ca: str | None, db: str) -> tuple[Any, ...]:
+    """The file's `[[sources]]` and the `--mqtt` URLs, checked (no network yet)."""
+    if not config.sources and not urls:
+        return ()
+    from sensor_tui.sources.config import parse_sources
+
+    try:
+        return tuple(parse_sources(config.sources, urls, os.path.abspath(db), ca))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _run_ui(monitor: Any, duration: float | None) -> None:
@@ -142,8 +166,8 @@ def _run_ui(monitor: Any, duration: float | None) -> None:
 @click.option("--tag", help="Tag for every row, when the CSV has only timestamp,value.")
 def import_command(file: str, db: str, config: str | None, tag: str | None) -> None:
     """Send a CSV (timestamp,tag,value) through the pipeline: validate, detect, store."""
-    from sensor_tui.importer import ImportFileError, import_csv
     from sensor_tui.pipeline import Pipeline
+    from sensor_tui.sources.csv_import import ImportFileError, import_csv
     from sensor_tui.storage import StoreUnavailable
 
     cfg = _config(config)
@@ -203,7 +227,7 @@ def _print_import_summary(summary: Any, snap: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def stats(db: str, dead_letter: str | None, as_json: bool) -> None:
     """Per tag: readings, first and last timestamp, anomalies; dead-letter size."""
-    from sensor_tui.deadletter import DeadLetter
+    from sensor_tui.pipeline.deadletter import DeadLetter
     from sensor_tui.storage import Reader, StoreUnavailable
 
     if not os.path.isfile(db):
@@ -270,12 +294,12 @@ def _short_ts(stamp: str | None) -> str:
 
 def _print_stats(report: dict[str, Any]) -> None:
     from rich import box
-    from rich.console import Console
+    from rich.console import Console, JustifyMethod
     from rich.table import Table
 
     table = Table(title=f"sensor-tui: {report['database']}", box=box.SIMPLE_HEAD)
     for column in ("tag", "readings", "first", "last", "anomalies"):
-        justify = "right" if column in ("readings", "anomalies") else "left"
+        justify: JustifyMethod = "right" if column in ("readings", "anomalies") else "left"
         table.add_column(column, justify=justify, no_wrap=True)
     for row in report["tags"]:
         table.add_row(

@@ -68,11 +68,14 @@ class SimulatorSettings:
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    """Everything the TOML file can set: the tags and the simulator's settings."""
+    """Everything the TOML file can set: the tags, the simulator's settings, the sources."""
 
     tags: tuple[Tag, ...] = DEFAULT_TAGS
     simulator: SimulatorSettings = field(default_factory=SimulatorSettings)
     detector: str = "default"
+    sources: tuple[dict[str, Any], ...] = ()
+    """The `[[sources]]` tables as written; `sensor_tui.sources.config` checks and types them
+    (the core does not know the protocols)."""
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
     """`[alarms]`: the notification command (issue 11)."""
 
@@ -164,11 +167,16 @@ def parse_config(data: dict[str, Any]) -> Config:
     if not tags:
         raise ConfigError("no tags configured (default_tags = false and no [[tags]])")
     simulator = _parse_simulator(data.get("simulator", {}))
+    sources = data.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
+        raise ConfigError("'sources' must be an array of tables: use [[sources]]")
     try:
         alarms = parse_alarm_settings(data.get("alarms", {}))
     except AlarmSettingsError as exc:
         raise ConfigError(str(exc)) from exc
-    return Config(tags=tags, simulator=simulator, detector=detector, alarms=alarms)
+    return Config(
+        tags=tags, simulator=simulator, detector=detector, sources=tuple(sources), alarms=alarms
+    )
 
 
 def load_config(path: str | Path | None) -> Config:

@@ -1,18 +1,16 @@
 """Operator commands on alarms, as they travel to the writer thread.
 
 The TUI, HTTP and tests never write an alarm themselves: they submit an `AlarmCommand` through
-`Pipeline.alarm_command` and wait on its future, which the writer resolves after the commit (with
-the alarms as they now are) or fails (unknown id, a command that does not apply, the database
-unavailable). One writer, so a command cannot race the episode that is ending under it.
+`Pipeline.alarm_command` and wait on the future it returns, which the writer thread resolves
+after the commit (with the alarms as they now are) or fails (unknown id, a command that does not
+apply, the database unavailable). One writer, so a command cannot race the episode that is
+ending under it.
 """
 
 from __future__ import annotations
 
-import contextlib
-from concurrent.futures import Future, InvalidStateError
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sensor_tui.alarming.states import COMMANDS, AlarmCommandError
 from sensor_tui.readings import format_ts
@@ -33,23 +31,12 @@ class AlarmCommand:
     via: str = "tui"
     until: str | None = None
     strict: bool = True
-    future: Future[list[Any]] = field(default_factory=Future)
 
     def __post_init__(self) -> None:
         if self.action not in COMMANDS:
             raise AlarmCommandError(f"unknown alarm command {self.action!r}")
         if self.action == "shelve" and not self.until:
             raise AlarmCommandError("shelve needs a time to shelve until")
-
-    def resolve(self, changes: list[Any]) -> None:
-        """Tell the sender the alarms as they now are (unless it gave up waiting)."""
-        with contextlib.suppress(InvalidStateError):
-            self.future.set_result(changes)
-
-    def fail(self, exc: BaseException) -> None:
-        """Tell the sender why nothing changed."""
-        with contextlib.suppress(InvalidStateError):
-            self.future.set_exception(exc)
 
 
 def shelve_until(seconds: float, now: datetime | None = None) -> str:

@@ -167,12 +167,13 @@ class _Handler(BaseHTTPRequestHandler):
         limits = self.server.limits
         self.deadline: float | None = None
         self.answering = False
-        self.timeout = max(limits.idle_timeout, limits.request_timeout)  # watchdog's backstop
         self._store: Reader | None = None
         self._body_pending = False
         self._expect_continue = False
         self._linger = False
         super().setup()
+        # the watchdog's backstop (StreamRequestHandler's class-wide `timeout`, per connection)
+        self.connection.settimeout(max(limits.idle_timeout, limits.request_timeout))
         self.server.register(self, True)
 
     def finish(self) -> None:
@@ -356,6 +357,11 @@ class HttpServer:
         ]
         for thread in self._threads:
             thread.daemon = True
+
+    @property
+    def stopping(self) -> bool:
+        """True once `stop()` has begun: no new connection is served."""
+        return self._server.stopping
 
     def start(self) -> None:
         """Start accepting."""

@@ -13,10 +13,9 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from textual import work
-from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -42,18 +41,6 @@ if TYPE_CHECKING:
 GRADE_EVERY = 5.0
 """Seconds between live grades of the detector (a read of the alarms and events tables)."""
 DETAIL_READINGS = 5000
-
-ALARM_BINDINGS: list[BindingType] = [
-    Binding("a", "alarm_ack", "Ack"),
-    Binding("A", "alarm_ack_all", "Ack all", show=False),
-    Binding("h", "alarm_shelve", "Shelve", show=False),
-    Binding("u", "alarm_unshelve", "Unshelve", show=False),
-    Binding("f", "alarm_filter", "Filter", show=False),
-    Binding("enter", "alarm_detail", "Detail", show=False),
-    Binding("r", "toggle_table", "Table"),
-    Binding("H", "alarm_health", "Health", show=False),
-]
-"""Issue 11's keys (HELPERS.md allocation); the help screen lists them all."""
 
 
 class AlarmInbox:
@@ -133,8 +120,6 @@ def is_warming(detector: Any) -> bool:
 
 class AlarmViewMixin:
     """Everything alarm-related of the app; mixed into `SensorApp`."""
-
-    ALARM_BINDINGS: ClassVar[list[BindingType]] = ALARM_BINDINGS
 
     def _alarm_setup(self: SensorApp) -> None:
         self._alarm_inbox = AlarmInbox()

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Container
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -33,6 +33,7 @@ from sensor_tui.pipeline import StoredBatch
 from sensor_tui.runner import Monitor
 from sensor_tui.series import WINDOWS, epoch, read_history, reading_points, window_label
 from sensor_tui.storage import Reader, StoreUnavailable
+from sensor_tui.tui import keys
 from sensor_tui.tui.alarm_view import AlarmViewMixin
 from sensor_tui.tui.anomaly_table import AnomalyRow, AnomalyTable
 from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value
@@ -46,7 +47,6 @@ REFRESH_HZ = 4.0
 QUIET_SECONDS = 60.0
 """A tag's anomaly toasts only if that tag had no anomaly for this long (no flood in a burst)."""
 DEFAULT_WINDOW = 300
-FAULT_KEYS = {"spike": "s", "drift": "d", "stuck": "k", "noise": "n"}
 
 
 class SensorApp(AlarmViewMixin, App[None]):
@@ -54,25 +54,9 @@ class SensorApp(AlarmViewMixin, App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "sensor-tui"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (34, "-tall")]
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("p", "pause", "Pause"),
-        *(Binding(key, f"inject('{kind}')", kind.title()) for kind, key in FAULT_KEYS.items()),
-        Binding("o", "outage", "Outage"),
-        Binding("space", "freeze", "Freeze"),
-        Binding("1", "select(0)", "Tag", key_display="1-9"),
-        Binding("tab", "next_tag(1)", "Next tag", show=False, priority=True),
-        Binding("shift+tab", "next_tag(-1)", "Previous tag", show=False, priority=True),
-        Binding("plus,equals_sign", "window(1)", "Window", key_display="+/-"),
-        Binding("minus", "window(-1)", "Narrower window", show=False),
-        Binding("e", "expand", "Expand"),
-        *(Binding(str(n), f"select({n - 1})", f"Tag {n}", show=False) for n in range(2, 10)),
-        *AlarmViewMixin.ALARM_BINDINGS,
-    ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (Textual's type)
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings())
 
     selected: reactive[int] = reactive(0)
     """Index of the selected tag (fault keys and expand act on it)."""
@@ -415,23 +399,11 @@ class SensorApp(AlarmViewMixin, App[None]):
             self.push_screen(HelpScreen())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Every action of the keys, by name, in the command palette."""
+        """Every action of the key table, by name, in the command palette."""
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Pause / resume simulator", "key p", self.action_pause)
-        yield SystemCommand("Freeze / unfreeze charts", "key space", self.action_freeze)
-        for kind, key in FAULT_KEYS.items():
-            inject = partial(self.action_inject, kind)
-            yield SystemCommand(f"Inject {kind}", f"key {key}: on the selected tag", inject)
-        yield SystemCommand("Database outage on / off", "key o", self.action_outage)
-        yield SystemCommand("Widen time window", "key +", partial(self.action_window, 1))
-        yield SystemCommand("Narrow time window", "key -", partial(self.action_window, -1))
-        yield SystemCommand("Expand / collapse chart", "key e", self.action_expand)
-        yield SystemCommand("Next tag", "key tab", partial(self.action_next_tag, 1))
-        for i, tag in enumerate(self.monitor.config.tags):
-            select = partial(self.action_select, i)
-            yield SystemCommand(f"Select {tag.name}", f"key {i + 1}", select)
-        yield SystemCommand("Help: keys and panels", "key ?", self.action_help)
-        yield SystemCommand("Quit after flushing", "key q", self.action_quit)
+        names = [tag.name for tag in self.monitor.config.tags]
+        for title, where, action in keys.palette_entries(names):
+            yield SystemCommand(title, where, partial(self.run_action, action))
 
 
 def make_app(

@@ -1,4 +1,4 @@
-"""The help screen (key ?): every key, and what each panel of the screen means."""
+"""The help screen (key ?): every key (from `tui/keys.py`), and what each panel means."""
 
 from __future__ import annotations
 
@@ -12,24 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS: tuple[tuple[str, str], ...] = (
-    ("p", "pause / resume the simulator"),
-    ("space", "freeze / unfreeze the charts (ingest continues; the status counts what arrives)"),
-    ("1-9, tab", "select a tag (shift+tab: previous)"),
-    ("s d k n", "inject a spike / drift / stuck sensor / noise burst on the selected tag"),
-    ("o", "database outage on / off: writes fail, the retry queue grows, then the dead letter"),
-    ("+ -", "widen / narrow the time window: 1m 5m 15m 1h 6h 24h (older points from SQLite)"),
-    ("e", "expand the selected chart / back to all charts"),
-    ("a  A", "acknowledge the selected alarm / every alarm in view"),
-    ("h  u", "shelve the selected alarm for a chosen time / unshelve it"),
-    ("f", "filter the alarm panel by state (open, all, active, ...) and tag"),
-    ("enter", "the selected alarm's journal and readings; the charts move to its span"),
-    ("r", "alarm panel / reading table (the latest anomalous readings)"),
-    ("H", "alarm health: alarms per 10 min, floods, chattering, stale, bad actors, grade"),
-    ("?", "this help (escape closes it)"),
-    ("ctrl+p", "command palette: every action by name"),
-    ("q", "quit, after flushing every reading to SQLite or the dead-letter file"),
-)
+from sensor_tui.tui.keys import help_rows
 
 PANELS: tuple[tuple[str, str], ...] = (
     (
@@ -61,14 +44,15 @@ PANELS: tuple[tuple[str, str], ...] = (
 
 
 def help_table() -> Table:
-    """Keys and panels as one table (also the source of docs/tui.md's lists)."""
+    """Keys (from the key table, by group) and panels as one table."""
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column(ratio=1)
-    table.add_row(Text("Keys", style="bold underline"), "")
-    for key, what in KEYS:
-        table.add_row(key, what)
-    table.add_row("", "")
+    for group, rows in help_rows():
+        table.add_row(Text(f"Keys: {group}", style="bold underline"), "")
+        for key, what in rows:
+            table.add_row(key, what)
+        table.add_row("", "")
     table.add_row(Text("Panels", style="bold underline"), "")
     for panel, what in PANELS:
         table.add_row(panel, what)

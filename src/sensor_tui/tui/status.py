@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.markup import escape
 from textual.widgets import Static
 
-from sensor_tui.counters import Snapshot
+from sensor_tui.counters import Snapshot, SourceState
 from sensor_tui.series import window_label
 
 
@@ -25,13 +25,15 @@ class MonitorState:
     flushing: bool = False
 
 
-def _badge(state: MonitorState) -> str:
+def _badge(state: MonitorState, snap: Snapshot) -> str:
     if state.flushing:
         return "[b reverse $warning] FLUSHING… [/]"
     if state.paused:
         badge = "[b reverse $warning] ❚❚ PAUSED [/]"
     elif state.simulator:
         badge = "[b reverse $success] ● RUNNING [/]"
+    elif snap.sources:
+        badge = "[b reverse $success] ● LIVE [/]"
     else:
         badge = "[b reverse $success] ● HTTP ONLY [/]"
     if state.frozen:
@@ -41,12 +43,26 @@ def _badge(state: MonitorState) -> str:
 
 SEPARATOR = " [dim]│[/] "
 
+_SOURCE_STYLE = {
+    "connected": "[b $success]{name} ●[/]",
+    "connecting": "[b $warning]{name} …[/]",
+    "reconnecting": "[b $warning]{name} ⟳ reconnecting[/]",
+    "error": "[b reverse $error] {name} ERROR [/]",
+    "stopped": "[dim]{name} stopped[/]",
+}
+
+
+def _source_field(source: SourceState) -> str:
+    """One network source (MQTT broker, OPC UA server): name and state; errors in /health."""
+    template = _SOURCE_STYLE.get(source.state, "{name} " + escape(source.state))
+    return template.format(name=escape(source.name))
+
 
 def status_markup(state: MonitorState, snap: Snapshot) -> str:
     """Two lines of markup: activity and counts, then pipeline health and where data goes."""
     line1 = SEPARATOR.join(
         (
-            _badge(state),
+            _badge(state, snap),
             f"[b]{snap.rate:.1f}[/]/s",
             f"stored [b]{snap.stored:,}[/]",
             f"anomalies [b $error]{snap.anomalies_total:,}[/]",
@@ -61,6 +77,7 @@ def status_markup(state: MonitorState, snap: Snapshot) -> str:
         f"retry queue {retry}",
         f"dead letter [b $error]{dead}[/]" if snap.dead_letter_pending else f"dead letter {dead}",
     ]
+    fields += [_source_field(source) for source in snap.sources]
     if state.http_url:
         fields.append(f"[b]{escape(state.http_url)}[/]")
     fields.append(f"[dim]{escape(state.db_path)}[/]")

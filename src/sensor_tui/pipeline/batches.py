@@ -119,7 +119,7 @@ def rows_payload(readings: list[Reading]) -> str:
     values are finite floats (validated), and strings go through `json.dumps` once each. A
     non-finite score, which JSON cannot carry, is stored as NULL.
     """
-    parts = []
+    parts: list[str] = []
     append = parts.append
     text = _json_text
     for r in readings:

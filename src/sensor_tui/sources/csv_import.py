@@ -112,11 +112,11 @@ def import_csv(
     before = pipeline.snapshot()
     futures: list[Future[BatchResult]] = []
     try:
-        handle = open(path, encoding="utf-8-sig", errors="replace", newline="")  # noqa: SIM115
+        raw = open(path, "rb")  # noqa: SIM115
     except OSError as exc:
         raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    handle = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
     with handle, _bulk_load_mode():
-        raw = handle.buffer
         for readings, rejected, rows in _chunks(handle, pipeline, tag):
             summary.rows += rows
             futures.append(pipeline.submit_readings(readings, rejected, offered=rows))
