@@ -110,7 +110,7 @@ def chattering(alarms: Sequence[AlarmFacts]) -> list[dict[str, Any]]:
     starts: dict[tuple[str, str], list[float]] = defaultdict(list)
     for alarm in alarms:
         starts[alarm.tag, alarm.kind].append(alarm.start)
-    found = []
+    found: list[dict[str, Any]] = []
     for (tag, kind), times in starts.items():
         times.sort()
         worst, lo = 0, 0

@@ -14,18 +14,38 @@ writer committed the change. Ids contain `@` and `:`; clients percent-encode the
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 from sensor_tui.alarming import states
 from sensor_tui.alarming.commands import AlarmCommand, shelve_until
 from sensor_tui.alarming.states import AlarmCommandError, UnknownAlarm
 from sensor_tui.http.api import HttpError, Request, Response, json_response, whole_number
-from sensor_tui.pipeline import PipelineStopped
+from sensor_tui.http.params import known_tag, query_params
+from sensor_tui.pipeline import Pipeline, PipelineStopped
 from sensor_tui.storage.alarm_reads import get_alarm, journal, list_alarms
+from sensor_tui.tags import Config
 
-if TYPE_CHECKING:
-    from sensor_tui.http.routes import HttpApp, Route
+
+class _Limits(Protocol):
+    @property
+    def ack_timeout(self) -> float: ...
+
+
+class HttpApp(Protocol):
+    """What these routes use of `routes.HttpApp` (named here, so the modules import one way)."""
+
+    @property
+    def pipeline(self) -> Pipeline: ...
+
+    @property
+    def limits(self) -> _Limits: ...
+
+    @property
+    def config(self) -> Config: ...
+
+
+Route = Callable[[Any, Request], Response]
 
 STATE_FILTERS: dict[str, tuple[str, ...] | None] = {
     "all": None,
@@ -38,9 +58,7 @@ MAX_LIMIT = 10_000
 
 def get_alarms(app: HttpApp, req: Request) -> Response:
     """GET /alarms: alarms newest first, filtered by state and tag."""
-    from sensor_tui.http.routes import _params, _tag
-
-    params = _params(req, ("state", "tag", "limit"))
+    params = query_params(req, ("state", "tag", "limit"))
     state = params.get("state", "all")
     if state not in STATE_FILTERS:
         raise HttpError(400, f"state must be one of {', '.join(STATE_FILTERS)}, got {state!r}")
@@ -48,7 +66,7 @@ def get_alarms(app: HttpApp, req: Request) -> Response:
     limit = whole_number(raw)
     if limit is None or not 1 <= limit <= MAX_LIMIT:
         raise HttpError(400, f"limit must be a whole number from 1 to {MAX_LIMIT}, got {raw!r}")
-    rows = list_alarms(req.store(), STATE_FILTERS[state], _tag(app, params), limit)
+    rows = list_alarms(req.store(), STATE_FILTERS[state], known_tag(app, params), limit)
     return json_response(200, {"count": len(rows), "alarms": rows})
 
 
@@ -121,7 +139,7 @@ def post_unshelve(app: HttpApp, req: Request) -> Response:
     return _command(app, req, "unshelve")
 
 
-ACTIONS: dict[str, Callable[[HttpApp, Request], Response]] = {
+ACTIONS: dict[str, Route] = {
     "ack": post_ack,
     "shelve": post_shelve,
     "unshelve": post_unshelve,

@@ -28,6 +28,8 @@ from sensor_tui.http.api import (
     json_response,
     whole_number,
 )
+from sensor_tui.http.params import known_tag as _tag
+from sensor_tui.http.params import query_params as _params
 from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped
 from sensor_tui.readings import Rejected, normalize_ts
 from sensor_tui.storage import StoreUnavailable
@@ -177,26 +179,6 @@ def ingest_one(app: HttpApp, req: Request) -> Response:
 
 
 # -- reads -----------------------------------------------------------------------------------
-
-
-def _params(req: Request, allowed: tuple[str, ...]) -> dict[str, str]:
-    """Single-valued known parameters; empty ones count as absent, unknown ones are a 400."""
-    out: dict[str, str] = {}
-    for name, values in req.query().items():
-        if name not in allowed:
-            raise HttpError(400, f"unknown parameter {name!r} (known: {', '.join(allowed)})")
-        if len(values) != 1:
-            raise HttpError(400, f"parameter {name!r} given more than once")
-        if values[0] != "":
-            out[name] = values[0]
-    return out
-
-
-def _tag(app: HttpApp, params: dict[str, str]) -> str | None:
-    tag = params.get("tag")
-    if tag is not None and app.config.tag(tag) is None:
-        raise HttpError(400, f"unknown tag {tag!r} (known: {', '.join(app.config.tag_names)})")
-    return tag
 
 
 def _limit(params: dict[str, str]) -> int:

@@ -39,7 +39,8 @@ def list_alarms(
     """Alarms, newest start first, optionally only in some states, of one tag, since a time."""
     if not has_lifecycle(reader):
         return []
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if states:
         clauses.append(f"state IN ({','.join('?' * len(states))})")
         params.extend(states)

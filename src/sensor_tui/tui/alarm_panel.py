@@ -137,7 +137,7 @@ class AlarmPanel(DataTable[Any]):
 
     # -- what is shown -----------------------------------------------------------------------
 
-    def visible(self, row: dict[str, Any]) -> bool:
+    def shows(self, row: dict[str, Any]) -> bool:
         """True when the row passes the state and tag filters."""
         wanted = FILTERS[self.state_filter]
         return (wanted is None or row["state"] in wanted) and (
@@ -165,7 +165,7 @@ class AlarmPanel(DataTable[Any]):
         for row in rows:
             self.alarms[row["id"]] = row
             shown = row["id"] in self._shown
-            if self.visible(row):
+            if self.shows(row):
                 structural |= not shown
                 self._render_row(row, add=not shown)
             elif shown:
@@ -178,7 +178,7 @@ class AlarmPanel(DataTable[Any]):
 
     def refilter(self) -> None:
         """Show exactly the held alarms that pass the filters (after `f`)."""
-        wanted = {i for i, row in self.alarms.items() if self.visible(row)}
+        wanted = {i for i, row in self.alarms.items() if self.shows(row)}
         place = self._place()
         for alarm_id in list(self._shown):
             if alarm_id not in wanted:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import work
+from textual.app import App
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -23,7 +24,8 @@ from sensor_tui.alarming import states
 from sensor_tui.alarming.commands import AlarmCommand, duration_label, shelve_until
 from sensor_tui.alarming.report import build_report, report_lines
 from sensor_tui.readings import format_ts
-from sensor_tui.series import WINDOWS, epoch
+from sensor_tui.runner import Monitor
+from sensor_tui.series import epoch
 from sensor_tui.storage import Reader, StoreUnavailable
 from sensor_tui.storage.alarm_reads import journal, list_alarms
 from sensor_tui.storage.alarms import AlarmChange
@@ -34,9 +36,8 @@ from sensor_tui.tui.alarm_screens import (
     FilterScreen,
     ShelveScreen,
 )
-
-if TYPE_CHECKING:
-    from sensor_tui.tui.app import SensorApp
+from sensor_tui.tui.anomaly_table import AnomalyTable
+from sensor_tui.tui.chart import TagChart
 
 GRADE_EVERY = 5.0
 """Seconds between live grades of the detector (a read of the alarms and events tables)."""
@@ -95,6 +96,15 @@ class HealthLoaded(Message):
 
 
 @dataclass
+class SpanRequested(Message):
+    """Move the charts to [start, end] of a tag (epoch seconds): Enter on an alarm."""
+
+    tag: str
+    start: float
+    end: float
+
+
+@dataclass
 class GradeLoaded(Message):
     """The detector's grade since the monitor started."""
 
@@ -118,29 +128,37 @@ def is_warming(detector: Any) -> bool:
     return False
 
 
-class AlarmViewMixin:
-    """Everything alarm-related of the app; mixed into `SensorApp`."""
+class AlarmViewMixin(App[None]):
+    """Everything alarm-related of the app; `SensorApp` derives from it.
 
-    def _alarm_setup(self: SensorApp) -> None:
+    It uses of the app only what is declared here; moving the charts to an alarm's span is the
+    app's (it owns the charts' time), asked for with `SpanRequested`.
+    """
+
+    monitor: Monitor
+    _charts: dict[str, TagChart]
+    _table: AnomalyTable
+
+    def _alarm_setup(self) -> None:
         self._alarm_inbox = AlarmInbox()
         self._alarm_started = format_ts_now()
         self._graded_at = 0.0
         units = {tag.name: tag.unit for tag in self.monitor.config.tags}
         self._alarm_panel = AlarmPanel(units, id="alarms")
 
-    def _alarm_mount(self: SensorApp) -> None:
+    def _alarm_mount(self) -> None:
         self.monitor.pipeline.subscribe_alarms(self._on_alarm_changes)
         self._load_alarms()
         self._alarm_panel.focus()
 
     # -- rows in -----------------------------------------------------------------------------
 
-    def _on_alarm_changes(self: SensorApp, changes: list[AlarmChange]) -> None:
+    def _on_alarm_changes(self, changes: list[AlarmChange]) -> None:
         """Writer thread: hand over, wake the UI once per burst."""
         if self._alarm_inbox.put(changes):
             self.post_message(AlarmsChanged())
 
-    def on_alarms_changed(self: SensorApp, _: AlarmsChanged) -> None:
+    def on_alarms_changed(self, _: AlarmsChanged) -> None:
         """Update the panel and the charts' spans with what the writer committed."""
         rows = self._alarm_inbox.take()
         if rows and self._alarm_panel.is_attached:
@@ -148,7 +166,7 @@ class AlarmViewMixin:
             self._update_spans({row["tag"] for row in rows})
 
     @work(thread=True, group="alarms-load")
-    def _load_alarms(self: SensorApp) -> None:
+    def _load_alarms(self) -> None:
         reader = Reader(self.monitor.pipeline.db_path)
         try:
             rows = {r["id"]: r for r in list_alarms(reader, None, limit=200)}
@@ -159,13 +177,13 @@ class AlarmViewMixin:
             reader.close()
         self.post_message(AlarmsLoaded(list(rows.values())))
 
-    def on_alarms_loaded(self: SensorApp, message: AlarmsLoaded) -> None:
+    def on_alarms_loaded(self, message: AlarmsLoaded) -> None:
         """Fill the panel at start."""
         if self._alarm_panel.is_attached:
             self._alarm_panel.upsert(message.rows)
             self._update_spans({row["tag"] for row in message.rows})
 
-    def _update_spans(self: SensorApp, tags: set[str]) -> None:
+    def _update_spans(self, tags: set[str]) -> None:
         """Give each chart the spans of its tag's alarms (drawn at the next replot)."""
         spans: dict[str, list[tuple[float, float, tuple[int, int, int]]]] = {
             tag: [] for tag in tags
@@ -179,7 +197,7 @@ class AlarmViewMixin:
             if chart is not None:
                 chart.set_spans(tag_spans)
 
-    def _alarm_tick(self: SensorApp) -> None:
+    def _alarm_tick(self) -> None:
         """On the refresh tick: value now, warm-up marks, and the grade every few seconds."""
         panel = self._alarm_panel
         for name, chart in self._charts.items():
@@ -195,7 +213,7 @@ class AlarmViewMixin:
             self._grade()
 
     @work(thread=True, group="alarms-grade", exclusive=True)
-    def _grade(self: SensorApp) -> None:
+    def _grade(self) -> None:
         reader = Reader(self.monitor.pipeline.db_path)
         try:
             _, grading = build_report(reader, self._alarm_started)
@@ -205,19 +223,19 @@ class AlarmViewMixin:
             reader.close()
         self.post_message(GradeLoaded(grading.line()))
 
-    def on_grade_loaded(self: SensorApp, message: GradeLoaded) -> None:
+    def on_grade_loaded(self, message: GradeLoaded) -> None:
         """Show the grade under the panel."""
         self._alarm_panel.show_grade(message.line)
 
     # -- keys --------------------------------------------------------------------------------
 
-    def _selected_alarm(self: SensorApp) -> dict[str, Any] | None:
+    def _selected_alarm(self) -> dict[str, Any] | None:
         row = self._alarm_panel.selected
         if row is None:
             self.notify("No alarm selected.", severity="warning")
         return row
 
-    def action_alarm_ack(self: SensorApp) -> None:
+    def action_alarm_ack(self) -> None:
         """Acknowledge the selected alarm."""
         row = self._selected_alarm()
         if row is not None:
@@ -225,7 +243,7 @@ class AlarmViewMixin:
                 AlarmCommand("ack", (row["id"],)), f"Acknowledged {row['tag']} {row['kind']}"
             )
 
-    def action_alarm_ack_all(self: SensorApp) -> None:
+    def action_alarm_ack_all(self) -> None:
         """Acknowledge every visible alarm that can be (the rest are left as they are)."""
         ids = tuple(
             i
@@ -237,7 +255,7 @@ class AlarmViewMixin:
             return
         self._send(AlarmCommand("ack", ids, strict=False), f"Acknowledged {len(ids)} alarms")
 
-    def action_alarm_shelve(self: SensorApp) -> None:
+    def action_alarm_shelve(self) -> None:
         """Ask how long, then shelve the selected alarm."""
         row = self._selected_alarm()
         if row is None:
@@ -251,13 +269,13 @@ class AlarmViewMixin:
 
         self.push_screen(ShelveScreen(row["id"]), chosen)
 
-    def action_alarm_unshelve(self: SensorApp) -> None:
+    def action_alarm_unshelve(self) -> None:
         """Unshelve the selected alarm."""
         row = self._selected_alarm()
         if row is not None:
             self._send(AlarmCommand("unshelve", (row["id"],)), f"Unshelved {row['tag']}")
 
-    def action_alarm_filter(self: SensorApp) -> None:
+    def action_alarm_filter(self) -> None:
         """Choose the panel's state and tag filters."""
         panel = self._alarm_panel
 
@@ -269,44 +287,26 @@ class AlarmViewMixin:
         tags = list(self.monitor.config.tag_names)
         self.push_screen(FilterScreen(panel.state_filter, panel.tag_filter, tags), chosen)
 
-    def action_toggle_table(self: SensorApp) -> None:
+    def action_toggle_table(self) -> None:
         """Alarm panel or the reading (anomaly) table."""
         readings = not self.screen.has_class("-readings")
         self.screen.set_class(readings, "-readings")
         (self._table if readings else self._alarm_panel).focus()
 
-    def on_data_table_row_selected(self: SensorApp, event: DataTable.RowSelected) -> None:
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on the panel: the alarm's detail."""
         if event.data_table is self._alarm_panel:
             self.action_alarm_detail()
 
-    def action_alarm_detail(self: SensorApp) -> None:
+    def action_alarm_detail(self) -> None:
         """Move the charts to the alarm's span and show its journal and readings."""
         row = self._selected_alarm()
         if row is not None:
-            self.show_span(row["tag"], epoch(row["start"]), epoch(row["end"]))
+            self.post_message(SpanRequested(row["tag"], epoch(row["start"]), epoch(row["end"])))
             self._load_detail(row)
 
-    def show_span(self: SensorApp, tag: str, start: float, end: float) -> None:
-        """Move the charts to [start, end] of a tag: select it and freeze the charts on the
-        smallest window that holds the span with a margin. The hook the charts' own time
-        navigation (issue 12) replaces; space goes back to live."""
-        names = list(self._charts)
-        if tag in names:
-            self.selected = names.index(tag)
-        span = max(end - start, 1.0)
-        wanted = span * 1.5
-        index = next((i for i, w in enumerate(WINDOWS) if w >= wanted), len(WINDOWS) - 1)
-        self.window_index = index
-        self.frozen_at = min(end + (WINDOWS[index] - span) / 2, self.clock())
-        self.frozen_count = 0
-        self.frozen = True
-        self._load_history(self.frozen_at - self.window)
-        self._replot(force=True)
-        self._refresh_status()
-
     @work(thread=True, group="alarm-detail", exclusive=True)
-    def _load_detail(self: SensorApp, row: dict[str, Any]) -> None:
+    def _load_detail(self, row: dict[str, Any]) -> None:
         reader = Reader(self.monitor.pipeline.db_path)
         try:
             entries = journal(reader, row["id"])
@@ -317,18 +317,18 @@ class AlarmViewMixin:
             reader.close()
         self.post_message(AlarmDetailLoaded(row, entries, readings))
 
-    def on_alarm_detail_loaded(self: SensorApp, message: AlarmDetailLoaded) -> None:
+    def on_alarm_detail_loaded(self, message: AlarmDetailLoaded) -> None:
         """Show the detail screen."""
         unit = self._alarm_panel.units.get(message.row["tag"], "")
         self.push_screen(AlarmDetailScreen(message.row, unit, message.entries, message.readings))
 
-    def action_alarm_health(self: SensorApp) -> None:
+    def action_alarm_health(self) -> None:
         """The alarm health screen (KPIs and the detector's grade)."""
         if not isinstance(self.screen, AlarmHealthScreen):
             self._load_health()
 
     @work(thread=True, group="alarm-health", exclusive=True)
-    def _load_health(self: SensorApp) -> None:
+    def _load_health(self) -> None:
         reader = Reader(self.monitor.pipeline.db_path)
         try:
             whole = report_lines(*build_report(reader))
@@ -339,13 +339,13 @@ class AlarmViewMixin:
             reader.close()
         self.post_message(HealthLoaded(whole, session))
 
-    def on_health_loaded(self: SensorApp, message: HealthLoaded) -> None:
+    def on_health_loaded(self, message: HealthLoaded) -> None:
         """Show the health screen."""
         self.push_screen(AlarmHealthScreen(message.lines, message.session))
 
     # -- commands ----------------------------------------------------------------------------
 
-    def _send(self: SensorApp, command: AlarmCommand, done: str) -> None:
+    def _send(self, command: AlarmCommand, done: str) -> None:
         try:
             future = self.monitor.pipeline.alarm_command(command)
         except Exception as exc:  # stopped pipeline (a screenshot run): say so, change nothing
@@ -354,7 +354,7 @@ class AlarmViewMixin:
         self._await_command(future, done)
 
     @work(thread=True, group="alarm-command")
-    def _await_command(self: SensorApp, future: Any, done: str) -> None:
+    def _await_command(self, future: Any, done: str) -> None:
         try:
             future.result(30)
         except Exception as exc:

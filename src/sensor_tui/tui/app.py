@@ -22,7 +22,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from textual import work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.containers import Container
 from textual.reactive import reactive
@@ -34,7 +34,7 @@ from sensor_tui.runner import Monitor
 from sensor_tui.series import WINDOWS, epoch, read_history, reading_points, window_label
 from sensor_tui.storage import Reader, StoreUnavailable
 from sensor_tui.tui import keys
-from sensor_tui.tui.alarm_view import AlarmViewMixin
+from sensor_tui.tui.alarm_view import AlarmViewMixin, SpanRequested
 from sensor_tui.tui.anomaly_table import AnomalyRow, AnomalyTable
 from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value
 from sensor_tui.tui.help import HelpScreen
@@ -49,7 +49,7 @@ QUIET_SECONDS = 60.0
 DEFAULT_WINDOW = 300
 
 
-class SensorApp(AlarmViewMixin, App[None]):
+class SensorApp(AlarmViewMixin):
     """The sensor-tui monitor."""
 
     CSS_PATH = "app.tcss"
@@ -381,6 +381,23 @@ class SensorApp(AlarmViewMixin, App[None]):
             return
         self.window_index = index
         self._load_history(self.window_end() - self.window)
+        self._replot(force=True)
+        self._refresh_status()
+
+    def on_span_requested(self, message: SpanRequested) -> None:
+        """Move the charts to an alarm's span (Enter on the alarm panel): select its tag and
+        freeze the charts on the smallest window that holds the span with a margin; space goes
+        back to live. The charts' own time navigation (issue 12) can take this over."""
+        names = list(self._charts)
+        if message.tag in names:
+            self.selected = names.index(message.tag)
+        span = max(message.end - message.start, 1.0)
+        index = next((i for i, w in enumerate(WINDOWS) if w >= span * 1.5), len(WINDOWS) - 1)
+        self.window_index = index
+        self.frozen_at = min(message.end + (WINDOWS[index] - span) / 2, self.clock())
+        self.frozen_count = 0
+        self.frozen = True
+        self._load_history(self.frozen_at - self.window)
         self._replot(force=True)
         self._refresh_status()
 
