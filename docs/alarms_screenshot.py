@@ -1,5 +1,6 @@
 """Regenerate docs/alarms.svg: the alarm panel on 30 minutes of seeded history with injected
-faults (one acknowledged, one shelved), a few seconds of live readings, a stuck sensor injected.
+faults (one shelved), a few seconds of live readings, a stuck sensor injected and the newest
+alarm acknowledged with `a`.
 
     python docs/alarms_screenshot.py
 """
@@ -27,7 +28,7 @@ SECONDS = 1800
 
 
 def fill(db: Path) -> None:
-    """Seeded history with faults through the real pipeline; acknowledge one, shelve one."""
+    """Seeded history with faults through the real pipeline; shelve one alarm."""
     config = load_config(None)
     end = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=2)
     readings, events = generate_scenario(
@@ -46,12 +47,11 @@ def fill(db: Path) -> None:
         pipeline.submit_readings(readings[i : i + 60]).result(60)
     pipeline.flush()
     reader = Reader(db)
-    rows = list_alarms(reader, ("rtn_unack",), limit=10)
+    rows = list_alarms(reader, ("unack", "rtn_unack"), limit=10)
     reader.close()
-    if len(rows) >= 2:
-        pipeline.alarm_command(AlarmCommand("ack", (rows[1]["id"],), actor="anna")).result(10)
+    if len(rows) >= 3:
         until = shelve_until(3600)
-        pipeline.alarm_command(AlarmCommand("shelve", (rows[-1]["id"],), until=until)).result(10)
+        pipeline.alarm_command(AlarmCommand("shelve", (rows[2]["id"],), until=until)).result(10)
     pipeline.stop()
 
 
@@ -69,6 +69,8 @@ def main() -> None:
             await pilot.pause(1.0)
             await pilot.press("k")
             await pilot.pause(6.0)
+            await pilot.press(*["up"] * 6, "a")  # acknowledge the newest alarm
+            await pilot.pause(1.0)
             app.clear_notifications()
             await pilot.pause(0.5)
             app.save_screenshot(filename=OUT.name, path=str(OUT.parent))

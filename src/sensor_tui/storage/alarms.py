@@ -96,6 +96,14 @@ def _origin(conn: sqlite3.Connection, row: dict[str, Any]) -> str | None:
     return "random" if found[0] == "random" else "injected"
 
 
+def _origin_now(conn: sqlite3.Connection, episode: dict[str, Any], known: str | None) -> str | None:
+    """An injected fault, once found, stays the origin; otherwise look again, since a fault
+    injected during the alarm (a random spike opened it) is what the alarm is about."""
+    if known == "injected":
+        return known
+    return _origin(conn, episode) or known
+
+
 def _seconds(row: dict[str, Any]) -> float:
     return (parse_ts(row["end"]) - parse_ts(row["start"])).total_seconds()
 
@@ -154,7 +162,7 @@ def _next_row(
         shelved_from_state=life.shelved_from,
         priority=min(level, (before or {}).get("priority") or level),
         deviation=deviation,
-        origin=(before or {}).get("origin") or _origin(conn, episode),
+        origin=_origin_now(conn, episode, (before or {}).get("origin")),
         updated_at=now,
     )
     if row["peak_value"] is None and before is not None:
