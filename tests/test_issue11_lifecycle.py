@@ -11,6 +11,7 @@ import pytest
 from sensor_tui.alarming import states
 from sensor_tui.alarming.commands import AlarmCommand, shelve_until
 from sensor_tui.alarming.states import AlarmCommandError, UnknownAlarm
+from sensor_tui.events import Event
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.storage import SCHEMA_VERSION, connect, migrate, user_version
 from sensor_tui.storage.schema import MIGRATIONS
@@ -163,3 +164,34 @@ def test_issue11_a_version_1_file_gains_the_life_cycle_and_keeps_its_rows(tmp_pa
     db.close()
     with pytest.raises(sqlite3.OperationalError):  # readers see the file, not a half-migration
         sqlite3.connect(path).execute("SELECT nope FROM alarms")
+
+
+def test_issue11_an_injected_fault_found_later_becomes_the_origin(
+    config: Config, db_path: Path
+) -> None:
+    """A random spike opened the alarm; the stuck sensor injected under it is what it is about."""
+    readings, (fault,) = fault_stream(config, "stuck", duration=200, after=0)
+    spike = Event("spike", start=fault.start, tag=fault.tag, end=fault.start, source="random")
+    half = len(readings) - 100 * len(config.tags)
+    pipe = _pipeline(config, db_path)
+    try:
+        store_stream(pipe, readings[:half], [spike])
+        assert alarms_in(db_path)[0]["origin"] == "random"
+        store_stream(pipe, readings[half:], [fault])
+        assert alarms_in(db_path)[0]["origin"] == "injected"
+    finally:
+        pipe.stop()
+
+
+def test_issue11_imported_history_closes_as_normal(config: Config, db_path: Path) -> None:
+    readings, events = fault_stream(config, "step", duration=300)
+    for reading in readings:
+        reading.source = "import"
+    pipe = _pipeline(config, db_path)
+    try:
+        store_stream(pipe, readings, events)
+    finally:
+        pipe.stop()
+    (alarm,) = alarms_in(db_path)
+    assert alarm["source"] == "import" and alarm["state"] == states.NORMAL
+    assert [j["to_state"] for j in journal_of(db_path, alarm["id"])] == ["unack", "normal"]

@@ -109,6 +109,12 @@ def test_issue11_keys_ack_shelve_unshelve_and_ack_all(
             assert _state(db, live) == states.ACKED
             await pilot.press("h")
             await _until(pilot, lambda: isinstance(app.screen, ShelveScreen))
+            await pilot.press("escape")  # changed their mind: nothing happens
+            await _until(pilot, lambda: not isinstance(app.screen, ShelveScreen))
+            await pilot.pause(0.2)
+            assert _state(db, live) == states.ACKED
+            await pilot.press("h")
+            await _until(pilot, lambda: isinstance(app.screen, ShelveScreen))
             await pilot.press("down", "enter")  # 15 min
             await _until(pilot, lambda: _panel_states(panel)[live] == "shelved")
             row = next(r for r in alarms_in(db) if r["id"] == live)
@@ -160,6 +166,8 @@ def test_issue11_filter_detail_toggle_and_health_keys(
             await pilot.press("escape", "r")
             await _until(pilot, lambda: app.screen.has_class("-readings"))
             assert not panel.display and app.query_one("#anomalies").display
+            # the detector's grade since the monitor started, under the panel
+            await _until(pilot, lambda: "detected" in str(panel.border_subtitle))
             await pilot.press("r", "H")
             await _until(pilot, lambda: isinstance(app.screen, AlarmHealthScreen))
             text = "\n".join(app.screen.lines)
