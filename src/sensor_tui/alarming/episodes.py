@@ -9,7 +9,8 @@ to each changed alarm's row when the writer takes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -52,17 +53,30 @@ class EpisodeFacts:
         self._last: dict[str, Reading] = {}
         self._peaks: dict[str, _Peak] = {}
         self._closed: dict[str, None] = {}
+        self._stamps: dict[str, list[str]] = {}
 
-    def observe(self, readings: Iterable[Reading]) -> None:
-        """Account for readings the tracker was just fed (same order, same lock)."""
-        flagged, last = self._flagged, self._last
-        for reading in readings:
-            last[reading.tag] = reading
-            if reading.is_anomaly:
+    def observe(self, readings: Sequence[Reading], any_flagged: bool = True) -> None:
+        """Account for readings the tracker was just fed (same order, same lock).
+
+        On the import's hot path: the last reading of each tag is found walking back from the
+        end (a few readings, not the batch), and flagged ones are looked for only when the
+        detector flagged any.
+        """
+        last, wanted, seen = self._last, len(self._bands), set()
+        for reading in reversed(readings):
+            if reading.tag not in seen:
+                seen.add(reading.tag)
+                last[reading.tag] = reading
+                if len(seen) >= wanted:
+                    break
+        if any_flagged:
+            flagged = self._flagged
+            for reading in [r for r in readings if r.is_anomaly]:
                 flagged.setdefault(reading.tag, []).append(reading)
 
     def rows(self, alarms: Sequence[EpisodeLike]) -> list[dict[str, Any]]:
         """The changed alarms' rows with peak_value, deviation, last_value and source added."""
+        self._stamps = {tag: [r.timestamp for r in rs] for tag, rs in self._flagged.items()}
         rows = [self._row(alarm) for alarm in alarms]
         self._flagged.clear()
         return rows
@@ -90,7 +104,9 @@ class EpisodeFacts:
         band = self._bands.get(alarm.tag, (0.0, 1.0))
         centre = (band[0] + band[1]) / 2
         peak = self._peaks.get(alarm.id)
-        for reading in self._flagged.get(alarm.tag, ()):
+        flagged, stamps = self._flagged.get(alarm.tag, []), self._stamps.get(alarm.tag, [])
+        lo, hi = bisect.bisect_left(stamps, alarm.start), bisect.bisect_right(stamps, alarm.end)
+        for reading in flagged[lo:hi]:  # each tag's readings arrive in time order
             if alarm.start <= reading.timestamp <= alarm.end:
                 distance = abs(reading.value - centre)
                 if peak is None or distance > peak.distance:

@@ -65,7 +65,7 @@ class DetectionStage:
         with self._alarms_lock:
             if batch.anomalies or self.alarms.open_alarms():
                 self.alarms.feed(batch.readings)
-                self.facts.observe(batch.readings)
+                self.facts.observe(batch.readings, bool(batch.anomalies))
 
     def take_alarms(self) -> tuple[list[Alarm], list[dict[str, Any]]]:
         """Alarms opened, extended or closed since the last write, and their rows."""

@@ -9,6 +9,7 @@ readings that caused them. The decisions (which state follows, which priority) a
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,11 +46,11 @@ JOURNAL_SQL = (
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 
-ORIGIN_SQL = (
-    # The fault behind an alarm: an event of the tag overlapping it (with tolerance); an
-    # injected one wins over a random simulator spike.
-    "SELECT source FROM events WHERE tag = ? AND start != '' AND start >= ? AND start <= ? "
-    'AND ("end" IS NULL OR "end" >= ?) ORDER BY (source = \'random\') LIMIT 1'
+EVENTS_NEAR_SQL = (
+    # Fault events that may lie behind a write's alarms: one query per write, not per alarm
+    # (an import writes thousands of alarms).
+    "SELECT tag, start, \"end\", source FROM events WHERE start != '' AND start >= ? "
+    "AND start <= ? AND kind != 'outage' AND tag IS NOT NULL"
 )
 
 ORIGIN_BEFORE = timedelta(hours=1)
@@ -82,26 +83,49 @@ def _fetch(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, dict[str, 
     return {row[0]: dict(zip(ALARM_NAMES, row, strict=True)) for row in cursor.fetchall()}
 
 
-def _origin(conn: sqlite3.Connection, row: dict[str, Any]) -> str | None:
-    start, end = parse_ts(row["start"]), parse_ts(row["end"])
-    params = (
-        row["tag"],
-        format_ts(start - ORIGIN_BEFORE),
-        format_ts(end),
-        format_ts(start - ORIGIN_TOLERANCE),
-    )
-    found = conn.execute(ORIGIN_SQL, params).fetchone()
-    if found is None:
+Nearby = dict[str, tuple[list[str], list[tuple[str | None, str]]]]
+"""Events by tag, by start: (starts, [(end or None, source)]), for binary search."""
+
+
+def _events_near(conn: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> Nearby:
+    if not rows:
+        return {}
+    low = format_ts(parse_ts(min(row["start"] for row in rows)) - ORIGIN_BEFORE)
+    high = max(row["end"] for row in rows)
+    near: Nearby = {}
+    rows_found = conn.execute(EVENTS_NEAR_SQL + " ORDER BY start", (low, high)).fetchall()
+    for tag, start, end, source in rows_found:
+        starts, rest = near.setdefault(tag, ([], []))
+        starts.append(start)
+        rest.append((end, source))
+    return near
+
+
+def _origin(near: Nearby, row: dict[str, Any]) -> str | None:
+    """The fault behind an alarm: an event of the tag overlapping it (with tolerance); an
+    injected one wins over a random simulator spike."""
+    events = near.get(row["tag"])
+    if not events:
         return None
-    return "random" if found[0] == "random" else "injected"
+    starts, rest = events
+    start = parse_ts(row["start"])
+    earliest, ended_after = format_ts(start - ORIGIN_BEFORE), format_ts(start - ORIGIN_TOLERANCE)
+    found = None
+    lo, hi = bisect.bisect_left(starts, earliest), bisect.bisect_right(starts, row["end"])
+    for ev_end, source in rest[lo:hi]:
+        if ev_end is None or ev_end >= ended_after:
+            if source != "random":
+                return "injected"
+            found = "random"
+    return found
 
 
-def _origin_now(conn: sqlite3.Connection, episode: dict[str, Any], known: str | None) -> str | None:
+def _origin_now(near: Nearby, episode: dict[str, Any], known: str | None) -> str | None:
     """An injected fault, once found, stays the origin; otherwise look again, since a fault
     injected during the alarm (a random spike opened it) is what the alarm is about."""
     if known == "injected":
         return known
-    return _origin(conn, episode) or known
+    return _origin(near, episode) or known
 
 
 def _seconds(row: dict[str, Any]) -> float:
@@ -113,10 +137,11 @@ def write_episodes(
 ) -> list[AlarmChange]:
     """Upsert the tracker's changed alarms with their life cycle, journal each transition."""
     old = _fetch(conn, [row["id"] for row in rows])
+    near = _events_near(conn, rows)
     changes, journal, values = [], [], []
     for episode in rows:
         before = old.get(episode["id"])
-        row = _next_row(conn, episode, before, now)
+        row = _next_row(near, episode, before, now)
         values.append(row)
         from_state = before["state"] if before else None
         moved = before is None or (row["state"], row["shelved_from_state"]) != (
@@ -142,7 +167,7 @@ def _episode_detail(episode: dict[str, Any], before: dict[str, Any] | None) -> s
 
 
 def _next_row(
-    conn: sqlite3.Connection, episode: dict[str, Any], before: dict[str, Any] | None, now: str
+    near: Nearby, episode: dict[str, Any], before: dict[str, Any] | None, now: str
 ) -> dict[str, Any]:
     row = {name: None for name in ALARM_NAMES} | (before or {}) | episode
     active = bool(episode["active"])
@@ -162,7 +187,7 @@ def _next_row(
         shelved_from_state=life.shelved_from,
         priority=min(level, (before or {}).get("priority") or level),
         deviation=deviation,
-        origin=_origin_now(conn, episode, (before or {}).get("origin")),
+        origin=_origin_now(near, episode, (before or {}).get("origin")),
         updated_at=now,
     )
     if row["peak_value"] is None and before is not None:
