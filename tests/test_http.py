@@ -424,6 +424,13 @@ def test_anomalies_route_returns_detected_spikes_newest_last(client: Client) -> 
     assert answer["readings"][0]["is_anomaly"] is True
 
 
+def test_issue10_tags_name_the_detector_that_runs(client: Client) -> None:
+    """The default detector is reported as `robust` (as the README says), not as `default`."""
+    assert load_config(None).detector == "robust"
+    _, answer = client.get("/tags")
+    assert {tag["detector"] for tag in answer["tags"]} == {"robust"}
+
+
 def test_tags_and_stats(client: Client, pipeline: Pipeline) -> None:
     status, answer = client.get("/tags")
     assert status == 200
@@ -432,7 +439,7 @@ def test_tags_and_stats(client: Client, pipeline: Pipeline) -> None:
         "unit": "°C",
         "normal": [35.0, 40.0],
         "valid": [-20.0, 150.0],
-        "detector": "default",
+        "detector": "robust",
     }
     client.post(
         "/ingest/batch",

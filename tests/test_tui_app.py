@@ -314,7 +314,7 @@ def test_without_simulator_keys_explain_instead_of_crashing(tmp_path, config):
             notes = record_notifications(app)
             await pilot.press("p", "s", "k")
             assert len(notes) == 3 and all("--no-sim" in note for note in notes)
-            assert "HTTP ONLY" in status(app)
+            assert "NO INPUT" in status(app) and "HTTP ONLY" not in status(app)  # issue 10
 
     run(body())
 

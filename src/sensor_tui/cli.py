@@ -18,6 +18,7 @@ import click
 from click_default_group import DefaultGroup
 
 from sensor_tui import __version__
+from sensor_tui.errors import SensorTuiError
 from sensor_tui.tags import Config, ConfigError, load_config
 
 if TYPE_CHECKING:
@@ -34,7 +35,9 @@ def _config(path: str | None) -> Config:
 
 
 def _dead_letter_path(db: str, dead_letter: str | None) -> Path:
-    return Path(dead_letter) if dead_letter else Path(db).with_name("failed_measurements.jsonl")
+    from sensor_tui.pipeline.deadletter import default_path
+
+    return Path(dead_letter) if dead_letter else default_path(db)
 
 
 def _setup_logging(log_file: str | None, headless: bool) -> None:
@@ -116,7 +119,6 @@ dead_letter_option = click.option(
 def run(**opts: Any) -> None:
     """Run the monitor (the default command)."""
     from sensor_tui.runner import Monitor, MonitorOptions
-    from sensor_tui.storage import StoreUnavailable
 
     config = _config(opts["config"])
     _setup_logging(opts["log_file"], opts["headless"])
@@ -137,7 +139,7 @@ def run(**opts: Any) -> None:
 
             sys.exit(run_headless(monitor, opts["duration"]))
         _run_ui(monitor, opts["duration"])
-    except (StoreUnavailable, ValueError, RuntimeError, OSError) as exc:
+    except (SensorTuiError, OSError) as exc:  # anything else is a bug: show its traceback
         _fail(str(exc))
 
 
@@ -167,8 +169,7 @@ def _run_ui(monitor: Any, duration: float | None) -> None:
 def import_command(file: str, db: str, config: str | None, tag: str | None) -> None:
     """Send a CSV (timestamp,tag,value) through the pipeline: validate, detect, store."""
     from sensor_tui.pipeline import Pipeline
-    from sensor_tui.sources.csv_import import ImportFileError, import_csv
-    from sensor_tui.storage import StoreUnavailable
+    from sensor_tui.sources.csv_import import import_csv
 
     cfg = _config(config)
     if tag is not None and cfg.tag(tag) is None:
@@ -179,11 +180,14 @@ def import_command(file: str, db: str, config: str | None, tag: str | None) -> N
     try:
         pipeline.start()
         summary = _import_with_progress(pipeline, file, tag, import_csv)
-    except (ImportFileError, StoreUnavailable) as exc:
+    except (SensorTuiError, OSError) as exc:
         _fail(str(exc))
     finally:
         pipeline.stop()
     _print_import_summary(summary, pipeline.snapshot())
+    if summary.nothing_imported:  # issue 10: not a success for a script that checks $?
+        click.echo(f"sensor-tui: nothing imported: all {summary.rows} rows were rejected", err=True)
+        sys.exit(1)
 
 
 def _import_with_progress(pipeline: Any, file: str, tag: str | None, import_csv: Any) -> Any:
@@ -219,6 +223,9 @@ def _print_import_summary(summary: Any, snap: Any) -> None:
         click.echo(f"  rejected {count}: {reason}")
     for line, reason in summary.first_rejections:
         click.echo(f"  line {line}: {reason}")
+    more = rejected - len(summary.first_rejections)
+    if more > 0:
+        click.echo(f"  … and {more} more rejected line{'s' if more != 1 else ''}")
 
 
 @cli.command()
@@ -228,27 +235,27 @@ def _print_import_summary(summary: Any, snap: Any) -> None:
 def stats(db: str, dead_letter: str | None, as_json: bool) -> None:
     """Per tag: readings, first and last timestamp, anomalies; dead-letter size."""
     from sensor_tui.pipeline.deadletter import DeadLetter
-    from sensor_tui.storage import Reader, StoreUnavailable
+    from sensor_tui.storage import Reader
 
     if not os.path.isfile(db):
         _fail(f"no database at {db}")
     reader = Reader(db)
     try:
         tags = reader.tag_stats(list(_stats_config(reader).tag_names))
-    except StoreUnavailable as exc:
+    except SensorTuiError as exc:
         _fail(str(exc))
     finally:
         reader.close()
     letters = DeadLetter(_dead_letter_path(db, dead_letter))
-    report = {
-        "database": db,
-        "tags": tags,
-        "dead_letter": {
-            "path": str(letters.path),
-            "pending": letters.pending(),
-            "bad_lines": letters.bad_count(),
-        },
+    pending = letters.pending()
+    dead: dict[str, Any] = {
+        "path": str(letters.path),
+        "pending": None if letters.error else pending,  # unknown, not zero
+        "bad_lines": letters.bad_count(),
     }
+    if letters.error:
+        dead["error"] = letters.error
+    report = {"database": db, "tags": tags, "dead_letter": dead}
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:
@@ -314,6 +321,9 @@ def _print_stats(report: dict[str, Any]) -> None:
         console.width = 120
     console.print(table)
     dl = report["dead_letter"]
+    if dl.get("error"):
+        console.print(f"dead letter: UNREADABLE, {dl['error']}", markup=False)
+        return
     console.print(
         f"dead letter: {dl['pending']} pending, {dl['bad_lines']} unreadable "
         f"lines set aside ({dl['path']})"
@@ -327,13 +337,12 @@ def _print_stats(report: dict[str, Any]) -> None:
 def recover(db: str, dead_letter: str | None, config: str | None) -> None:
     """Replay the dead-letter file into the database now (idempotent)."""
     from sensor_tui.pipeline import Pipeline
-    from sensor_tui.storage import StoreUnavailable
 
     cfg = _config(config) if config else _recorded_config(db)
     pipeline = Pipeline(cfg, db, _dead_letter_path(db, dead_letter))
     try:
         result = pipeline.replay_dead_letter()
-    except (StoreUnavailable, OSError) as exc:
+    except (SensorTuiError, OSError) as exc:
         _fail(f"cannot replay {pipeline.dead_letter.path}: {exc}")
     click.echo(
         f"Replayed {pipeline.dead_letter.path}: {result.stored} stored, "

@@ -59,11 +59,17 @@ class Snapshot:
     replayed: int = 0
     dead_letter_pending: int = 0
     dead_letter_bad: int = 0
+    dead_letter_error: str = ""
+    """Why the dead-letter file cannot be read; `dead_letter_pending` is unknown then."""
     not_durable: int = 0
     retry_depth: int = 0
     write_failures: int = 0
     outage: bool = False
     outage_reason: str = ""
+    source_errors: int = 0
+    """Unexpected failures of a source thread (the simulator), each logged with its traceback."""
+    source_error: str = ""
+    """The last of them, e.g. "simulator: ZeroDivisionError: ..."."""
     rate: float = 0.0
     sources: tuple[SourceState, ...] = ()
 
@@ -103,11 +109,14 @@ class Snapshot:
             "replayed": self.replayed,
             "dead_letter_pending": self.dead_letter_pending,
             "dead_letter_bad_lines": self.dead_letter_bad,
+            "dead_letter_error": self.dead_letter_error,
             "not_durable": self.not_durable,
             "retry_queue_depth": self.retry_depth,
             "write_failures": self.write_failures,
             "outage": self.outage,
             "outage_reason": self.outage_reason,
+            "source_errors": self.source_errors,
+            "source_error": self.source_error,
             "readings_per_second": round(self.rate, 2),
             "sources": [source.as_dict() for source in self.sources],
         }

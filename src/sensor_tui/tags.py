@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from sensor_tui.alarming.settings import AlarmSettings, AlarmSettingsError, parse_alarm_settings
+from sensor_tui.errors import SensorTuiError
 
 
-class ConfigError(ValueError):
+class ConfigError(SensorTuiError):
     """The configuration file cannot be used; the message says which entry and why."""
 
 
@@ -28,7 +29,7 @@ class Tag:
     unit: str
     normal: tuple[float, float]
     valid: tuple[float, float]
-    detector: str = "default"
+    detector: str = "robust"
     """Name of the anomaly detector for this tag (see `sensor_tui.detection.DETECTORS`)."""
 
     @property
@@ -72,7 +73,7 @@ class Config:
 
     tags: tuple[Tag, ...] = DEFAULT_TAGS
     simulator: SimulatorSettings = field(default_factory=SimulatorSettings)
-    detector: str = "default"
+    detector: str = "robust"
     sources: tuple[dict[str, Any], ...] = ()
     """The `[[sources]]` tables as written; `sensor_tui.sources.config` checks and types them
     (the core does not know the protocols)."""
@@ -151,7 +152,7 @@ def _parse_simulator(table: Any) -> SimulatorSettings:
 
 def parse_config(data: dict[str, Any]) -> Config:
     """Build a Config from parsed TOML; raises ConfigError with the offending entry named."""
-    detector = data.get("detector", "default")
+    detector = data.get("detector", "robust")
     if not isinstance(detector, str):
         raise ConfigError("'detector' must be a string")
     base = DEFAULT_TAGS if data.get("default_tags", True) else ()

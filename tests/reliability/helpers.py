@@ -18,6 +18,7 @@ from sensor_tui.pipeline import Pipeline, RetryPolicy
 from sensor_tui.tags import load_config
 from tests.support.chaos import DRIVER, LockHolder
 from tests.support.chaos_keys import batch_keys
+from tests.support.console import message
 from tests.support.waiting import wait_until
 
 FAST_RETRY = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.05)
@@ -181,6 +182,6 @@ class Headless:
 
     def stopped_counts(self) -> dict[str, int]:
         """The numbers of the final `Stopped: ...` line."""
-        line = next(line for line in self.lines if line.startswith("Stopped:"))
+        line = next(message(line) for line in self.lines if message(line).startswith("Stopped:"))
         words = line.replace(",", "").split()
         return {words[i + 1]: int(words[i]) for i in range(1, len(words) - 1, 2)}

@@ -28,6 +28,7 @@ from tests.reliability.helpers import (
 )
 from tests.support.chaos import DRIVER
 from tests.support.chaos_keys import batch_keys
+from tests.support.console import ingested
 
 BATCH = 20
 
@@ -131,7 +132,7 @@ def test_issue5_headless_database_deleted_while_running(tmp_path: Path) -> None:
     deleted_at = len(monitor.lines)
     code, err = monitor.finish()
     assert code == 0 and "Traceback" not in err, err
-    after = sum(int(line.split()[2]) for line in monitor.lines[deleted_at:] if "Ingested" in line)
+    after = sum(ingested(line) for line in monitor.lines[deleted_at:])
     rows = db_keys(db)
     assert after > 0 and len(rows) >= after and len(set(rows)) == len(rows)
     assert monitor.stopped_counts()["dead-lettered"] == 0 or (tmp_path / "t.db").exists()

@@ -8,7 +8,6 @@ because `.ci/run` installs the broker and a skip there would hide a missing inst
 from __future__ import annotations
 
 import os
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -16,12 +15,9 @@ from pathlib import Path
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-from mosquitto_harness import Broker, Certs, find_mosquitto, make_certs  # noqa: E402
-from sensor_tui.sources.config import Backoff, MqttSettings  # noqa: E402
-from sensor_tui.sources.topics import TopicMap  # noqa: E402
+from sensor_tui.sources.config import Backoff, MqttSettings
+from sensor_tui.sources.topics import TopicMap
+from tests.support.mosquitto_harness import Broker, Certs, find_mosquitto, make_certs
 
 FAST = Backoff(0.05, 0.5)
 """Reconnect backoff for tests: a restart is noticed within a second."""

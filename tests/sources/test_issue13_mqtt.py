@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from mosquitto_harness import PASSWORD, USER, Broker, Certs, Publisher
 from sensor_tui.counters import SourceState
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.readings import NOT_AN_OBJECT, OUT_OF_RANGE, UNKNOWN_TAG
@@ -18,6 +17,7 @@ from sensor_tui.sources.config import MqttSettings
 from sensor_tui.sources.mqtt import MqttSource
 from sensor_tui.sources.payloads import BAD_PAYLOAD, MISSING_TIMESTAMP, UNMAPPED_TOPIC
 from sensor_tui.sources.topics import TopicMap
+from tests.support.mosquitto_harness import PASSWORD, USER, Broker, Certs, Publisher
 
 from .conftest import settings, wait_until
 
@@ -221,7 +221,7 @@ def test_issue13_broker_restart_is_survived_with_the_state_shown(
 def test_issue13_unreachable_broker_is_retried_with_the_reason_shown(
     pipeline: Pipeline, running: list[MqttSource]
 ) -> None:
-    from mosquitto_harness import free_port
+    from tests.support.mosquitto_harness import free_port
 
     source = MqttSource(settings(free_port(), ("x/#",)), pipeline)
     source.start()

@@ -15,9 +15,9 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mosquitto_harness import Broker, Publisher
 from sensor_tui.runner import Monitor, MonitorOptions
 from sensor_tui.tags import load_config
+from tests.support.mosquitto_harness import Broker, Publisher
 
 from .conftest import settings, wait_until
 

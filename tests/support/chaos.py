@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tests.support.chaos_keys import batch_keys, batch_measurements
+from tests.support.console import ingested
 
 HERE = Path(__file__).resolve().parent
 
@@ -392,8 +393,7 @@ def run_headless_kill(workdir: Path, rng: random.Random, tally: Tally) -> None:
     printed = Counter[str]()
 
     def on_line(text: str) -> None:
-        if text.startswith("✓ Ingested "):
-            printed["n"] += int(text.split()[2])
+        printed["n"] += ingested(text)
 
     reader = _LineReader(proc, lambda event: None)
     if not reader.ready.wait(20):

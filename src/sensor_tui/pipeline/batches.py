@@ -15,14 +15,15 @@ from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from typing import Any
 
+from sensor_tui.errors import SensorTuiError
 from sensor_tui.readings import Reading
 
 
-class NotDurable(RuntimeError):
+class NotDurable(SensorTuiError):
     """Readings could be neither stored nor dead-lettered (e.g. the disk is full); not acked."""
 
 
-class PipelineStopped(RuntimeError):
+class PipelineStopped(SensorTuiError):
     """The pipeline no longer accepts readings."""
 
 

@@ -17,7 +17,7 @@ from sensor_tui.alarms import Alarm, AlarmTracker
 from sensor_tui.detection import Detector, make_detector
 from sensor_tui.pipeline.batches import Batch
 from sensor_tui.storage import Reader
-from sensor_tui.tags import Config
+from sensor_tui.tags import Config, ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,10 @@ class DetectionStage:
     """
 
     def __init__(self, config: Config) -> None:
-        self.detectors: dict[str, Detector] = {t.name: make_detector(t) for t in config.tags}
+        try:
+            self.detectors: dict[str, Detector] = {t.name: make_detector(t) for t in config.tags}
+        except ValueError as exc:  # an unknown detector name: the configuration's fault
+            raise ConfigError(str(exc)) from exc
         self.alarms = AlarmTracker()
         self.facts = EpisodeFacts(config)
         """Peak value, deviation and value now of each changed alarm (issue 11)."""

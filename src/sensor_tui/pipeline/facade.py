@@ -37,7 +37,7 @@ from sensor_tui.pipeline.batches import (
     Subscriber,
     rows_payload,
 )
-from sensor_tui.pipeline.deadletter import DeadLetter, ReplayResult
+from sensor_tui.pipeline.deadletter import DeadLetter, ReplayResult, default_path
 from sensor_tui.pipeline.detect import DetectionStage
 from sensor_tui.pipeline.fanout import AlarmFanout, AlarmSubscriber, Fanout
 from sensor_tui.pipeline.outcomes import Outcomes
@@ -66,8 +66,7 @@ class Pipeline:
     ) -> None:
         self.config = config
         self.db_path = Path(db_path)
-        dl = dead_letter_path or self.db_path.with_name("failed_measurements.jsonl")
-        self.dead_letter = DeadLetter(dl)
+        self.dead_letter = DeadLetter(dead_letter_path or default_path(self.db_path))
         self.retry_policy = retry or RetryPolicy()
         self.counters = Counters()
         self.outage_switch = OutageSwitch()
@@ -97,7 +96,8 @@ class Pipeline:
     # -- life cycle ------------------------------------------------------------------------
 
     def start(self, replay: bool = True) -> ReplayResult | None:
-        """Open the database, warm the detectors, replay the dead-letter file, start the writer.
+        """Open (and migrate) the database, warm the detectors, start the writer, which then
+        replays the dead-letter file.
 
         Raises StoreUnavailable when the database cannot be opened at all.
         """
@@ -105,13 +105,13 @@ class Pipeline:
         reader = Reader(self.db_path, self._busy_ms)
         try:
             self.detection.warm(reader)
-            result = self._replay_at_start(store) if replay else None
         finally:
             reader.close()
             store.close()  # the writer thread opens its own connection
+        self._writer.start()
+        result = self._replay_at_start() if replay else None
         self._outcomes.refresh_dead_letter_gauges()
         self._accepting = True
-        self._writer.start()
         return result
 
     def _open_with_retry(self) -> Store:
@@ -130,13 +130,15 @@ class Pipeline:
         store.open()
         return store
 
-    def _replay_at_start(self, store: Store) -> ReplayResult | None:
-        """Replay the dead-letter file; a locked or failing database must not stop the start.
+    def _replay_at_start(self) -> ReplayResult | None:
+        """Replay the dead-letter file on the writer thread (so subscribers hear of it there);
+        a locked or failing database must not stop the start.
 
         The lines stay in the file and the writer replays them after its first commit (issue 5).
         """
         try:
-            return self._outcomes.replay(store)
+            result: ReplayResult = self._writer.call(self._outcomes.replay).result()
+            return result
         except (StoreUnavailable, OSError) as exc:
             log.warning("dead-letter replay at start failed, will retry after a write: %s", exc)
             return None

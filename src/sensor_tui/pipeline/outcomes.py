@@ -119,4 +119,5 @@ class Outcomes:
         self.counters.set(
             dead_letter_pending=self.dead_letter.pending(),
             dead_letter_bad=self.dead_letter.bad_count(),
+            dead_letter_error=self.dead_letter.error or "",
         )

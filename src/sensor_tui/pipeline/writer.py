@@ -139,9 +139,9 @@ class Writer:
             except Exception:  # a bug here must not strand every later batch (issue 5)
                 log.exception("writer failed on a group; sending it to retry")
                 self._schedule(
-                    [b for b in group if b.readings and not b.future.done()],
+                    [b for b in group if b.readings and not b.future.done() and not b.attempts],
                     "writer error",
-                )
+                )  # (a batch with attempts is already in the retry schedule)
             for batch in group:
                 if not batch.readings:
                     batch.resolve()  # a flush marker: everything before it has an outcome
@@ -152,13 +152,15 @@ class Writer:
                 self._retry_due(store, self._retry.take_due(), final=False)
             self._expire_shelves(store)
             self._publish_alarms(store)
-        self._retry_due(store, self._retry.take_all(), final=True)
-        self._write_events(store)
-        self._detection.close_all()
-        self._write_alarms(store)
-        self._publish_alarms(store)
-        store.close()
-        self._drain_after_stop()
+        try:
+            self._retry_due(store, self._retry.take_all(), final=True)
+            self._write_events(store)
+            self._detection.close_all()
+            self._write_alarms(store)
+            self._publish_alarms(store)
+        finally:  # even after a bug: close the connection, answer late flushes
+            store.close()
+            self._drain_after_stop()
 
     def _take_group(self) -> tuple[list[Any], bool]:
         """Block until an item arrives or a retry is due, then take whatever else waits
@@ -287,6 +289,8 @@ class Writer:
             store.expire_shelves()
         except StoreUnavailable as exc:
             log.warning("cannot unshelve due alarms yet: %s", exc)
+        except Exception:  # a bug here must not end the writer thread (issue 5)
+            log.exception("unshelving due alarms failed")
 
     def _publish_alarms(self, store: Store) -> None:
         """Hand the alarm rows the commits changed to the listener (notifier, UI)."""

@@ -32,7 +32,7 @@ MISSING_TIMESTAMP = "missing timestamp"
 REASONS = (BAD_PAYLOAD, UNMAPPED_TOPIC, MISSING_TIMESTAMP)
 
 
-def decode(payload: bytes) -> list[Any]:
+def decode(payload: bytes | bytearray) -> list[Any]:
     """The payload's measurements (mappings, or bare values); raises Rejected(BAD_PAYLOAD)."""
     try:
         number = float(payload)  # the commonest one-reading payload, without the JSON parser

@@ -9,6 +9,7 @@ generated at full speed for a benchmark behaves exactly like one played live at 
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import threading
@@ -22,6 +23,8 @@ from sensor_tui.events import Event
 from sensor_tui.pipeline import BatchResult, Pipeline, PipelineStopped
 from sensor_tui.readings import Reading, format_ts
 from sensor_tui.tags import Config, Tag
+
+log = logging.getLogger(__name__)
 
 FAULT_KINDS = ("spike", "step", "drift", "stuck", "noise")
 """Faults the simulator can inject; the detector's kinds add `out_of_band`."""
@@ -216,6 +219,8 @@ class SimulatorThread:
         self._stop = threading.Event()
         self._paused = threading.Event()
         self._thread = threading.Thread(target=self._run, name="simulator", daemon=True)
+        self.error: str | None = None
+        """Why the last tick failed, until one succeeds again (the status shows it)."""
 
     @property
     def paused(self) -> bool:
@@ -263,10 +268,28 @@ class SimulatorThread:
             self.on_batch(future)
         return future
 
+    def _guarded_tick(self) -> None:
+        """Tick; an exception is logged, counted and shown, and the next tick tries again.
+
+        Unguarded, one exception ended the thread silently while the status still said RUNNING
+        (issue 10), as the writer and retry threads did before issue 5.
+        """
+        try:
+            self.tick()
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            if error != self.error:  # one traceback per distinct failure, not one per tick
+                log.exception("simulator tick failed")
+            self.error = error
+            self.pipeline.counters.add(source_errors=1)
+            self.pipeline.counters.set(source_error=f"simulator: {error}")
+        else:
+            self.error = None
+
     def _run(self) -> None:
         next_tick = time.monotonic()
         while not self._stop.is_set():
-            self.tick()
+            self._guarded_tick()
             next_tick += self.interval
             delay = next_tick - time.monotonic()
             if delay < 0:  # fell behind (suspended laptop, overloaded box): skip, do not burst

@@ -29,10 +29,12 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from sensor_tui.errors import SensorTuiError
 from sensor_tui.pipeline import StoredBatch
 from sensor_tui.runner import Monitor
 from sensor_tui.series import WINDOWS, epoch, read_history, reading_points, window_label
 from sensor_tui.storage import Reader, StoreUnavailable
+from sensor_tui.summary import dead_letter_lines
 from sensor_tui.tui import keys
 from sensor_tui.tui.alarm_view import AlarmViewMixin, SpanRequested
 from sensor_tui.tui.anomaly_table import AnomalyRow, AnomalyTable
@@ -124,7 +126,7 @@ class SensorApp(AlarmViewMixin):
         self._started = True  # before start: a half-started monitor (HTTP bind failed) is stopped
         try:
             self.monitor.start()
-        except (StoreUnavailable, RuntimeError, OSError, ValueError) as exc:
+        except (SensorTuiError, OSError) as exc:  # anything else is a bug: show its traceback
             self.exit(return_code=2, message=f"sensor-tui: {exc}")
             return False
         self.set_interval(1 / REFRESH_HZ, self._tick)
@@ -154,11 +156,17 @@ class SensorApp(AlarmViewMixin):
         self._flushing = True
         self._refresh_status()
         await asyncio.to_thread(self._stop_monitor)
-        snap = self.monitor.pipeline.snapshot()
-        self.exit(
-            message=f"sensor-tui stopped: {snap.stored:,} stored, {snap.rejected_total:,} "
-            f"rejected, {snap.dead_lettered:,} dead-lettered, {snap.anomalies_total:,} anomalies"
-        )
+        pipeline = self.monitor.pipeline
+        snap = pipeline.snapshot()
+        pending = pipeline.dead_letter.pending()
+        lines = [
+            f"sensor-tui stopped: {snap.stored:,} stored, {snap.rejected_total:,} "
+            f"rejected, {snap.dead_lettered:,} dead-lettered, {snap.anomalies_total:,} anomalies",
+            *dead_letter_lines(
+                snap.dead_lettered, pending, pipeline.dead_letter.path, pipeline.db_path
+            ),
+        ]
+        self.exit(message="\n".join(lines))
 
     # -- readings in ------------------------------------------------------------------------
 
@@ -295,6 +303,7 @@ class SensorApp(AlarmViewMixin):
             db_path=str(self.monitor.options.db_path),
             http_url=self.monitor.http_url,
             flushing=self._flushing,
+            simulator_error=sim.error if sim else None,
         )
         self._status.show(state, self.monitor.pipeline.snapshot())
 
@@ -353,10 +362,13 @@ class SensorApp(AlarmViewMixin):
         self.notify(f"{kind} on {self.selected_tag}, {event.detail}{later}", title="Fault injected")
 
     def _no_simulator(self) -> None:
-        self.notify(
-            "No simulator in this run (--no-sim): readings come only from HTTP.",
-            severity="warning",
-        )
+        if self.monitor.sources:
+            where = "readings come from the configured sources"
+        elif self.monitor.http_url:
+            where = "readings come only from HTTP"
+        else:
+            where = "and no --http or source: nothing feeds the monitor"
+        self.notify(f"No simulator in this run (--no-sim): {where}.", severity="warning")
 
     def action_outage(self) -> None:
         """Switch the simulated database outage on or off."""

@@ -23,19 +23,25 @@ class MonitorState:
     db_path: str
     http_url: str | None = None
     flushing: bool = False
+    simulator_error: str | None = None
+    """Why the simulator's last tick failed (it keeps trying); None while it works."""
 
 
 def _badge(state: MonitorState, snap: Snapshot) -> str:
     if state.flushing:
         return "[b reverse $warning] FLUSHING… [/]"
-    if state.paused:
+    if state.simulator_error:
+        badge = "[b reverse $error] ✖ SIMULATOR FAILED [/]"
+    elif state.paused:
         badge = "[b reverse $warning] ❚❚ PAUSED [/]"
     elif state.simulator:
         badge = "[b reverse $success] ● RUNNING [/]"
     elif snap.sources:
         badge = "[b reverse $success] ● LIVE [/]"
-    else:
+    elif state.http_url:
         badge = "[b reverse $success] ● HTTP ONLY [/]"
+    else:  # --no-sim without --http or a source: say so rather than claim a server (issue 10)
+        badge = "[b reverse $warning] ○ NO INPUT [/]"
     if state.frozen:
         badge += f" [b reverse $accent] ❄ FROZEN +{state.frozen_count:,} [/]"
     return badge
@@ -58,6 +64,14 @@ def _source_field(source: SourceState) -> str:
     return template.format(name=escape(source.name))
 
 
+def _dead_letter(snap: Snapshot) -> str:
+    """Lines waiting in the dead-letter file; an unreadable file is not "0" (issue 10)."""
+    if snap.dead_letter_error:
+        return "dead letter [b reverse $error] UNREADABLE [/]"
+    dead = f"{snap.dead_letter_pending:,}"
+    return f"dead letter [b $error]{dead}[/]" if snap.dead_letter_pending else f"dead letter {dead}"
+
+
 def status_markup(state: MonitorState, snap: Snapshot) -> str:
     """Two lines of markup: activity and counts, then pipeline health and where data goes."""
     line1 = SEPARATOR.join(
@@ -71,12 +85,13 @@ def status_markup(state: MonitorState, snap: Snapshot) -> str:
         )
     )
     retry = f"[b $warning]{snap.retry_depth:,}[/]" if snap.retry_depth else "0"
-    dead = f"{snap.dead_letter_pending:,}"
     fields = [
         "[b reverse $error] DB OUTAGE [/]" if snap.outage else "[b $success]db ok[/]",
         f"retry queue {retry}",
-        f"dead letter [b $error]{dead}[/]" if snap.dead_letter_pending else f"dead letter {dead}",
+        _dead_letter(snap),
     ]
+    if state.simulator_error:
+        fields.append(f"[b $error]{escape(state.simulator_error)}[/]")
     fields += [_source_field(source) for source in snap.sources]
     if state.http_url:
         fields.append(f"[b]{escape(state.http_url)}[/]")
