@@ -22,6 +22,7 @@ from sensor_tui.alarming.settings import AlarmSettings
 from sensor_tui.http import start_server
 from sensor_tui.http.server import HttpServer
 from sensor_tui.pipeline import Pipeline
+from sensor_tui.storage.alarms import AlarmChange
 from sensor_tui.tags import Config, ConfigError, parse_config
 from tests.alarm_helpers import alarms_in, fault_stream, quiet, store_stream
 from tests.support.waiting import wait_until
@@ -195,3 +196,15 @@ def test_issue11_a_hanging_or_failing_notification_does_not_delay_ingest(
     # a hanging command would cost 0.5 s per transition if ingest waited for it
     assert with_notify < plain + 0.4, (with_notify, plain)
     assert "alarm notification" in caplog.text
+
+
+def test_issue11_a_full_notification_queue_drops_and_counts_never_blocks() -> None:
+    """The writer offers; with the sender stuck (here: not started), the queue fills and the
+    rest is dropped at once, counted, instead of waiting."""
+    notifier = Notifier(AlarmSettings(("true",), 1.0), queue_size=2)
+    change = AlarmChange({"id": "a@1"}, "unack", "acked")
+    extended = AlarmChange({"id": "a@1"}, "acked", "acked")  # not a transition: never queued
+    started = time.perf_counter()
+    notifier.offer([change, extended, change, change, change])
+    assert time.perf_counter() - started < 0.1
+    assert notifier.dropped == 2
