@@ -7,7 +7,7 @@ from typing import Any
 
 from sensor_tui.alarming import states
 from sensor_tui.alarming.grading import Fault, Grade, grade
-from sensor_tui.alarming.health import AlarmFacts, Health, health
+from sensor_tui.alarming.health import AlarmFacts, Health, epoch, health
 from sensor_tui.storage import Reader
 from sensor_tui.storage.alarm_reads import fault_events, report_rows
 
@@ -19,7 +19,8 @@ def build_report(
     moment = time.time() if now is None else now
     alarms = [AlarmFacts.from_row(row) for row in report_rows(reader, since)]
     faults = [Fault.from_row(row) for row in fault_events(reader, since)]
-    return health(alarms, moment), grade(alarms, faults, moment)
+    start = epoch(since) if since else None
+    return health(alarms, moment, start), grade(alarms, faults, moment)
 
 
 def report_dict(kpis: Health, grading: Grade) -> dict[str, Any]:

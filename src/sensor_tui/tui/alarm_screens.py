@@ -139,7 +139,7 @@ class AlarmDetailScreen(ModalScreen[None]):
     """An alarm, its journal and its readings (the charts behind moved to its span)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter", "dismiss", "Close", key_display="esc"),
+        Binding("escape,enter", "dismiss", "Close", key_display="esc", priority=True),
     ]
 
     def __init__(
