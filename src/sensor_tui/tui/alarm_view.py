@@ -1,11 +1,11 @@
 """The app's alarm side (issue 11): keys, the panel's feed, chart spans, grade and screens.
 
-A mixin of `SensorApp`, so app.py stays small. Threads never touch widgets: the writer hands
-changed alarm rows to an `AlarmInbox` (coalesced by id: a burst of a thousand flagged readings
-on one tag is one row to update) and posts one `AlarmsChanged`; reads (initial rows, an alarm's
-readings, the health report, the live grade) run in thread workers with their own `Reader`.
-Commands go to `Pipeline.alarm_command` and are waited for in a worker; the panel changes when
-the writer reports the committed change, like every other client's.
+`SensorApp` derives from `AlarmViewMixin`, so app.py stays small. Threads never touch widgets:
+the writer hands changed alarm rows to an `AlarmInbox` (coalesced by id: a burst of a thousand
+flagged readings on one tag is one row to update) and posts one `AlarmsChanged`; reads (initial
+rows, an alarm's readings, the health report, the live grade) run in thread workers with their
+own `Reader`. Commands go to `Pipeline.alarm_command` and are waited for in a worker; the panel
+changes when the writer reports the committed change, like every other client's.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from textual.widgets import DataTable
 from sensor_tui.alarming import states
 from sensor_tui.alarming.commands import AlarmCommand, duration_label, shelve_until
 from sensor_tui.alarming.report import build_report, report_lines
-from sensor_tui.readings import format_ts
+from sensor_tui.readings import now_ts
 from sensor_tui.runner import Monitor
 from sensor_tui.series import epoch
 from sensor_tui.storage import Reader, StoreUnavailable
@@ -141,7 +141,8 @@ class AlarmViewMixin(App[None]):
 
     def _alarm_setup(self) -> None:
         self._alarm_inbox = AlarmInbox()
-        self._alarm_started = format_ts_now()
+        self._alarm_started = now_ts()
+        """The grade under the panel counts from here (the monitor's start)."""
         self._graded_at = 0.0
         units = {tag.name: tag.unit for tag in self.monitor.config.tags}
         self._alarm_panel = AlarmPanel(units, id="alarms")
@@ -363,15 +364,3 @@ class AlarmViewMixin(App[None]):
             )
             return
         self.call_from_thread(self.notify, done)
-
-
-def format_ts_now() -> str:
-    """Now, canonical (the grade counts from the monitor's start)."""
-    return format_ts_from(time.time())
-
-
-def format_ts_from(moment: float) -> str:
-    """An epoch moment, canonical."""
-    from datetime import UTC, datetime
-
-    return format_ts(datetime.fromtimestamp(moment, UTC))
