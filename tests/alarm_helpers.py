@@ -24,6 +24,27 @@ def quiet(config: Config) -> Config:
     return replace(config, simulator=SimulatorSettings(spike_rate=0.0))
 
 
+def scenario(
+    config: Config,
+    faults: dict[int, tuple[str, str, int]],
+    ticks: int,
+    seed: int = 11,
+    start: datetime | None = None,
+) -> tuple[list[Reading], list[Event]]:
+    """One continuous quiet stream of `ticks` readings per tag at 1 Hz, ending about now, with
+    `faults` injected: {tick: (tag, kind, duration in readings)}. One stream, so no detector
+    sees a jump between two made-up histories."""
+    events: dict[str, Event] = {}
+    sim = Simulator(quiet(config), seed=seed, on_event=lambda e: events.__setitem__(e.id, e))
+    first = start or datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=ticks + 5)
+    readings: list[Reading] = []
+    for i in range(ticks):
+        if i in faults:
+            sim.inject(*faults[i])
+        readings.extend(sim.next_batch(first + timedelta(seconds=i)))
+    return readings, list(events.values())
+
+
 def fault_stream(
     config: Config,
     kind: str = "step",
@@ -34,17 +55,7 @@ def fault_stream(
     start: datetime | None = None,
 ) -> tuple[list[Reading], list[Event]]:
     """WARM quiet readings per tag, a fault of `duration` readings on `tag`, `after` more."""
-    events: dict[str, Event] = {}
-    sim = Simulator(quiet(config), seed=seed, on_event=lambda e: events.__setitem__(e.id, e))
-    first = start or datetime.now(UTC).replace(microsecond=0) - timedelta(
-        seconds=WARM + duration + after + 5
-    )
-    readings: list[Reading] = []
-    for i in range(WARM + duration + after):
-        if i == WARM:
-            sim.inject(tag, kind, duration)
-        readings.extend(sim.next_batch(first + timedelta(seconds=i)))
-    return readings, list(events.values())
+    return scenario(config, {WARM: (tag, kind, duration)}, WARM + duration + after, seed, start)
 
 
 def store_stream(

@@ -24,7 +24,7 @@ from sensor_tui.http.server import HttpServer
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.storage.alarms import AlarmChange
 from sensor_tui.tags import Config, ConfigError, parse_config
-from tests.alarm_helpers import alarms_in, fault_stream, quiet, store_stream
+from tests.alarm_helpers import alarms_in, fault_stream, quiet, scenario, store_stream
 from tests.support.waiting import wait_until
 from tests.test_http import Client
 
@@ -36,8 +36,8 @@ def alarmed(config: Config, db_path: Path) -> Iterator[Pipeline]:
     """A pipeline whose database holds one active stuck-sensor alarm and one returned spike."""
     pipe = Pipeline(quiet(config), db_path)
     pipe.start()
-    store_stream(pipe, *fault_stream(config, "spike", tag="fermenter_ph", duration=1, after=80))
-    store_stream(pipe, *fault_stream(config, "stuck", duration=150, after=0))
+    faults = {200: ("fermenter_ph", "spike", 1), 400: ("fermenter_temp", "stuck", 200)}
+    store_stream(pipe, *scenario(config, faults, 550))
     yield pipe
     pipe.stop()
 

@@ -8,18 +8,15 @@ is checked in the file and on screen.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sensor_tui.alarming import states
-from sensor_tui.events import Event
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.readings import Reading
 from sensor_tui.series import epoch
-from sensor_tui.sources.simulator import Simulator
 from sensor_tui.tags import Config
 from sensor_tui.tui.alarm_panel import AlarmPanel
 from sensor_tui.tui.alarm_screens import (
@@ -29,7 +26,7 @@ from sensor_tui.tui.alarm_screens import (
     ShelveScreen,
 )
 from sensor_tui.tui.app import make_app
-from tests.alarm_helpers import alarms_in, fault_stream, quiet, store_stream
+from tests.alarm_helpers import alarms_in, fault_stream, quiet, scenario, store_stream
 from tests.conftest import make_monitor, run, wait_until
 
 SIZE = (150, 44)
@@ -40,18 +37,11 @@ def alarm_db(config: Config, db_path: Path) -> tuple[Path, list[Reading]]:
     """A spike on fermenter_ph and a stuck fermenter_temp, both returned to normal, stored;
     and the readings that follow them, with a stuck fermenter_temp still going on at the end
     (each test submits those to the running app, so that alarm is live)."""
-    events: dict[str, Event] = {}
-    sim = Simulator(quiet(config), seed=11, on_event=lambda e: events.__setitem__(e.id, e))
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=905)
-    readings: list[Reading] = []
-    for i in range(900):
-        if i in FAULTS:
-            sim.inject(*FAULTS[i])
-        readings.extend(sim.next_batch(start + timedelta(seconds=i)))
+    readings, events = scenario(config, FAULTS, 900)
     pipe = Pipeline(quiet(config), db_path)
     pipe.start()
     split = 700 * len(config.tags)
-    store_stream(pipe, readings[:split], list(events.values()))
+    store_stream(pipe, readings[:split], events)
     pipe.stop()
     return db_path, readings[split:]
 

@@ -111,6 +111,15 @@ def _v1_baseline(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_alarms_start ON alarms (start)")
 
 
+def _v2_detection(db: Database) -> None:
+    """Issue 9: each tag's alarm threshold on the calibrated score (NULL: the default).
+
+    `measurements.score` keeps its column; from this version on it holds the calibrated score in
+    [0, 1] for every reading (older rows keep the raw statistic they were stored with)."""
+    if "threshold" not in db["tags"].columns_dict:
+        db.execute("ALTER TABLE tags ADD COLUMN threshold FLOAT")
+
+
 ALARM_LIFECYCLE_COLUMNS = (
     # (column, SQL type and default): what issue 11's lifecycle adds to an `alarms` row.
     ("state", "TEXT NOT NULL DEFAULT 'unack'"),
@@ -164,6 +173,7 @@ Migration = Callable[[Database], None]
 
 MIGRATIONS: dict[int, Migration] = {
     1: _v1_baseline,
+    2: _v2_detection,
     3: _v3_alarm_lifecycle,
 }
 """Version number -> the step that brings a file from the version before it to this one.

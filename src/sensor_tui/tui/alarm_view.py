@@ -115,13 +115,16 @@ def is_warming(detector: Any) -> bool:
     """True while a detector has too few readings to judge (no verdict yet).
 
     A detector may say so itself (`warming_up`); the built-in ones are read from their state:
-    the robust detector counts readings up to `warmup`, the z-score fills `min_values`.
+    the adaptive detector learns `warmup` readings from the tag's first change, the z-score
+    fills `min_values`. Read from the UI thread without a lock: a stale count costs one tick.
     """
     said = getattr(detector, "warming_up", None)
     if isinstance(said, bool):
         return said
-    if hasattr(detector, "warmup") and hasattr(detector, "_n"):
-        return bool(detector._n < detector.warmup)
+    warmup, n = getattr(detector, "warmup", None), getattr(detector, "_n", None)
+    if isinstance(warmup, int) and isinstance(n, int):
+        moved = getattr(detector, "_moved", 0)
+        return bool(moved == 0 or n - moved < warmup) if hasattr(detector, "_moved") else n < warmup
     values = getattr(detector, "_values", None)
     if values is not None and hasattr(detector, "min_values"):
         return len(values) < detector.min_values
@@ -182,10 +185,11 @@ class AlarmViewMixin(App[None]):
         """Fill the panel at start."""
         if self._alarm_panel.is_attached:
             self._alarm_panel.upsert(message.rows)
-            self._update_spans({row["tag"] for row in message.rows})
+            self._update_spans({row["tag"] for row in message.rows}, redraw=True)
 
-    def _update_spans(self, tags: set[str]) -> None:
-        """Give each chart the spans of its tag's alarms (drawn at the next replot)."""
+    def _update_spans(self, tags: set[str], redraw: bool = False) -> None:
+        """Give each chart the spans of its tag's alarms: drawn at the next replot, or at once
+        with `redraw` (the first load, which may land after the history was drawn)."""
         spans: dict[str, list[tuple[float, float, tuple[int, int, int]]]] = {
             tag: [] for tag in tags
         }
@@ -197,6 +201,8 @@ class AlarmViewMixin(App[None]):
             chart = self._charts.get(tag)
             if chart is not None:
                 chart.set_spans(tag_spans)
+                if redraw and chart.last_view is not None:
+                    chart.replot(*chart.last_view)
 
     def _alarm_tick(self) -> None:
         """On the refresh tick: value now, warm-up marks, and the grade every few seconds."""
