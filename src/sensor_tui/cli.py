@@ -1,4 +1,4 @@
-"""The command line: `run` (the default), `import`, `stats`, `recover`.
+"""The command line: `run` (the default), `import`, `stats`, `recover`, `alarms`.
 
 A thin edge: each command parses options, builds the core objects and prints. Heavy imports
 (Textual, the importer) happen inside the command that needs them, so `stats` and `import` start
@@ -349,6 +349,15 @@ def recover(db: str, dead_letter: str | None, config: str | None) -> None:
         f"{result.duplicates} already stored, {result.bad_lines} unreadable lines moved to "
         f"{pipeline.dead_letter.bad_path}"
     )
+
+
+def _add_alarms() -> None:
+    from sensor_tui.cli_alarms import alarms
+
+    cli.add_command(alarms)
+
+
+_add_alarms()
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from textual import work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.containers import Container
 from textual.reactive import reactive
@@ -36,6 +36,7 @@ from sensor_tui.series import WINDOWS, epoch, read_history, reading_points, wind
 from sensor_tui.storage import Reader, StoreUnavailable
 from sensor_tui.summary import dead_letter_lines
 from sensor_tui.tui import keys
+from sensor_tui.tui.alarm_view import AlarmViewMixin, SpanRequested
 from sensor_tui.tui.anomaly_table import AnomalyRow, AnomalyTable
 from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value
 from sensor_tui.tui.help import HelpScreen
@@ -50,7 +51,7 @@ QUIET_SECONDS = 60.0
 DEFAULT_WINDOW = 300
 
 
-class SensorApp(App[None]):
+class SensorApp(AlarmViewMixin):
     """The sensor-tui monitor."""
 
     CSS_PATH = "app.tcss"
@@ -94,6 +95,7 @@ class SensorApp(App[None]):
         self._flushing = False
         self._loading = False
         self._first_load = True
+        self._alarm_setup()
 
     # -- layout and life cycle ----------------------------------------------------------------
 
@@ -105,6 +107,7 @@ class SensorApp(App[None]):
                     panel = ChartPanel(tag, i + 1, id=f"panel-{i}")
                     self._charts[tag.name] = panel.chart
                     yield panel
+            yield self._alarm_panel
             yield self._table
         yield self._status
         yield Footer(compact=True)
@@ -112,6 +115,7 @@ class SensorApp(App[None]):
     def on_mount(self) -> None:
         """Subscribe, start the monitor (unless not live), load history, start the tick."""
         self.monitor.pipeline.subscribe(self._on_stored)
+        self._alarm_mount()
         self._update_selection()
         if self.live and not self._start_monitor():
             return
@@ -267,6 +271,7 @@ class SensorApp(App[None]):
 
     def _tick(self) -> None:
         self._refresh_status()
+        self._alarm_tick()
         self._replot()
 
     def _replot(self, force: bool = False) -> None:
@@ -388,6 +393,23 @@ class SensorApp(App[None]):
             return
         self.window_index = index
         self._load_history(self.window_end() - self.window)
+        self._replot(force=True)
+        self._refresh_status()
+
+    def on_span_requested(self, message: SpanRequested) -> None:
+        """Move the charts to an alarm's span (Enter on the alarm panel): select its tag and
+        freeze the charts on the smallest window that holds the span with a margin; space goes
+        back to live. The charts' own time navigation (issue 12) can take this over."""
+        names = list(self._charts)
+        if message.tag in names:
+            self.selected = names.index(message.tag)
+        span = max(message.end - message.start, 1.0)
+        index = next((i for i, w in enumerate(WINDOWS) if w >= span * 1.5), len(WINDOWS) - 1)
+        self.window_index = index
+        self.frozen_at = min(message.end + (WINDOWS[index] - span) / 2, self.clock())
+        self.frozen_count = 0
+        self.frozen = True
+        self._load_history(self.frozen_at - self.window)
         self._replot(force=True)
         self._refresh_status()
 

@@ -64,6 +64,22 @@ class TagChart(PlotextPlot):
         self._version = 0
         self._rendered: tuple[tuple[object, ...], RenderResult] | None = None
         self.can_focus = False
+        self.spans: list[tuple[float, float, tuple[int, int, int]]] = []
+        """Alarm spans (start, end epoch seconds, colour) drawn under the line (issue 11)."""
+        self.warming = False
+        """The tag's detector has not seen enough readings to judge yet (said in the title)."""
+
+    def set_spans(self, spans: list[tuple[float, float, tuple[int, int, int]]]) -> None:
+        """Alarm spans of this tag; drawn at the next replot (marked due now)."""
+        if spans != self.spans:
+            self.spans = spans
+            self.dirty = self.urgent = True
+
+    def set_warming(self, warming: bool) -> None:
+        """Say in the title whether the detector is still warming up."""
+        if warming != self.warming:
+            self.warming = warming
+            self.update_title(self.last_view[1] if self.last_view else None)
 
     def on_mount(self) -> None:
         """Titles before the first reading arrives."""
@@ -100,6 +116,8 @@ class TagChart(PlotextPlot):
         )
         low, high = self.tag.normal
         parts = [f"normal {low:g}–{high:g} {self.tag.unit}"]
+        if self.warming:
+            parts.insert(0, "[b $warning]detector warming up[/]")
         if window is not None:
             parts.append(f"{self.shown_anomalies} anomalies in {window_label(window)}")
         holder = self.parent if isinstance(self.parent, ChartPanel) else self
@@ -122,8 +140,10 @@ class TagChart(PlotextPlot):
         low, high = self.tag.normal
         plt.hline(low, BAND_COLOR)
         plt.hline(high, BAND_COLOR)
+        y_range = self._y_range(ys, ay)
+        self._plot_spans(end, window, y_range)
         plt.xlim(-window, 0)
-        plt.ylim(*self._y_range(ys, ay))
+        plt.ylim(*y_range)
         if height < COMPACT_HEIGHT:
             plt.xticks([], [])
             plt.xaxes(False, False)
@@ -139,6 +159,18 @@ class TagChart(PlotextPlot):
         self._version += 1
         self.update_title(window)
         self.refresh()
+
+    def _plot_spans(self, end: float, window: float, y_range: tuple[float, float]) -> None:
+        """Each alarm's active time as a bar along the bottom of the plot, in its kind's colour,
+        with a thin line where it began: the extent of a fault, not only its flagged points."""
+        bottom = y_range[0] + (y_range[1] - y_range[0]) * 0.02
+        for start, stop, colour in self.spans:
+            if stop < end - window or start > end:
+                continue
+            left, right = max(start, end - window) - end, min(max(stop, start + 1), end) - end
+            self.plt.plot([left, right], [bottom, bottom], marker="▀", color=colour)
+            if start >= end - window:
+                self.plt.vline(start - end, colour)
 
     def _y_range(self, ys: list[float], anomalies: list[float]) -> tuple[float, float]:
         """The normal band and every shown value, with a margin so lines do not touch the frame."""

@@ -18,12 +18,22 @@ PANELS: tuple[tuple[str, str], ...] = (
     (
         "charts",
         "one per tag: blue line = readings, red ● = anomalies, green lines = the normal "
-        "band; the title shows the latest value, the bottom the band and the anomalies in view",
+        "band, a bar along the bottom = the time an alarm was active (its kind's colour); the "
+        "title shows the latest value, the bottom the band, the anomalies in view and whether "
+        "the detector is still warming up",
+    ),
+    (
+        "alarms",
+        "one row per fault, newest first: state (! ACTIVE UNACK, ✓ ACTIVE ACK, ↩ RTN UNACK, "
+        "⏸ SHELVED, · NORMAL), priority, tag, kind (▲ spike ■ step ◢ drift ═ stuck ≈ noise "
+        "◆ out_of_band), start, duration, peak, value now, unit, src (inj: injected fault, "
+        "rnd: random simulator spike, sim: no fault behind it, real: HTTP or import); below: "
+        "the detector's grade since start",
     ),
     (
         "anomalies",
-        "the latest anomalous readings, newest first: time (UTC), tag, value, kind "
-        "(spike, step, drift, stuck, noise, out_of_band) and score",
+        "(key r) the latest anomalous readings, newest first: time (UTC), tag, value, kind "
+        "and score",
     ),
     (
         "status",
