@@ -1,7 +1,8 @@
 """The ingest pipeline: `Pipeline` (the facade) and what travels through it.
 
 Modules, one job each: `facade` (the public API), `detect` (scores and alarms, in the sender's
-thread), `writer` (the one write connection, group commit, retries), `retry` (the backoff
+thread), `writer` (the one write connection, group commit, retries), `sidewrites` (events,
+alarms, shelving, alarm notices, on the writer thread), `retry` (the backoff
 schedule; keeps time only), `outcomes` (counters, futures, dead letter), `fanout` (subscribers),
 `deadletter` (the JSONL file), `batches` (what travels).
 """

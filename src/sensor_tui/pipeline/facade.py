@@ -82,7 +82,7 @@ class Pipeline:
             self._new_store, self.detection, self._outcomes, self._retry, queue_batches, group_rows
         )
         self._alarm_fanout = AlarmFanout()
-        self._writer.on_alarm_changes = self._alarm_fanout.publish
+        self._writer.side.on_alarm_changes = self._alarm_fanout.publish
         self._accepting = False
         self._submit_lock = threading.Lock()
         """Makes "still accepting?" and the enqueue one step, so no batch lands behind the stop."""

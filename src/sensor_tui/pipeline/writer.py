@@ -16,7 +16,6 @@ import contextlib
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -27,15 +26,12 @@ from sensor_tui.pipeline.batches import Batch, PipelineStopped, join_payloads, r
 from sensor_tui.pipeline.detect import DetectionStage
 from sensor_tui.pipeline.outcomes import Outcomes
 from sensor_tui.pipeline.retry import RetrySchedule
+from sensor_tui.pipeline.sidewrites import IDLE_WAKE, SideWrites
 from sensor_tui.storage import Store, StoreUnavailable
-from sensor_tui.storage.alarms import AlarmChange
 
 log = logging.getLogger(__name__)
 
 _STOP = object()
-IDLE_WAKE = 1.0
-"""Longest the writer blocks without work: its housekeeping (shelved alarms that are due, issue
-11) runs at least this often."""
 
 
 @dataclass(slots=True)
@@ -65,14 +61,11 @@ class Writer:
         self._counters = outcomes.counters
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_batches)
         self._group_rows = group_rows
-        self._events: list[Event] = []
-        self._events_lock = threading.Lock()
         self._closing = threading.Event()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="writer", daemon=True)
-        self.on_alarm_changes: Callable[[list[AlarmChange]], None] | None = None
-        """Told (on this thread) of the alarm rows each commit changed (issue 11)."""
-        self._shelves_checked = 0.0
+        self.side = SideWrites(detection)
+        """Events, alarms, shelving and alarm notices, written here too."""
 
     # -- other threads ---------------------------------------------------------------------
 
@@ -102,8 +95,7 @@ class Writer:
 
     def add_event(self, event: Event) -> None:
         """Store a fault or outage event with the next write; wakes the writer."""
-        with self._events_lock:
-            self._events.append(event)
+        self.side.add_event(event)
         if self.running and not self._closing.is_set():
             with contextlib.suppress(queue.Full):  # a full queue wakes the writer anyway
                 self._queue.put_nowait(None)
@@ -150,14 +142,14 @@ class Writer:
                     self._run_call(store, item)
             if not stopping:
                 self._retry_due(store, self._retry.take_due(), final=False)
-            self._expire_shelves(store)
-            self._publish_alarms(store)
+            self.side.expire_shelves(store)
+            self.side.publish_alarms(store)
         try:
             self._retry_due(store, self._retry.take_all(), final=True)
-            self._write_events(store)
+            self.side.write_events(store)
             self._detection.close_all()
-            self._write_alarms(store)
-            self._publish_alarms(store)
+            self.side.write_alarms(store)
+            self.side.publish_alarms(store)
         finally:  # even after a bug: close the connection, answer late flushes
             store.close()
             self._drain_after_stop()
@@ -181,7 +173,7 @@ class Writer:
         return items, any(item is _STOP for item in items)
 
     def _write_group(self, store: Store, group: list[Batch]) -> None:
-        if self._write_events(store) and self._outcomes.dead_letter.pending():
+        if self.side.write_events(store) and self._outcomes.dead_letter.pending():
             # An event was written, so writes work: with no readings flowing (--no-sim, quiet
             # gateways) this is the first chance to drain what an outage dead-lettered.
             self._replay_after_outage(store)
@@ -192,7 +184,7 @@ class Writer:
             or not self._try_write(store, batches)
         ):
             self._schedule(batches, "retry queue full or shutting down")
-        self._write_alarms(store)
+        self.side.write_alarms(store)
 
     def _schedule(self, batches: list[Batch], reason: str) -> None:
         """Hand failed batches to the retry schedule; dead-letter what it refuses."""
@@ -255,51 +247,6 @@ class Writer:
             work.future.set_result(work.fn(store))
         except Exception as exc:
             work.future.set_exception(exc)
-
-    def _write_events(self, store: Store) -> bool:
-        """Write pending events; True when at least one was written (the database works)."""
-        with self._events_lock:
-            events, self._events = self._events, []
-        for i, event in enumerate(events):
-            try:
-                store.upsert_event(event.as_row())
-            except StoreUnavailable:
-                with self._events_lock:
-                    self._events[:0] = events[i:]
-                return False
-        return bool(events)
-
-    def _write_alarms(self, store: Store) -> None:
-        """Upsert changed alarms on their own (the data write carries them when there is one)."""
-        changed, rows = self._detection.take_alarms()
-        if not rows:
-            return
-        try:
-            store.upsert_alarms(rows)
-        except StoreUnavailable:
-            self._detection.requeue_alarms(changed)
-
-    def _expire_shelves(self, store: Store) -> None:
-        """Unshelve alarms whose shelving time is up (at most once a second)."""
-        now = time.monotonic()
-        if now - self._shelves_checked < IDLE_WAKE:
-            return
-        self._shelves_checked = now
-        try:
-            store.expire_shelves()
-        except StoreUnavailable as exc:
-            log.warning("cannot unshelve due alarms yet: %s", exc)
-        except Exception:  # a bug here must not end the writer thread (issue 5)
-            log.exception("unshelving due alarms failed")
-
-    def _publish_alarms(self, store: Store) -> None:
-        """Hand the alarm rows the commits changed to the listener (notifier, UI)."""
-        changes = store.take_alarm_changes()
-        if changes and self.on_alarm_changes is not None:
-            try:
-                self.on_alarm_changes(changes)
-            except Exception:  # a listener's bug must not cost the writer thread
-                log.exception("alarm listener failed")
 
     def _drain_after_stop(self) -> None:
         """Answer anything that arrived after the stop marker (a late flush or replay request)."""
