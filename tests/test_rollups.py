@@ -52,7 +52,7 @@ def test_issue12_rollups_kept_by_every_write_and_never_double_counted(
     store = Store(db_path, config)
     first = [reading(s, 400.0 + s, anomaly=s == 70) for s in range(0, 150, 10)]
     assert store.write(first) == 15
-    assert store.write(first[5:] + [reading(3700, 1.0)]) == 1  # duplicates ignored, one new
+    assert store.write([*first[5:], reading(3700, 1.0)]) == 1  # duplicates ignored, one new
     store.close()
     rollups_match_data(db_path)
     with sqlite3.connect(db_path) as conn:
