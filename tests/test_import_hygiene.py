@@ -23,7 +23,12 @@ CORE = [
     "cli",
     "series",
     "http",
-    "tui.inbox",
+    "tui.live",
+    "tui.timeline",
+    "tui.axes",
+    "tui.plot",
+    "when",
+    "export",
 ]
 
 

@@ -85,6 +85,7 @@ class Pipeline:
         self._group_rows = group_rows
         self._busy_ms = busy_ms
         self._subscribers: list[Subscriber] = []
+        self._accepted_subscribers: list[Subscriber] = []
         self._retry = RetryWorker(self)
         self._writer: threading.Thread | None = None
         self._accepting = False
@@ -194,6 +195,7 @@ class Pipeline:
                 # readings in exactly the order the writer commits them.
                 self._detect(batch)
                 batch.payload = rows_payload(readings)
+                self._tell_accepted(readings)
                 self._queue.put(batch, block=block)
         for reason, n in Counter(reason for _, reason in rejected).items():
             self.counters.rejected(reason, n)
@@ -213,15 +215,32 @@ class Pipeline:
         """Call `callback` (from a pipeline thread) after each commit with the readings stored."""
         self._subscribers.append(callback)
 
+    def subscribe_accepted(self, callback: Subscriber) -> None:
+        """Call `callback` with each batch's readings once validated and detected, before they
+        are queued for the writer (so before their commit is reported): a view that must keep
+        moving through a database outage (the monitor's charts, issue 12) listens here."""
+        self._accepted_subscribers.append(callback)
+
+    def _tell_accepted(self, readings: list[Reading]) -> None:
+        sources = {r.source for r in readings}
+        event = StoredBatch(readings, sources.pop() if len(sources) == 1 else "mixed")
+        for callback in self._accepted_subscribers:
+            try:
+                callback(event)
+            except Exception:
+                log.exception("accepted-readings subscriber failed")
+
     def set_outage(self, on: bool) -> None:
         """Simulate a database outage: every write fails until switched off."""
         if on == self.outage_switch.on:
             return
         self.outage_switch.set(on)
         if on:
+            log.warning("database outage started by the operator: every write fails until ended")
             self.counters.set(outage=True, outage_reason="database outage (simulated)")
             self._outage_event = Event("outage", start=now_ts(), source="operator")
         elif self._outage_event is not None:
+            log.warning("database outage ended by the operator")
             self._outage_event.end = now_ts()
         if self._outage_event is not None:
             self.record_event(self._outage_event)

@@ -15,18 +15,20 @@ import itertools
 import math
 from array import array
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from sensor_tui.readings import Reading, format_ts
 from sensor_tui.storage import Reader
+from sensor_tui.storage.rollups import resolution_for
 
 SAME_MOMENT = 1e-4
 """Seconds under which two times of one tag are the same reading (float round-off)."""
 
-WINDOWS: tuple[int, ...] = (60, 300, 900, 3600, 21600, 86400)
-"""The chart time windows of keys + and -, in seconds: 1m, 5m, 15m, 1h, 6h, 24h."""
+WINDOWS: tuple[int, ...] = (60, 300, 900, 3600, 21600, 86400, 7 * 86400, 30 * 86400)
+"""The chart time windows of keys + and -, in seconds: 1m, 5m, 15m, 1h, 6h, 24h, 7d, 30d."""
 
 
 def window_label(seconds: float) -> str:
@@ -39,7 +41,7 @@ def window_label(seconds: float) -> str:
         if seconds >= size:
             amount, seconds = divmod(seconds, size)
             parts.append(f"{amount}{unit}")
-    if parts[:2] == ["1d", "0h"] or parts == ["1d"]:
+    if parts == ["1d"]:
         return "24h"
     return "".join(parts[:2])
 
@@ -220,3 +222,57 @@ def read_history(
     start = format_ts(datetime.fromtimestamp(since, UTC))
     end = "9999" if until is None else format_ts(datetime.fromtimestamp(until, UTC))
     return reader.history(tag, start, end)
+
+
+@dataclass(slots=True)
+class StoredView:
+    """One tag's stored readings over a span, as a chart draws them (issue 12).
+
+    Raw readings (low == high) for windows up to an hour; per-minute or per-hour rollups (each
+    bucket's min and max, at its middle) beyond, so 30 days cost 720 points a tag, not 2.6
+    million. `anomalies` is the true count in the span (a COUNT over the readings), never the
+    number of markers drawn.
+    """
+
+    since: float
+    until: float
+    resolution: int
+    times: np.ndarray
+    lows: np.ndarray
+    highs: np.ndarray
+    anomaly_times: np.ndarray
+    anomaly_values: np.ndarray
+    anomalies: int
+
+    def value_at(self, moment: float) -> tuple[float, float] | None:
+        """(low, high) of the last point at or before `moment` (None before the first)."""
+        i = int(np.searchsorted(self.times, moment, side="right")) - 1
+        return (float(self.lows[i]), float(self.highs[i])) if i >= 0 else None
+
+
+def load_view(
+    reader: Reader, tag: str, since: float, until: float, band: tuple[float, float]
+) -> StoredView:
+    """Read what a chart of [since, until] shows from SQLite, at the window's resolution."""
+    resolution = resolution_for(until - since)
+    start, end = format_ts(datetime.fromtimestamp(since, UTC)), _until_text(until)
+    count = reader.anomaly_count(tag, start, end)
+    if resolution and reader.has_rollups():
+        starts, lows, highs, _, flagged = reader.rollups(tag, resolution, since, until)
+        times = np.frombuffer(starts) + resolution / 2
+        low_v, high_v = np.frombuffer(lows), np.frombuffer(highs)
+        marked = np.frombuffer(flagged, dtype=np.int64) > 0
+        centre = (band[0] + band[1]) / 2
+        extreme = np.where(high_v - centre >= centre - low_v, high_v, low_v)
+        return StoredView(
+            since, until, resolution, times, low_v, high_v, times[marked], extreme[marked], count
+        )
+    t, v, f = reader.history(tag, start, end)
+    times, values = np.frombuffer(t), np.frombuffer(v)
+    marked = np.frombuffer(f, dtype=np.int8) > 0
+    return StoredView(since, until, 0, times, values, values, times[marked], values[marked], count)
+
+
+def _until_text(until: float) -> str:
+    """The exclusive end bound, one microsecond past `until` (the view includes its end)."""
+    return format_ts(datetime.fromtimestamp(until, UTC) + timedelta(microseconds=1))

@@ -23,6 +23,14 @@ class MonitorState:
     db_path: str
     http_url: str | None = None
     flushing: bool = False
+    view: str = "LIVE"
+    """LIVE, FROZEN or the span being viewed (issue 12)."""
+    cursor: str | None = None
+    """The cursor's time and every tag's value there, when the cursor is on."""
+    unstored: int = 0
+    """Readings charted but not committed yet (a database outage)."""
+    rate: float | None = None
+    """Readings arriving per second, stored or not (None: the pipeline's stored rate)."""
 
 
 def _badge(state: MonitorState) -> str:
@@ -36,6 +44,10 @@ def _badge(state: MonitorState) -> str:
         badge = "[b reverse $success] ● HTTP ONLY [/]"
     if state.frozen:
         badge += f" [b reverse $accent] ❄ FROZEN +{state.frozen_count:,} [/]"
+    elif state.view == "LIVE":
+        badge += " [b]LIVE[/]"
+    else:
+        badge += f" [b reverse $accent] ◀ {escape(state.view)} [/] +{state.frozen_count:,} new"
     return badge
 
 
@@ -44,23 +56,28 @@ SEPARATOR = " [dim]│[/] "
 
 def status_markup(state: MonitorState, snap: Snapshot) -> str:
     """Two lines of markup: activity and counts, then pipeline health and where data goes."""
-    line1 = SEPARATOR.join(
-        (
-            _badge(state),
-            f"[b]{snap.rate:.1f}[/]/s",
-            f"stored [b]{snap.stored:,}[/]",
-            f"anomalies [b $error]{snap.anomalies_total:,}[/]",
-            f"rejected [b]{snap.rejected_total:,}[/]",
-            f"window [b]{window_label(state.window)}[/]",
-        )
-    )
+    rate = snap.rate if state.rate is None else state.rate
+    fields1 = [
+        _badge(state),
+        f"window [b]{window_label(state.window)}[/]",
+        f"[b]{rate:.1f}[/]/s",
+        f"stored [b]{snap.stored:,}[/]",
+        f"anomalies this run [b $error]{snap.anomalies_total:,}[/]",
+        f"rejected [b]{snap.rejected_total:,}[/]",
+    ]
+    if state.cursor:
+        fields1[2:] = [f"[b]⌖ {escape(state.cursor)}[/]"]
+    line1 = SEPARATOR.join(fields1)
     retry = f"[b $warning]{snap.retry_depth:,}[/]" if snap.retry_depth else "0"
     dead = f"{snap.dead_letter_pending:,}"
+    outage = f"[b reverse $error] DB OUTAGE [/] [b $error]{escape(snap.outage_reason)}[/]"
     fields = [
-        "[b reverse $error] DB OUTAGE [/]" if snap.outage else "[b $success]db ok[/]",
+        outage if snap.outage else "[b $success]db ok[/]",
         f"retry queue {retry}",
         f"dead letter [b $error]{dead}[/]" if snap.dead_letter_pending else f"dead letter {dead}",
     ]
+    if state.unstored:
+        fields.insert(1, f"[b reverse $warning] {state.unstored:,} not stored yet [/]")
     if state.http_url:
         fields.append(f"[b]{escape(state.http_url)}[/]")
     fields.append(f"[dim]{escape(state.db_path)}[/]")
