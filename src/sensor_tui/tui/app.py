@@ -216,12 +216,13 @@ class SensorApp(Navigation, App[None]):
                 unseen.append(reading)
             touched.add(chart)
         for chart in touched:
-            chart.update_title(self.timeline.window)
+            chart.title_due = True
         return unseen
 
     def _chart_readings(self, readings: list[Reading], unstored: bool) -> None:
         """Add readings to their charts' series (and, if not stored yet, to their marks)."""
         by_tag: dict[str, list[tuple[float, float, bool]]] = {}
+        now = time.monotonic()
         for r in readings:
             chart = self._charts.get(r.tag)
             if chart is None:
@@ -229,13 +230,13 @@ class SensorApp(Navigation, App[None]):
             moment = epoch(r.timestamp)
             by_tag.setdefault(r.tag, []).append((moment, r.value, bool(r.is_anomaly)))
             if unstored:
-                chart.unstored[(moment, r.timestamp)] = r.value
+                chart.unstored[(moment, r.timestamp)] = (r.value, now)
         for tag, points in by_tag.items():
             chart = self._charts[tag]
             if chart.series.add(points):
                 chart.dirty = True
                 chart.urgent = chart.urgent or any(point[2] for point in points)
-            chart.update_title(self.timeline.window)
+            chart.title_due = True  # written on the next tick, in the same frame as the status
 
     def history_anomalies(self, rows: list[dict[str, Any]]) -> None:
         """The table's first rows, read with the history."""
@@ -262,6 +263,10 @@ class SensorApp(Navigation, App[None]):
     # -- status ---------------------------------------------------------------------------
 
     def _tick(self) -> None:
+        for chart in self._charts.values():
+            if chart.title_due or chart.unstored:  # unstored: its wait may pass the grace
+                chart.title_due = False
+                chart.update_title(self.timeline.window)
         self.refresh_status()
         self.sync_view()
 
@@ -281,7 +286,7 @@ class SensorApp(Navigation, App[None]):
             flushing=self._flushing,
             view="FROZEN" if self.frozen else view_label(since, until, self.timeline.live),
             cursor=None if cursor is None else self._cursor_text(cursor),
-            unstored=sum(len(chart.unstored) for chart in self._charts.values()),
+            unstored=sum(chart.unstored_shown() for chart in self._charts.values()),
             rate=self._feed.rate(),
         )
         self._status.show(state, self.monitor.pipeline.snapshot())

@@ -27,6 +27,9 @@ from sensor_tui.tui.plot import Trace, clock, render
 MIN_CHART_ROWS = 9
 """A chart panel never gets fewer rows than this (border, 7 plot rows, the time axis); below it
 the charts scroll instead of shrinking into unreadable strips."""
+UNSTORED_GRACE = 1.0
+"""Seconds a reading may wait for its commit before the screen calls it "not stored yet": a
+healthy commit takes milliseconds, and marking each one for that long would flicker."""
 SELECTED_MARK = "▶"
 """Prefix of the selected chart's title: selection that reads without colour."""
 
@@ -52,14 +55,17 @@ class TagChart(Widget):
         self.number = number
         self.series = TagSeries()
         """Live readings (and the history of short windows), accepted or stored."""
-        self.unstored: dict[tuple[float, str], float] = {}
-        """Readings accepted but not committed yet: (time, timestamp) -> value."""
+        self.unstored: dict[tuple[float, str], tuple[float, float]] = {}
+        """Readings accepted but not committed yet: (time, timestamp) -> (value, accepted at,
+        monotonic)."""
         self.stored_view: StoredView | None = None
         """What SQLite holds for the view, when the view is not the live short window."""
         self.dirty = False
         """New readings arrived since the last replot."""
         self.urgent = False
         """An anomaly arrived since the last replot: draw it without waiting for the pace."""
+        self.title_due = False
+        """New readings since the titles were last written (the app's tick writes them)."""
         self.replotted_at = 0.0
         """Monotonic time of the last replot (the app paces replots with it)."""
         self.plotted_points = 0
@@ -69,6 +75,7 @@ class TagChart(Widget):
         self.cursor_value: tuple[float, float] | None = None
         self.last_view: tuple[float, float, float | None] | None = None
         self._strips: list[Strip] = []
+        self._titles: tuple[str, str] = ("", "")
         self._lines: list[list[Segment]] = []
         self.can_focus = False
 
@@ -115,8 +122,10 @@ class TagChart(Widget):
             trace.times, trace.lows, trace.highs = times, values, values
             trace.anomaly_times, trace.anomaly_values = a_times, a_values
             self.anomalies_in_view = len(a_times)
-        if self.unstored:
-            points = sorted((t, v) for (t, _), v in self.unstored.items() if since <= t <= until)
+        if self.unstored_shown():
+            points = sorted(
+                (t, v) for (t, _), (v, _) in self.unstored.items() if since <= t <= until
+            )
             if points:
                 pending = np.array(points)
                 trace.pending_times, trace.pending_values = pending[:, 0], pending[:, 1]
@@ -142,6 +151,13 @@ class TagChart(Widget):
             return view.value_at(moment)
         i = bisect.bisect_right(self.series.times, moment) - 1
         return (self.series.values[i],) * 2 if i >= 0 else None
+
+    def unstored_shown(self) -> int:
+        """Readings not stored yet that waited longer than the grace (0 when all are fresh)."""
+        if not self.unstored:
+            return 0
+        oldest = min(at for _, at in self.unstored.values())
+        return len(self.unstored) if time.monotonic() - oldest >= UNSTORED_GRACE else 0
 
     def replot(self, since: float, until: float, cursor: float | None = None) -> None:
         """Redraw the view; the screen is touched only when a row changed."""
@@ -174,8 +190,8 @@ class TagChart(Widget):
             value = f"[b]{format_value(latest[1])}[/b] {unit}"
         else:
             value = "[dim]no readings[/dim]"
-        if self.unstored:
-            value += f" [b reverse $warning] {len(self.unstored):,} not stored yet [/]"
+        if waiting := self.unstored_shown():
+            value += f" [b reverse $warning] {waiting:,} not stored yet [/]"
         low, high = self.tag.normal
         parts = [f"normal {low:g}–{high:g} {unit}"]
         if window is not None:
@@ -183,8 +199,10 @@ class TagChart(Widget):
         holder = self.parent if isinstance(self.parent, ChartPanel) else self
         selected = isinstance(holder, ChartPanel) and holder.has_class("-selected")
         mark = f"{SELECTED_MARK} " if selected else ""
-        holder.border_title = f"{mark}[b]{self.number}[/b] {self.tag.name}  {value}"
-        holder.border_subtitle = " · ".join(parts)
+        titles = (f"{mark}[b]{self.number}[/b] {self.tag.name}  {value}", " · ".join(parts))
+        if titles != self._titles:  # setting a border title always repaints the panel
+            self._titles = titles
+            holder.border_title, holder.border_subtitle = titles
 
 
 class ChartPanel(Container):
