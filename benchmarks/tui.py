@@ -282,8 +282,8 @@ def main() -> None:
         f"chart), 1h window {nav['pan 1h']:.0f} ms ({nav['points 1h']} points; target < 100 ms)"
     )
     print(
-        f"open the 30d window (from 7d): {nav['open 30d']:.0f} ms ({nav['points 30d']} hourly"
-        f" points a chart; target < 1000 ms)"
+        f"open the 30d window (from 7d): {nav['open 30d']:.0f} ms ({nav['points 30d']} points a"
+        f" chart: 720 hourly buckets and the newest raw readings; target < 1000 ms)"
     )
     print(f"draw all 3 charts (15m, {nav['draw points']} points each): {nav['draw']:.1f} ms")
     mem, baseline = memory_run(big, work / "empty.db", args.warmup)

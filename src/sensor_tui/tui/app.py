@@ -28,32 +28,28 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from sensor_tui.pipeline import StoredBatch
-from sensor_tui.readings import Reading
 from sensor_tui.runner import Monitor
-from sensor_tui.series import WINDOWS, epoch
+from sensor_tui.series import WINDOWS
 from sensor_tui.storage import StoreUnavailable
-from sensor_tui.tui.anomaly_table import AnomalyRow, AnomalyTable
+from sensor_tui.tui.actions import Actions
+from sensor_tui.tui.anomaly_table import AnomalyTable
 from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value, view_label
 from sensor_tui.tui.commands import BINDINGS, FAULT_KEYS, system_commands
-from sensor_tui.tui.help import HelpScreen
 from sensor_tui.tui.live import LiveFeed
-from sensor_tui.tui.messages import ReadingsStored
 from sensor_tui.tui.navigation import Navigation
 from sensor_tui.tui.plot import clock as clock_text
+from sensor_tui.tui.readings_in import ReadingsIn
 from sensor_tui.tui.status import MonitorState, StatusBar
 from sensor_tui.tui.timeline import Timeline
 
 REFRESH_HZ = 4.0
 """Status and chart refresh tick."""
-QUIET_SECONDS = 60.0
-"""A tag's anomaly toasts only if that tag had no anomaly for this long (no flood in a burst)."""
 DEFAULT_WINDOW = 300
 MIN_SIZE = (60, 20)
 """Below this terminal size the screen says so instead of drawing clipped panels."""
 
 
-class SensorApp(Navigation, App[None]):
+class SensorApp(ReadingsIn, Actions, Navigation, App[None]):
     """The sensor-tui monitor."""
 
     CSS_PATH = "app.tcss"
@@ -175,91 +171,6 @@ class SensorApp(Navigation, App[None]):
                 f"sensor-tui needs at least {MIN_SIZE[0]}x{MIN_SIZE[1]}.\nq quits."
             )
 
-    # -- readings in ------------------------------------------------------------------------
-
-    def _on_accepted(self, batch: StoredBatch) -> None:
-        """Pipeline thread: readings detected and queued. Touches no widget."""
-        if self._feed.accepted(batch.readings):
-            self.post_message(ReadingsStored())
-
-    def _on_stored(self, batch: StoredBatch) -> None:
-        """Pipeline thread: readings committed. Touches no widget."""
-        if self._feed.stored(batch.readings):
-            self.post_message(ReadingsStored())
-
-    def on_readings_stored(self, _: ReadingsStored) -> None:
-        """Move accepted readings into the charts (marked not stored yet), clear the marks of
-        committed ones, feed the table and toasts."""
-        accepted, stored = self._feed.take()
-        if not self._table.is_attached:  # the last commits of a shutdown
-            return
-        self._chart_readings(accepted, unstored=True)
-        unseen = self._settle(stored)  # after the accepted ones: a batch may be both at once
-        self._chart_readings(unseen, unstored=False)
-        fresh = [*accepted, *unseen]
-        anomalies = [AnomalyRow.from_reading(r) for r in fresh if r.is_anomaly]
-        self._table.add_anomalies(anomalies)
-        self._toast(anomalies)
-        if not self.timeline.live:
-            self.frozen_count += len(accepted)
-
-    def _settle(self, stored: list[Reading]) -> list[Reading]:
-        """Clear the not-stored marks of committed readings; return those never seen accepted
-        (a dead-letter replay at start), which still belong on the charts."""
-        unseen = []
-        touched = set()
-        for reading in stored:
-            chart = self._charts.get(reading.tag)
-            if chart is None:
-                continue
-            if chart.unstored.pop((epoch(reading.timestamp), reading.timestamp), None) is None:
-                unseen.append(reading)
-            touched.add(chart)
-        for chart in touched:
-            chart.title_due = True
-        return unseen
-
-    def _chart_readings(self, readings: list[Reading], unstored: bool) -> None:
-        """Add readings to their charts' series (and, if not stored yet, to their marks)."""
-        by_tag: dict[str, list[tuple[float, float, bool]]] = {}
-        now = time.monotonic()
-        for r in readings:
-            chart = self._charts.get(r.tag)
-            if chart is None:
-                continue
-            moment = epoch(r.timestamp)
-            by_tag.setdefault(r.tag, []).append((moment, r.value, bool(r.is_anomaly)))
-            if unstored:
-                chart.unstored[(moment, r.timestamp)] = (r.value, now)
-        for tag, points in by_tag.items():
-            chart = self._charts[tag]
-            if chart.series.add(points):
-                chart.dirty = True
-                chart.urgent = chart.urgent or any(point[2] for point in points)
-            chart.title_due = True  # written on the next tick, in the same frame as the status
-
-    def history_anomalies(self, rows: list[dict[str, Any]]) -> None:
-        """The table's first rows, read with the history."""
-        anomalies = [AnomalyRow.from_row(row) for row in rows]
-        self._table.add_anomalies(anomalies)
-        for row in anomalies:
-            moment = epoch(row.timestamp)
-            self.last_anomaly[row.tag] = max(moment, self.last_anomaly.get(row.tag, moment))
-
-    def _toast(self, anomalies: Iterable[AnomalyRow]) -> None:
-        for row in anomalies:
-            moment = epoch(row.timestamp)
-            last = self.last_anomaly.get(row.tag)
-            self.last_anomaly[row.tag] = max(moment, last or moment)
-            if last is None or moment - last >= QUIET_SECONDS:
-                chart = self._charts.get(row.tag)
-                unit = chart.tag.unit if chart else ""
-                self.notify(
-                    f"{row.tag} = {format_value(row.value)} {unit} ({row.kind or 'anomaly'})",
-                    title="Anomaly",
-                    severity="warning",
-                )
-
     # -- status ---------------------------------------------------------------------------
 
     def _tick(self) -> None:
@@ -300,16 +211,6 @@ class SensorApp(Navigation, App[None]):
         return f"{clock_text(cursor)} UTC: " + ", ".join(values)
 
     # -- keys -------------------------------------------------------------------------------
-
-    def action_pause(self) -> None:
-        """Pause or resume the simulator."""
-        sim = self.monitor.simulator
-        if sim is None:
-            self._no_simulator()
-            return
-        sim.pause(not sim.paused)
-        self.notify("Simulator paused" if sim.paused else "Simulator running")
-        self.refresh_status()
 
     def action_freeze(self) -> None:
         """Stop following now (or follow again); ingest continues and is counted."""
@@ -356,52 +257,6 @@ class SensorApp(Navigation, App[None]):
     def selected_chart(self) -> TagChart:
         """The selected tag's chart."""
         return self._charts[self.selected_tag]
-
-    def action_inject(self, kind: str) -> None:
-        """Inject a fault of this kind on the selected tag."""
-        sim = self.monitor.simulator
-        if sim is None:
-            self._no_simulator()
-            return
-        event = sim.inject(self.selected_tag, kind)
-        later = " (starts when the simulator resumes)" if sim.paused else ""
-        self.notify(f"{kind} on {self.selected_tag}, {event.detail}{later}", title="Fault injected")
-
-    def _no_simulator(self) -> None:
-        self.notify(
-            "No simulator in this run (--no-sim): readings come only from HTTP.",
-            severity="warning",
-        )
-
-    def action_outage(self) -> None:
-        """Switch the simulated database outage on or off."""
-        pipeline = self.monitor.pipeline
-        on = not pipeline.outage_switch.on
-        pipeline.set_outage(on)
-        if on:
-            self.notify(
-                "Writes now fail: readings are charted (marked not stored yet), the retry queue "
-                "grows, then readings go to the dead letter.",
-                title="Database outage ON",
-                severity="error",
-            )
-        else:
-            self.notify("Writes succeed: retry queue and dead letter drain.", title="Outage OFF")
-        self.refresh_status()
-
-    def action_expand(self) -> None:
-        """Show the selected chart alone, or all charts again."""
-        self.expanded = not self.expanded
-
-    def watch_expanded(self, expanded: bool) -> None:
-        """Toggle the layout class; charts redraw themselves at their new size."""
-        self.screen.set_class(expanded, "-expanded")
-        self.call_after_refresh(self.query_one(ChartGrid).arrange_charts)  # after display changes
-
-    def action_help(self) -> None:
-        """Show keys and panels."""
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every action of the keys, by name, in the command palette."""

@@ -13,12 +13,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 KEYS: tuple[tuple[str, str], ...] = (
-    ("p", "pause / resume the simulator"),
+    ("[ ]", "pan every chart back / forward one screen (mouse wheel over a chart: a tenth)"),
+    ("g", "go to a date or time (UTC: 2014-02-14 13:05, 13:05, -2h) from the database"),
+    ("L, end", "back to the newest readings, following them (LIVE)"),
+    ("c , .", "cursor on / off, move it: its time and every tag's value at it"),
+    ("x", "export the view (its time span, the tags in view) to a CSV file"),
+    ("+ -", "widen / narrow the time window: 1m 5m 15m 1h 6h 24h 7d 30d (rollups past 1h)"),
     ("space", "freeze / unfreeze the charts (ingest continues; the status counts what arrives)"),
-    ("1-9, tab", "select a tag (shift+tab: previous)"),
+    ("p", "pause / resume the simulator"),
+    ("1-9, tab", "select a tag (shift+tab: previous; a click on a chart selects it too)"),
     ("s d k n", "inject a spike / drift / stuck sensor / noise burst on the selected tag"),
     ("o", "database outage on / off: writes fail, the retry queue grows, then the dead letter"),
-    ("+ -", "widen / narrow the time window: 1m 5m 15m 1h 6h 24h (older points from SQLite)"),
     ("e", "expand the selected chart / back to all charts"),
     ("?", "this help (escape closes it)"),
     ("ctrl+p", "command palette: every action by name"),
@@ -28,8 +33,11 @@ KEYS: tuple[tuple[str, str], ...] = (
 PANELS: tuple[tuple[str, str], ...] = (
     (
         "charts",
-        "one per tag: blue line = readings, red ● = anomalies, green lines = the normal "
-        "band; the title shows the latest value, the bottom the band and the anomalies in view",
+        "one per tag, all over the same span: blue line = readings (yellow: not stored yet), "
+        "red ● = anomalies, ▲ ▼ = values beyond the scale, green ┈ = the normal band on the rows "
+        "labelled with its limits; x axis in UTC clock time; ▶ and a heavy border = selected; "
+        "the top border shows the latest (or cursor) value, the bottom the band and the "
+        "anomalies in view counted in the database",
     ),
     (
         "anomalies",
@@ -38,8 +46,9 @@ PANELS: tuple[tuple[str, str], ...] = (
     ),
     (
         "status",
-        "RUNNING / PAUSED / FROZEN, readings per second, stored, anomalies, rejected; "
-        "database state, retry queue, dead-letter count, HTTP address, database file",
+        "RUNNING / PAUSED, LIVE / FROZEN / the span being viewed, window, readings per second "
+        "(stored or not), stored, anomalies this run, rejected; the cursor's values; database "
+        "state and outage reason, readings not stored yet, retry queue, dead letter, HTTP, file",
     ),
 )
 
