@@ -30,10 +30,10 @@ from pathlib import Path
 
 from sensor_tui.detection import DETECTORS
 from sensor_tui.evaluation import Score, Span, score_alarms
-from sensor_tui.importer import import_csv
 from sensor_tui.pipeline import Pipeline, iter_groups
 from sensor_tui.readings import Reading, normalize_ts
-from sensor_tui.simulator import FAULT_KINDS, generate_scenario
+from sensor_tui.sources.csv_import import import_csv
+from sensor_tui.sources.simulator import FAULT_KINDS, generate_scenario
 from sensor_tui.storage import connect
 from sensor_tui.tags import Config, SimulatorSettings, parse_config
 

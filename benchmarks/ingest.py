@@ -25,7 +25,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sensor_tui.simulator import generate_scenario
+from sensor_tui.sources.simulator import generate_scenario
 from sensor_tui.storage import create_schema
 from sensor_tui.storage.store import INSERT_SQL
 from sensor_tui.tags import load_config

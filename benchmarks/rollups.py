@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from sensor_tui.simulator import generate_scenario
+from sensor_tui.sources.simulator import generate_scenario
 from sensor_tui.storage import create_schema
 from sensor_tui.storage.rollups import add_new_rows
 from sensor_tui.storage.store import INSERT_JSON_SQL

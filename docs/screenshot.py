@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.runner import Monitor, MonitorOptions
-from sensor_tui.simulator import generate_scenario
+from sensor_tui.sources.simulator import generate_scenario
 from sensor_tui.tags import load_config
 from sensor_tui.tui.app import make_app
 

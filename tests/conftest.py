@@ -14,7 +14,7 @@ from hypothesis import settings
 
 from sensor_tui.pipeline import Pipeline, RetryPolicy
 from sensor_tui.runner import Monitor, MonitorOptions
-from sensor_tui.simulator import generate_scenario
+from sensor_tui.sources.simulator import generate_scenario
 from sensor_tui.tags import Config, load_config
 
 # CI explores a fixed set of fuzz examples, so a submission's result does not depend on luck;

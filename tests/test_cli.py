@@ -7,10 +7,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from sqlite_utils import Database
+
+from tests.support.console import ingested
+from tests.support.console import message as console_message
+from tests.support.db import stored_rows
+from tests.support.waiting import wait_until
 
 CLI = [sys.executable, "-m", "sensor_tui"]
 
@@ -43,7 +47,7 @@ def test_headless_run_stores_readings_and_exits_zero(tmp_path: Path) -> None:
         "run", "--headless", "--duration", "2", "--interval", "0.2", "--seed", "1", cwd=tmp_path
     )
     assert proc.returncode == 0, proc.stderr
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("✓ Ingested")]
+    lines = [console_message(line) for line in proc.stdout.splitlines() if ingested(line)]
     assert len(lines) >= 8
     assert lines[0].startswith("✓ Ingested 3 measurements (")
     db = Database(tmp_path / "sensor_data.db")  # the default path, in the working directory
@@ -83,7 +87,7 @@ def test_sigterm_flushes_and_exits_zero(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.5)
+    assert wait_until(lambda: stored_rows(tmp_path / "sensor_data.db") > 0, 30)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err

@@ -11,7 +11,7 @@ from sensor_tui.detection import ZScoreDetector
 from sensor_tui.evaluation import Span, score_alarms
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.readings import Reading, format_ts
-from sensor_tui.simulator import Simulator
+from sensor_tui.sources.simulator import Simulator
 from sensor_tui.storage import connect
 from sensor_tui.tags import Config, SimulatorSettings, parse_config
 

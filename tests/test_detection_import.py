@@ -7,7 +7,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
-from sensor_tui.simulator import generate_scenario
+from sensor_tui.sources.simulator import generate_scenario
 from sensor_tui.storage import connect
 from sensor_tui.tags import Config, SimulatorSettings
 

@@ -14,7 +14,7 @@ from sensor_tui.alarms import AlarmTracker
 from sensor_tui.detection import DETECTORS, ZScoreDetector, make_detector
 from sensor_tui.detection_robust import RobustDetector
 from sensor_tui.readings import Reading, normalize_ts
-from sensor_tui.simulator import FAULT_DURATION, Simulator, generate_scenario
+from sensor_tui.sources.simulator import FAULT_DURATION, Simulator, generate_scenario
 from sensor_tui.tags import Config, SimulatorSettings, Tag
 
 START = datetime(2026, 1, 5, tzinfo=UTC)

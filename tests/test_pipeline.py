@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from sensor_tui.events import Event
 from sensor_tui.pipeline import Pipeline, PipelineStopped, RetryPolicy, StoredBatch
-from sensor_tui.simulator import Event
 from sensor_tui.tags import Config, parse_config
+from tests.support.timing import time_limits
+from tests.support.waiting import wait_until
 
 ZSCORE = parse_config({"detector": "zscore"})
 
@@ -126,9 +128,7 @@ def test_short_outage_is_retried_and_stored(config: Config, db_path: Path) -> No
     try:
         pipe.set_outage(True)
         future = pipe.submit([measurement(i) for i in range(5)], "http")
-        deadline = time.monotonic() + 2
-        while pipe.snapshot().retry_depth == 0 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert wait_until(lambda: pipe.snapshot().retry_depth > 0, 10)
         snap = pipe.snapshot()
         assert snap.retry_depth == 5 and snap.outage and snap.write_failures >= 1
         assert not future.done()  # not acknowledged while only in memory
@@ -150,8 +150,8 @@ def test_real_lock_is_retried_with_backoff(config: Config, db_path: Path) -> Non
     locker.execute("BEGIN EXCLUSIVE")
     try:
         future = pipe.submit([measurement(i) for i in range(4)], "http")
-        time.sleep(0.4)
-        assert not future.done() and pipe.snapshot().write_failures >= 2
+        assert wait_until(lambda: pipe.snapshot().write_failures >= 2, 10)
+        assert not future.done()
     finally:
         locker.execute("ROLLBACK")
         locker.close()
@@ -241,15 +241,18 @@ def test_bad_dead_letter_lines_are_moved_aside(
     assert pipe.snapshot().dead_letter_bad == 4
 
 
-def test_stop_during_outage_flushes_to_dead_letter(config: Config, db_path: Path) -> None:
+@time_limits(tight=5, guard=30)  # retrying on would take 50 tries of up to 30 s
+def test_stop_during_outage_flushes_to_dead_letter(
+    config: Config, db_path: Path, limit: float
+) -> None:
     pipe = Pipeline(config, db_path, retry=RetryPolicy(attempts=50, base_delay=1.0))
     pipe.start()
     pipe.set_outage(True)
     futures = [pipe.submit([measurement(b * 10 + i) for i in range(10)], "http") for b in range(5)]
-    time.sleep(0.1)
+    assert wait_until(lambda: pipe.snapshot().write_failures >= 1, 10)
     started = time.monotonic()
     pipe.stop()
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < limit
     assert sum(f.result(0).dead_lettered for f in futures) == 50
     assert len(pipe.dead_letter.path.read_text().splitlines()) == 50
     audit(pipe)

@@ -11,9 +11,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sensor_tui.deadletter import DeadLetter
 from sensor_tui.export import export_csv
 from sensor_tui.pipeline import Pipeline
+from sensor_tui.pipeline.deadletter import DeadLetter
 from sensor_tui.readings import Reading
 from sensor_tui.storage import Reader, Store, user_version
 from sensor_tui.storage.rollups import HOUR, MINUTE, resolution_for

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sensor_tui.simulator import FAULT_KINDS, Event, Simulator, generate_scenario
+from sensor_tui.events import Event
+from sensor_tui.sources.simulator import FAULT_KINDS, Simulator, generate_scenario
 from sensor_tui.tags import Config, SimulatorSettings
 
 START = datetime(2026, 1, 1, tzinfo=UTC)

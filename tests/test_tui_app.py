@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sensor_tui.pipeline import PipelineStopped
-from sensor_tui.simulator import FAULT_KINDS
+from sensor_tui.sources.simulator import FAULT_KINDS
 from sensor_tui.tags import Config, Tag
 from sensor_tui.tui.anomaly_table import AnomalyTable
 from sensor_tui.tui.app import make_app
@@ -314,7 +314,7 @@ def test_without_simulator_keys_explain_instead_of_crashing(tmp_path, config):
             notes = record_notifications(app)
             await pilot.press("p", "s", "k")
             assert len(notes) == 3 and all("--no-sim" in note for note in notes)
-            assert "HTTP ONLY" in status(app)
+            assert "NO INPUT" in status(app) and "HTTP ONLY" not in status(app)  # issue 10
 
     run(body())
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.db import stored_rows
+
 pytestmark = pytest.mark.timeout(60)
 
 
@@ -35,8 +37,7 @@ def test_sigterm_flushes_and_exits_cleanly(tmp_path):
         if select.select([master], [], [], 0.1)[0]:
             with contextlib.suppress(OSError):  # EIO once the child has closed the terminal
                 output += os.read(master, 65536)
-        if not sent and b"RUNNING" in output and db.exists():
-            time.sleep(1.0)
+        if not sent and b"RUNNING" in output and stored_rows(db) > 0:  # polled while reading
             os.kill(pid, signal.SIGTERM)
             sent = True
         done, code = os.waitpid(pid, os.WNOHANG)

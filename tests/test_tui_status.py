@@ -44,5 +44,14 @@ def test_status_line_shows_state_counts_health_and_where_data_goes():
     healthy = status_markup(
         MonitorState(False, False, False, 0, 300, "x.db"), Snapshot(stored=1, rate=1.0)
     )
-    assert "HTTP ONLY" in healthy and "db ok" in healthy and "FROZEN" not in healthy
+    assert "NO INPUT" in healthy and "db ok" in healthy and "FROZEN" not in healthy
     assert "retry queue 0" in healthy and "dead letter 0" in healthy
+
+
+def test_issue10_no_simulator_shows_http_only_only_when_http_runs() -> None:
+    snap = Snapshot(stored=1, rate=1.0)
+    without = status_markup(MonitorState(False, False, False, 0, 300, "x.db"), snap)
+    assert "NO INPUT" in without and "HTTP ONLY" not in without
+    url = "http://127.0.0.1:8080"
+    with_http = status_markup(MonitorState(False, False, False, 0, 300, "x.db", url), snap)
+    assert "HTTP ONLY" in with_http and "NO INPUT" not in with_http

@@ -18,6 +18,7 @@ import click
 from click_default_group import DefaultGroup
 
 from sensor_tui import __version__
+from sensor_tui.errors import SensorTuiError
 from sensor_tui.tags import Config, ConfigError, load_config
 
 if TYPE_CHECKING:
@@ -34,7 +35,9 @@ def _config(path: str | None) -> Config:
 
 
 def _dead_letter_path(db: str, dead_letter: str | None) -> Path:
-    return Path(dead_letter) if dead_letter else Path(db).with_name("failed_measurements.jsonl")
+    from sensor_tui.pipeline.deadletter import default_path
+
+    return Path(dead_letter) if dead_letter else default_path(db)
 
 
 def _setup_logging(log_file: str | None, headless: bool) -> None:
@@ -91,7 +94,9 @@ dead_letter_option = click.option(
     type=click.FloatRange(min=0.001),
     help="Simulator period in seconds.",
 )
-@click.option("--no-sim", is_flag=True, help="No simulator: readings come only from HTTP.")
+@click.option(
+    "--no-sim", is_flag=True, help="No simulator: readings come only from HTTP and sources."
+)
 @click.option("--seed", type=int, help="Seed for a reproducible simulator.")
 @click.option("--http", "http", metavar="[HOST:]PORT", help="Start the HTTP endpoint.")
 @click.option(
@@ -99,13 +104,21 @@ dead_letter_option = click.option(
     envvar="SENSOR_TUI_TOKEN",
     help="Require 'Authorization: Bearer TOKEN' on HTTP (env SENSOR_TUI_TOKEN).",
 )
+@click.option(
+    "--mqtt",
+    "mqtt",
+    multiple=True,
+    metavar="URL",
+    help="Subscribe to mqtt[s]://[user@]host[:port]/topic/filter (repeatable); the password "
+    "comes from env SENSOR_TUI_MQTT_PASSWORD.",
+)
+@click.option("--mqtt-ca", type=click.Path(dir_okay=False), help="CA file for mqtts:// URLs.")
 @click.option("--headless", is_flag=True, help="No UI: one log line per batch on stdout.")
 @click.option("--duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Where logs go.")
 def run(**opts: Any) -> None:
     """Run the monitor (the default command)."""
     from sensor_tui.runner import Monitor, MonitorOptions
-    from sensor_tui.storage import StoreUnavailable
 
     config = _config(opts["config"])
     _setup_logging(opts["log_file"], opts["headless"])
@@ -117,6 +130,7 @@ def run(**opts: Any) -> None:
         seed=opts["seed"],
         http=opts["http"],
         token=opts["token"],
+        sources=_sources(config, opts["mqtt"], opts["mqtt_ca"], opts["db"]),
     )
     try:
         monitor = Monitor(config, options)
@@ -125,8 +139,20 @@ def run(**opts: Any) -> None:
 
             sys.exit(run_headless(monitor, opts["duration"]))
         _run_ui(monitor, opts["duration"])
-    except (StoreUnavailable, ValueError, RuntimeError, OSError) as exc:
+    except (SensorTuiError, OSError) as exc:  # anything else is a bug: show its traceback
         _fail(str(exc))
+
+
+def _sources(config: Config, urls: tuple[str, ...], ca: str | None, db: str) -> tuple[Any, ...]:
+    """The file's `[[sources]]` and the `--mqtt` URLs, checked (no network yet)."""
+    if not config.sources and not urls:
+        return ()
+    from sensor_tui.sources.config import parse_sources
+
+    try:
+        return tuple(parse_sources(config.sources, urls, os.path.abspath(db), ca))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _run_ui(monitor: Any, duration: float | None) -> None:
@@ -142,9 +168,8 @@ def _run_ui(monitor: Any, duration: float | None) -> None:
 @click.option("--tag", help="Tag for every row, when the CSV has only timestamp,value.")
 def import_command(file: str, db: str, config: str | None, tag: str | None) -> None:
     """Send a CSV (timestamp,tag,value) through the pipeline: validate, detect, store."""
-    from sensor_tui.importer import ImportFileError, import_csv
     from sensor_tui.pipeline import Pipeline
-    from sensor_tui.storage import StoreUnavailable
+    from sensor_tui.sources.csv_import import import_csv
 
     cfg = _config(config)
     if tag is not None and cfg.tag(tag) is None:
@@ -155,11 +180,14 @@ def import_command(file: str, db: str, config: str | None, tag: str | None) -> N
     try:
         pipeline.start()
         summary = _import_with_progress(pipeline, file, tag, import_csv)
-    except (ImportFileError, StoreUnavailable) as exc:
+    except (SensorTuiError, OSError) as exc:
         _fail(str(exc))
     finally:
         pipeline.stop()
     _print_import_summary(summary, pipeline.snapshot())
+    if summary.nothing_imported:  # issue 10: not a success for a script that checks $?
+        click.echo(f"sensor-tui: nothing imported: all {summary.rows} rows were rejected", err=True)
+        sys.exit(1)
 
 
 def _import_with_progress(pipeline: Any, file: str, tag: str | None, import_csv: Any) -> Any:
@@ -195,6 +223,9 @@ def _print_import_summary(summary: Any, snap: Any) -> None:
         click.echo(f"  rejected {count}: {reason}")
     for line, reason in summary.first_rejections:
         click.echo(f"  line {line}: {reason}")
+    more = rejected - len(summary.first_rejections)
+    if more > 0:
+        click.echo(f"  … and {more} more rejected line{'s' if more != 1 else ''}")
 
 
 @cli.command()
@@ -203,28 +234,28 @@ def _print_import_summary(summary: Any, snap: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def stats(db: str, dead_letter: str | None, as_json: bool) -> None:
     """Per tag: readings, first and last timestamp, anomalies; dead-letter size."""
-    from sensor_tui.deadletter import DeadLetter
-    from sensor_tui.storage import Reader, StoreUnavailable
+    from sensor_tui.pipeline.deadletter import DeadLetter
+    from sensor_tui.storage import Reader
 
     if not os.path.isfile(db):
         _fail(f"no database at {db}")
     reader = Reader(db)
     try:
         tags = reader.tag_stats(list(_stats_config(reader).tag_names))
-    except StoreUnavailable as exc:
+    except SensorTuiError as exc:
         _fail(str(exc))
     finally:
         reader.close()
     letters = DeadLetter(_dead_letter_path(db, dead_letter))
-    report = {
-        "database": db,
-        "tags": tags,
-        "dead_letter": {
-            "path": str(letters.path),
-            "pending": letters.pending(),
-            "bad_lines": letters.bad_count(),
-        },
+    pending = letters.pending()
+    dead: dict[str, Any] = {
+        "path": str(letters.path),
+        "pending": None if letters.error else pending,  # unknown, not zero
+        "bad_lines": letters.bad_count(),
     }
+    if letters.error:
+        dead["error"] = letters.error
+    report = {"database": db, "tags": tags, "dead_letter": dead}
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:
@@ -270,12 +301,12 @@ def _short_ts(stamp: str | None) -> str:
 
 def _print_stats(report: dict[str, Any]) -> None:
     from rich import box
-    from rich.console import Console
+    from rich.console import Console, JustifyMethod
     from rich.table import Table
 
     table = Table(title=f"sensor-tui: {report['database']}", box=box.SIMPLE_HEAD)
     for column in ("tag", "readings", "first", "last", "anomalies"):
-        justify = "right" if column in ("readings", "anomalies") else "left"
+        justify: JustifyMethod = "right" if column in ("readings", "anomalies") else "left"
         table.add_column(column, justify=justify, no_wrap=True)
     for row in report["tags"]:
         table.add_row(
@@ -290,6 +321,9 @@ def _print_stats(report: dict[str, Any]) -> None:
         console.width = 120
     console.print(table)
     dl = report["dead_letter"]
+    if dl.get("error"):
+        console.print(f"dead letter: UNREADABLE, {dl['error']}", markup=False)
+        return
     console.print(
         f"dead letter: {dl['pending']} pending, {dl['bad_lines']} unreadable "
         f"lines set aside ({dl['path']})"
@@ -303,13 +337,12 @@ def _print_stats(report: dict[str, Any]) -> None:
 def recover(db: str, dead_letter: str | None, config: str | None) -> None:
     """Replay the dead-letter file into the database now (idempotent)."""
     from sensor_tui.pipeline import Pipeline
-    from sensor_tui.storage import StoreUnavailable
 
     cfg = _config(config) if config else _recorded_config(db)
     pipeline = Pipeline(cfg, db, _dead_letter_path(db, dead_letter))
     try:
         result = pipeline.replay_dead_letter()
-    except (StoreUnavailable, OSError) as exc:
+    except (SensorTuiError, OSError) as exc:
         _fail(f"cannot replay {pipeline.dead_letter.path}: {exc}")
     click.echo(
         f"Replayed {pipeline.dead_letter.path}: {result.stored} stored, "

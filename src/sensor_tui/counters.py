@@ -11,8 +11,39 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+SOURCE_STATES = ("connecting", "connected", "reconnecting", "error", "stopped")
+"""What a network source (MQTT broker, OPC UA server) can be doing; `error` is a refusal that
+retrying alone will not cure (bad password, bad certificate), still retried with backoff."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """One network source as the status line, /health and /metrics show it."""
+
+    name: str
+    kind: str
+    state: str = "connecting"
+    error: str = ""
+    messages: int = 0
+    """Messages (MQTT) or data changes (OPC UA) received so far."""
+
+    @property
+    def up(self) -> bool:
+        """True while connected."""
+        return self.state == "connected"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form for /health and /stats."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "state": self.state,
+            "error": self.error,
+            "messages": self.messages,
+        }
 
 
 @dataclass(slots=True)
@@ -28,12 +59,19 @@ class Snapshot:
     replayed: int = 0
     dead_letter_pending: int = 0
     dead_letter_bad: int = 0
+    dead_letter_error: str = ""
+    """Why the dead-letter file cannot be read; `dead_letter_pending` is unknown then."""
     not_durable: int = 0
     retry_depth: int = 0
     write_failures: int = 0
     outage: bool = False
     outage_reason: str = ""
+    source_errors: int = 0
+    """Unexpected failures of a source thread (the simulator), each logged with its traceback."""
+    source_error: str = ""
+    """The last of them, e.g. "simulator: ZeroDivisionError: ..."."""
     rate: float = 0.0
+    sources: tuple[SourceState, ...] = ()
 
     @property
     def rejected_total(self) -> int:
@@ -71,12 +109,16 @@ class Snapshot:
             "replayed": self.replayed,
             "dead_letter_pending": self.dead_letter_pending,
             "dead_letter_bad_lines": self.dead_letter_bad,
+            "dead_letter_error": self.dead_letter_error,
             "not_durable": self.not_durable,
             "retry_queue_depth": self.retry_depth,
             "write_failures": self.write_failures,
             "outage": self.outage,
             "outage_reason": self.outage_reason,
+            "source_errors": self.source_errors,
+            "source_error": self.source_error,
             "readings_per_second": round(self.rate, 2),
+            "sources": [source.as_dict() for source in self.sources],
         }
 
 
@@ -91,6 +133,7 @@ class Counters:
         self._rejected: Counter[str] = Counter()
         self._anomalies: Counter[tuple[str, str]] = Counter()
         self._recent: deque[tuple[float, int]] = deque()
+        self._sources: dict[str, SourceState] = {}
 
     def received(self, n: int) -> None:
         """Readings offered to the pipeline (before validation)."""
@@ -123,6 +166,19 @@ class Counters:
             for name, value in values.items():
                 setattr(self._s, name, value)
 
+    def source(self, name: str, kind: str, **changes: Any) -> None:
+        """Create or update a network source's state (state, error, messages)."""
+        with self._lock:
+            old = self._sources.get(name) or SourceState(name, kind)
+            self._sources[name] = replace(old, **changes)
+
+    def source_messages(self, name: str, n: int) -> None:
+        """Count messages a source received (cheap: called per batch of messages)."""
+        with self._lock:
+            old = self._sources.get(name)
+            if old is not None:
+                self._sources[name] = replace(old, messages=old.messages + n)
+
     def snapshot(self) -> Snapshot:
         """A consistent copy, with the rate over the last few seconds."""
         now = time.monotonic()
@@ -132,6 +188,7 @@ class Counters:
             copy = Snapshot(**{name: getattr(self._s, name) for name in Snapshot.__slots__})
             copy.rejected = dict(self._rejected)
             copy.anomalies = dict(self._anomalies)
+            copy.sources = tuple(self._sources.values())
             total = sum(n for _, n in self._recent)
         copy.rate = total / self.RATE_WINDOW
         return copy

@@ -1,7 +1,9 @@
 """`sensor-tui run --headless`: the monitor as a console log, one line per committed batch.
 
 Like the seed's ingestion console (`✓ Ingested 3 measurements (0 anomalies detected)`), plus a
-line whenever the database outage starts or ends and whenever readings are dead-lettered.
+line whenever the database outage starts or ends and whenever readings are dead-lettered. Every
+line starts with the UTC time (issue 10), and rejected readings are reported: on the next batch's
+line, or on a line of their own when nothing of theirs was stored.
 """
 
 from __future__ import annotations
@@ -15,6 +17,18 @@ from typing import TextIO
 
 from sensor_tui.pipeline import StoredBatch
 from sensor_tui.runner import Monitor
+from sensor_tui.summary import dead_letter_lines
+
+
+def utc_stamp(moment: float | None = None) -> str:
+    """The time at the start of each console line: ISO-8601 UTC to the second."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
+
+
+def by_reason(reasons: dict[str, int]) -> str:
+    """`2 unknown tag, 1 bad timestamp` (most frequent reason first)."""
+    ranked = sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(f"{n} {reason}" for reason, n in ranked)
 
 
 class ConsoleLog:
@@ -26,15 +40,32 @@ class ConsoleLog:
         self._lock = threading.Lock()
         self._outage = False
         self._dead_lettered = 0
+        self._source_errors = 0
+        self._rejected_seen: dict[str, int] = {}
 
     def stored(self, batch: StoredBatch) -> None:
-        """One line per committed batch."""
+        """One line per committed batch, with the rejections counted since the last line."""
         anomalies = sum(1 for r in batch.readings if r.is_anomaly)
         verb = "Replayed" if batch.source == "replay" else "Ingested"
-        self._print(f"✓ {verb} {len(batch.readings)} measurements ({anomalies} anomalies detected)")
+        rejected = self._new_rejections()
+        extra = f", {sum(rejected.values())} rejected: {by_reason(rejected)}" if rejected else ""
+        self._print(
+            f"✓ {verb} {len(batch.readings)} measurements ({anomalies} anomalies detected{extra})"
+        )
+
+    def _new_rejections(self) -> dict[str, int]:
+        """Rejections by reason counted since the previous call (pipeline threads and poll)."""
+        with self._lock:
+            now = dict(self.monitor.pipeline.snapshot().rejected)
+            new = {r: n - self._rejected_seen.get(r, 0) for r, n in now.items()}
+            self._rejected_seen = now
+        return {reason: n for reason, n in new.items() if n > 0}
 
     def poll(self) -> None:
         """Report changes of outage and dead-letter state (called about once a second)."""
+        rejected = self._new_rejections()  # a batch with nothing stored has no line of its own
+        if rejected:
+            self._print(f"✗ Rejected {sum(rejected.values())} measurements ({by_reason(rejected)})")
         snap = self.monitor.pipeline.snapshot()
         if snap.outage != self._outage:
             self._outage = snap.outage
@@ -48,12 +79,15 @@ class ConsoleLog:
                 f"✗ Dead-lettered {n} measurements to {self.monitor.pipeline.dead_letter.path}"
             )
             self._dead_lettered = snap.dead_lettered
+        if snap.source_errors > self._source_errors:
+            self._source_errors = snap.source_errors
+            self._print(f"✗ {snap.source_error} (failed {snap.source_errors} times; see the log)")
         if snap.retry_depth:
             self._print(f"… {snap.retry_depth} measurements waiting for retry")
 
     def _print(self, line: str) -> None:
         with self._lock:
-            print(line, file=self.out, flush=True)
+            print(f"{utc_stamp()} {line}", file=self.out, flush=True)
 
 
 def run_headless(monitor: Monitor, duration: float | None, out: TextIO = sys.stdout) -> int:
@@ -86,4 +120,10 @@ def run_headless(monitor: Monitor, duration: float | None, out: TextIO = sys.std
         f"Stopped: {snap.stored} stored, {snap.rejected_total} rejected, "
         f"{snap.dead_lettered} dead-lettered, {snap.anomalies_total} anomalies"
     )
+    pipeline = monitor.pipeline
+    pending = pipeline.dead_letter.pending()
+    for line in dead_letter_lines(
+        snap.dead_lettered, pending, pipeline.dead_letter.path, pipeline.db_path
+    ):
+        console._print(line)
     return 0

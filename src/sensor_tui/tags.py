@@ -13,8 +13,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sensor_tui.errors import SensorTuiError
 
-class ConfigError(ValueError):
+
+class ConfigError(SensorTuiError):
     """The configuration file cannot be used; the message says which entry and why."""
 
 
@@ -26,7 +28,7 @@ class Tag:
     unit: str
     normal: tuple[float, float]
     valid: tuple[float, float]
-    detector: str = "default"
+    detector: str = "robust"
     """Name of the anomaly detector for this tag (see `sensor_tui.detection.DETECTORS`)."""
 
     @property
@@ -66,11 +68,14 @@ class SimulatorSettings:
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    """Everything the TOML file can set: the tags and the simulator's settings."""
+    """Everything the TOML file can set: the tags, the simulator's settings, the sources."""
 
     tags: tuple[Tag, ...] = DEFAULT_TAGS
     simulator: SimulatorSettings = field(default_factory=SimulatorSettings)
-    detector: str = "default"
+    detector: str = "robust"
+    sources: tuple[dict[str, Any], ...] = ()
+    """The `[[sources]]` tables as written; `sensor_tui.sources.config` checks and types them
+    (the core does not know the protocols)."""
 
     def tag(self, name: str) -> Tag | None:
         """The configured tag of that name, or None."""
@@ -144,7 +149,7 @@ def _parse_simulator(table: Any) -> SimulatorSettings:
 
 def parse_config(data: dict[str, Any]) -> Config:
     """Build a Config from parsed TOML; raises ConfigError with the offending entry named."""
-    detector = data.get("detector", "default")
+    detector = data.get("detector", "robust")
     if not isinstance(detector, str):
         raise ConfigError("'detector' must be a string")
     base = DEFAULT_TAGS if data.get("default_tags", True) else ()
@@ -160,7 +165,10 @@ def parse_config(data: dict[str, Any]) -> Config:
     if not tags:
         raise ConfigError("no tags configured (default_tags = false and no [[tags]])")
     simulator = _parse_simulator(data.get("simulator", {}))
-    return Config(tags=tags, simulator=simulator, detector=detector)
+    sources = data.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
+        raise ConfigError("'sources' must be an array of tables: use [[sources]]")
+    return Config(tags=tags, simulator=simulator, detector=detector, sources=tuple(sources))
 
 
 def load_config(path: str | Path | None) -> Config:

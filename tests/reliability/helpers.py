@@ -8,19 +8,18 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-from chaos import LockHolder  # noqa: E402
-from sensor_tui.pipeline import Pipeline, RetryPolicy  # noqa: E402
-from sensor_tui.tags import load_config  # noqa: E402
+from sensor_tui.pipeline import Pipeline, RetryPolicy
+from sensor_tui.tags import load_config
+from tests.support.chaos import DRIVER, LockHolder
+from tests.support.chaos_keys import batch_keys
+from tests.support.console import message
+from tests.support.waiting import wait_until
 
 FAST_RETRY = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.05)
 PYTHON = sys.executable
@@ -99,10 +98,10 @@ class _Drain:
 
 
 class Driver:
-    """`benchmarks/chaos_driver.py` as a child process, its JSON events collected."""
+    """`tests/support/chaos_driver.py` as a child process, its JSON events collected."""
 
     def __init__(self, db: Path, dead_letter: Path, run: int = 1, **opts: object) -> None:
-        cmd = [PYTHON, str(BENCHMARKS / "chaos_driver.py"), "--db", str(db)]
+        cmd = [PYTHON, str(DRIVER), "--db", str(db)]
         cmd += ["--dead-letter", str(dead_letter), "--run", str(run)]
         for name, value in opts.items():
             if name != "prefix":
@@ -143,19 +142,7 @@ class Driver:
 
 def acked_keys(driver: Driver, batch_size: int) -> list[tuple[str, str]]:
     """(tag, timestamp) of every reading the driver acknowledged."""
-    from chaos_keys import batch_keys
-
     return [k for e in driver.acked() for k in batch_keys(e["run"], e["index"], batch_size)]
-
-
-def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:
-    """Poll `predicate` until true or `timeout` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 __all__ = [
@@ -195,6 +182,6 @@ class Headless:
 
     def stopped_counts(self) -> dict[str, int]:
         """The numbers of the final `Stopped: ...` line."""
-        line = next(line for line in self.lines if line.startswith("Stopped:"))
+        line = next(message(line) for line in self.lines if message(line).startswith("Stopped:"))
         words = line.replace(",", "").split()
         return {words[i + 1]: int(words[i]) for i in range(1, len(words) - 1, 2)}

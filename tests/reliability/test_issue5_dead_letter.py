@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sensor_tui.deadletter import DeadLetter
 from sensor_tui.pipeline import Pipeline
+from sensor_tui.pipeline.deadletter import DeadLetter
 from sensor_tui.readings import Validator
 from sensor_tui.tags import load_config
 from tests.reliability.helpers import db_keys, measurements, sensor_tui
@@ -78,7 +78,7 @@ FILL = """
 import resource, signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[2]), resource.RLIM_INFINITY))
-from sensor_tui.deadletter import DeadLetter
+from sensor_tui.pipeline.deadletter import DeadLetter
 from sensor_tui.readings import Validator
 from sensor_tui.tags import load_config
 v = Validator(load_config(None))

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from sensor_tui import readings
-from sensor_tui.counters import Snapshot
+from sensor_tui.counters import SOURCE_STATES, Snapshot
+from sensor_tui.sources.payloads import REASONS as SOURCE_REASONS
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 PREFIX = "sensor_tui_"
@@ -26,6 +27,7 @@ KNOWN_REASONS = (
     readings.BAD_TIMESTAMP,
     readings.FUTURE_TIMESTAMP,
     readings.NOT_AN_OBJECT,
+    *SOURCE_REASONS,
 )
 
 Labels = tuple[tuple[str, str], ...]
@@ -109,6 +111,7 @@ def render(snap: Snapshot, http_requests: Mapping[tuple[str, int], int], uptime:
         "Anomalous readings stored, by tag and kind.",
         [((("tag", t), ("kind", k)), n) for (t, k), n in sorted(snap.anomalies.items())],
     )
+    lines += _sources(snap)
     lines += family(
         "http_requests_total",
         "counter",
@@ -122,3 +125,30 @@ def render(snap: Snapshot, http_requests: Mapping[tuple[str, int], int], uptime:
         [((), round(uptime, 3))],
     )
     return "\n".join(lines) + "\n"
+
+
+def _sources(snap: Snapshot) -> list[str]:
+    """Per network source: up (0/1), its state as a one-hot gauge, messages received."""
+    lines = family(
+        "source_up",
+        "gauge",
+        "1 while a network source (MQTT broker, OPC UA server) is connected, else 0.",
+        [((("source", s.name), ("kind", s.kind)), int(s.up)) for s in snap.sources],
+    )
+    lines += family(
+        "source_state",
+        "gauge",
+        "1 for the state a network source is in, 0 for the others.",
+        [
+            ((("source", s.name), ("state", state)), int(s.state == state))
+            for s in snap.sources
+            for state in SOURCE_STATES
+        ],
+    )
+    lines += family(
+        "source_messages_total",
+        "counter",
+        "Messages (MQTT) or data changes (OPC UA) a network source received.",
+        [((("source", s.name), ("kind", s.kind)), s.messages) for s in snap.sources],
+    )
+    return lines

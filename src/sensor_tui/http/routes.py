@@ -274,7 +274,11 @@ def get_stats(app: HttpApp, req: Request) -> Response:
 
 
 def get_health(app: HttpApp, req: Request) -> Response:
-    """GET /health: 200 while writes succeed, 503 during a database outage; open without token."""
+    """GET /health: 200 while writes succeed, 503 during a database outage; open without token.
+
+    Network sources are listed with their state; one that is not connected makes the status
+    "degraded" but keeps 200, since restarting the monitor would not bring the broker back.
+    """
     snap = app.pipeline.snapshot()
     body: dict[str, Any] = {
         "status": "outage" if snap.outage else "ok",
@@ -284,7 +288,11 @@ def get_health(app: HttpApp, req: Request) -> Response:
         "dead_letter_pending": snap.dead_letter_pending,
         "stored": snap.stored,
         "uptime_seconds": round(app.uptime, 3),
+        "sources": [source.as_dict() for source in snap.sources],
     }
+    if not snap.outage and any(not source.up for source in snap.sources):
+        # A broker or server away is reported, not a reason to restart the monitor: 200.
+        body["status"] = "degraded"
     if snap.outage:
         return json_response(503, {"error": f"database outage: {snap.outage_reason}", **body})
     return json_response(200, body)

@@ -29,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from sensor_tui import __version__
+from sensor_tui.errors import SensorTuiError
 from sensor_tui.http.api import ClientGone, HttpError, Request, Response, whole_number
 from sensor_tui.http.routes import HttpApp, Limits
 from sensor_tui.pipeline import Pipeline
@@ -48,13 +49,20 @@ BUSY = (
 )
 
 
+class BindError(SensorTuiError, ValueError):
+    """`--http` names an address the server must not or cannot use; the message says why.
+
+    A ValueError too: it is a bad value, and callers that parse a spec may treat it as one.
+    """
+
+
 def parse_bind(spec: str) -> tuple[str, int]:
-    """`[HOST:]PORT` (IPv6 in brackets) to (host, port); ValueError with the reason."""
+    """`[HOST:]PORT` (IPv6 in brackets) to (host, port); BindError with the reason."""
     host, sep, port_text = spec.strip().rpartition(":")
     host = host.strip("[]") if sep else ""
     port = whole_number(port_text)
     if port is None or port > 65535:
-        raise ValueError(f"--http {spec!r}: expected [HOST:]PORT with PORT from 0 to 65535")
+        raise BindError(f"--http {spec!r}: expected [HOST:]PORT with PORT from 0 to 65535")
     return host or DEFAULT_HOST, port
 
 
@@ -167,12 +175,13 @@ class _Handler(BaseHTTPRequestHandler):
         limits = self.server.limits
         self.deadline: float | None = None
         self.answering = False
-        self.timeout = max(limits.idle_timeout, limits.request_timeout)  # watchdog's backstop
         self._store: Reader | None = None
         self._body_pending = False
         self._expect_continue = False
         self._linger = False
         super().setup()
+        # the watchdog's backstop (StreamRequestHandler's class-wide `timeout`, per connection)
+        self.connection.settimeout(max(limits.idle_timeout, limits.request_timeout))
         self.server.register(self, True)
 
     def finish(self) -> None:
@@ -357,6 +366,11 @@ class HttpServer:
         for thread in self._threads:
             thread.daemon = True
 
+    @property
+    def stopping(self) -> bool:
+        """True once `stop()` has begun: no new connection is served."""
+        return self._server.stopping
+
     def start(self) -> None:
         """Start accepting."""
         for thread in self._threads:
@@ -386,13 +400,13 @@ def start_server(
 ) -> HttpServer:
     """Bind `[HOST:]PORT` (port 0 picks a free one) and serve in background threads.
 
-    Raises ValueError for a bad spec or a non-loopback host without a token, OSError when the
+    Raises BindError for a bad spec or a non-loopback host without a token, OSError when the
     address cannot be bound.
     """
     host, port = parse_bind(spec)
     token = token or None
     if token is None and not is_loopback(host):
-        raise ValueError(
+        raise BindError(
             f"refusing to bind {host} without a token: set --token or SENSOR_TUI_TOKEN, "
             "or bind 127.0.0.1"
         )

@@ -95,7 +95,7 @@ def create_schema(db: Database, config: Config) -> None:
     """Migrate the file to this release's schema and record the configured tags (a write: only
     the writer calls it; readers open read-only and never change the file)."""
     migrate(db)
-    db["tags"].upsert_all([tag.as_row() for tag in config.tags], pk="name")
+    db.table("tags").upsert_all([tag.as_row() for tag in config.tags], pk="name")
     if db.conn.in_transaction:
         db.conn.commit()
 
@@ -200,7 +200,7 @@ class Store:
         """Record or update an event (fault or outage)."""
         db = self._writable_db()
         try:
-            db["events"].upsert(row, pk="id")
+            db.table("events").upsert(row, pk="id")
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(str(exc)) from exc
 

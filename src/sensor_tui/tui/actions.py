@@ -5,20 +5,12 @@ A mixin of `SensorApp`, so app.py stays about the app's life cycle.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from sensor_tui.tui.base import MonitorBase
 from sensor_tui.tui.chart import ChartGrid
 from sensor_tui.tui.help import HelpScreen
 
-if TYPE_CHECKING:
-    from sensor_tui.tui.app import SensorApp
 
-    _Base = SensorApp
-else:
-    _Base = object
-
-
-class Actions(_Base):
+class Actions(MonitorBase):
     """Key actions that act on the simulator, the pipeline or the layout."""
 
     def action_pause(self) -> None:
@@ -42,10 +34,13 @@ class Actions(_Base):
         self.notify(f"{kind} on {self.selected_tag}, {event.detail}{later}", title="Fault injected")
 
     def _no_simulator(self) -> None:
-        self.notify(
-            "No simulator in this run (--no-sim): readings come only from HTTP.",
-            severity="warning",
-        )
+        if self.monitor.sources:
+            where = "readings come from the configured sources"
+        elif self.monitor.http_url:
+            where = "readings come only from HTTP"
+        else:
+            where = "and no --http or source: nothing feeds the monitor"
+        self.notify(f"No simulator in this run (--no-sim): {where}.", severity="warning")
 
     def action_outage(self) -> None:
         """Switch the simulated database outage on or off."""

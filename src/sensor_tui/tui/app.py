@@ -21,20 +21,20 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import events
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.containers import Container
-from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from sensor_tui.errors import SensorTuiError
 from sensor_tui.runner import Monitor
 from sensor_tui.series import WINDOWS
-from sensor_tui.storage import StoreUnavailable
+from sensor_tui.summary import dead_letter_lines
+from sensor_tui.tui import keys
 from sensor_tui.tui.actions import Actions
 from sensor_tui.tui.anomaly_table import AnomalyTable
 from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value, view_label
-from sensor_tui.tui.commands import BINDINGS, FAULT_KEYS, system_commands
 from sensor_tui.tui.live import LiveFeed
 from sensor_tui.tui.navigation import Navigation
 from sensor_tui.tui.plot import clock as clock_text
@@ -49,21 +49,14 @@ MIN_SIZE = (60, 20)
 """Below this terminal size the screen says so instead of drawing clipped panels."""
 
 
-class SensorApp(ReadingsIn, Actions, Navigation, App[None]):
+class SensorApp(ReadingsIn, Actions, Navigation):
     """The sensor-tui monitor."""
 
     CSS_PATH = "app.tcss"
     TITLE = "sensor-tui"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (34, "-tall")]
-    BINDINGS: ClassVar[list[BindingType]] = BINDINGS
-
-    selected: reactive[int] = reactive(0)
-    """Index of the selected tag (fault keys and expand act on it)."""
-    frozen: reactive[bool] = reactive(False)
-    """Charts stopped following now with space (ingest goes on and is counted)."""
-    expanded: reactive[bool] = reactive(False)
-    """Only the selected chart is shown, as large as the screen allows."""
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (Textual's type)
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings())
 
     def __init__(
         self,
@@ -124,7 +117,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, App[None]):
         self._started = True  # before start: a half-started monitor (HTTP bind failed) is stopped
         try:
             self.monitor.start()
-        except (StoreUnavailable, RuntimeError, OSError, ValueError) as exc:
+        except (SensorTuiError, OSError) as exc:  # anything else is a bug: show its traceback
             self.exit(return_code=2, message=f"sensor-tui: {exc}")
             return False
         self.set_interval(1 / REFRESH_HZ, self._tick)
@@ -154,11 +147,17 @@ class SensorApp(ReadingsIn, Actions, Navigation, App[None]):
         self._flushing = True
         self.refresh_status()
         await asyncio.to_thread(self._stop_monitor)
-        snap = self.monitor.pipeline.snapshot()
-        self.exit(
-            message=f"sensor-tui stopped: {snap.stored:,} stored, {snap.rejected_total:,} "
-            f"rejected, {snap.dead_lettered:,} dead-lettered, {snap.anomalies_total:,} anomalies"
-        )
+        pipeline = self.monitor.pipeline
+        snap = pipeline.snapshot()
+        pending = pipeline.dead_letter.pending()
+        lines = [
+            f"sensor-tui stopped: {snap.stored:,} stored, {snap.rejected_total:,} "
+            f"rejected, {snap.dead_lettered:,} dead-lettered, {snap.anomalies_total:,} anomalies",
+            *dead_letter_lines(
+                snap.dead_lettered, pending, pipeline.dead_letter.path, pipeline.db_path
+            ),
+        ]
+        self.exit(message="\n".join(lines))
 
     def on_resize(self, event: events.Resize) -> None:
         """Say so when the terminal is too small to draw the monitor readably."""
@@ -195,6 +194,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, App[None]):
             db_path=str(self.monitor.options.db_path),
             http_url=self.monitor.http_url,
             flushing=self._flushing,
+            simulator_error=sim.error if sim else None,
             view="FROZEN" if self.frozen else view_label(since, until, self.timeline.live),
             cursor=None if cursor is None else self._cursor_text(cursor),
             unstored=sum(chart.unstored_shown() for chart in self._charts.values()),
@@ -248,20 +248,12 @@ class SensorApp(ReadingsIn, Actions, Navigation, App[None]):
             if i == self.selected:
                 panel.scroll_visible()
 
-    @property
-    def selected_tag(self) -> str:
-        """Name of the selected tag."""
-        return self.monitor.config.tags[self.selected].name
-
-    @property
-    def selected_chart(self) -> TagChart:
-        """The selected tag's chart."""
-        return self._charts[self.selected_tag]
-
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every action of the keys, by name, in the command palette."""
         yield from super().get_system_commands(screen)
-        yield from system_commands(self)
+        names = [tag.name for tag in self.monitor.config.tags]
+        for title, where, action in keys.palette_entries(names):
+            yield SystemCommand(title, where, partial(self.run_action, action))
 
 
 def make_app(
@@ -276,4 +268,4 @@ def make_app(
     return SensorApp(monitor, duration=duration, clock=clock, live=live, table_rows=table_rows)
 
 
-__all__ = ["FAULT_KEYS", "SensorApp", "make_app"]
+__all__ = ["SensorApp", "make_app"]

@@ -16,25 +16,19 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import work
 
 from sensor_tui.series import StoredView, load_view, read_history, window_label
 from sensor_tui.storage import Reader, StoreUnavailable
 from sensor_tui.storage.rollups import resolution_for
+from sensor_tui.tui.base import MonitorBase
 from sensor_tui.tui.chart import TagChart
 from sensor_tui.tui.goto import GoToScreen
 from sensor_tui.tui.messages import HistoryLoaded, ViewLoaded
-from sensor_tui.tui.timeline import PAN_SCREEN, Timeline
+from sensor_tui.tui.timeline import PAN_SCREEN
 from sensor_tui.when import BadMoment, parse_when
-
-if TYPE_CHECKING:
-    from sensor_tui.tui.app import SensorApp
-
-    _Base = SensorApp
-else:
-    _Base = object
 
 RAW_TAIL = 900
 """Seconds of raw readings a live long window keeps in memory after its stored view."""
@@ -42,10 +36,9 @@ LIVE_RELOAD = 60.0
 """A live long window re-reads its stored view at most this often (seconds)."""
 
 
-class Navigation(_Base):
+class Navigation(MonitorBase):
     """Panning, jumping, the cursor, export, and the loading and redrawing they need."""
 
-    timeline: Timeline
     _view_key: tuple[float, float] | None = None
     _view_loading: tuple[float, float] | None = None
 

@@ -9,27 +9,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sensor_tui.batches import StoredBatch
+from sensor_tui.pipeline import StoredBatch
 from sensor_tui.readings import Reading
 from sensor_tui.series import epoch
 from sensor_tui.tui.anomaly_table import AnomalyRow
+from sensor_tui.tui.base import MonitorBase
 from sensor_tui.tui.chart import format_value
 from sensor_tui.tui.messages import ReadingsStored
-
-if TYPE_CHECKING:
-    from sensor_tui.tui.app import SensorApp
-
-    _Base = SensorApp
-else:
-    _Base = object
 
 QUIET_SECONDS = 60.0
 """A tag's anomaly toasts only if that tag had no anomaly for this long (no flood in a burst)."""
 
 
-class ReadingsIn(_Base):
+class ReadingsIn(MonitorBase):
     """The hand-over from pipeline threads to the widgets."""
 
     def _on_accepted(self, batch: StoredBatch) -> None:
@@ -45,11 +39,13 @@ class ReadingsIn(_Base):
     def on_readings_stored(self, _: ReadingsStored) -> None:
         """Move accepted readings into the charts (marked not stored yet), clear the marks of
         committed ones, feed the table and toasts."""
-        accepted, stored = self._feed.take()
+        accepted, stored, dropped = self._feed.take()
         if not self._table.is_attached:  # the last commits of a shutdown
             return
         self._chart_readings(accepted, unstored=True)
         unseen = self._settle(stored)  # after the accepted ones: a batch may be both at once
+        if dropped and stored:  # commits coalesced away: what is older than these is stored too
+            self._settle_before(max(epoch(r.timestamp) for r in stored))
         self._chart_readings(unseen, unstored=False)
         fresh = [*accepted, *unseen]
         anomalies = [AnomalyRow.from_reading(r) for r in fresh if r.is_anomaly]
@@ -73,6 +69,12 @@ class ReadingsIn(_Base):
         for chart in touched:
             chart.title_due = True
         return unseen
+
+    def _settle_before(self, moment: float) -> None:
+        for chart in self._charts.values():
+            for key in [key for key in chart.unstored if key[0] <= moment]:
+                del chart.unstored[key]
+            chart.title_due = True
 
     def _chart_readings(self, readings: list[Reading], unstored: bool) -> None:
         """Add readings to their charts' series (and, if not stored yet, to their marks)."""

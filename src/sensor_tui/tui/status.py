@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.markup import escape
 from textual.widgets import Static
 
-from sensor_tui.counters import Snapshot
+from sensor_tui.counters import Snapshot, SourceState
 from sensor_tui.series import window_label
 
 
@@ -23,6 +23,8 @@ class MonitorState:
     db_path: str
     http_url: str | None = None
     flushing: bool = False
+    simulator_error: str | None = None
+    """Why the simulator's last tick failed (it keeps trying); None while it works."""
     view: str = "LIVE"
     """LIVE, FROZEN or the span being viewed (issue 12)."""
     cursor: str | None = None
@@ -33,19 +35,25 @@ class MonitorState:
     """Readings arriving per second, stored or not (None: the pipeline's stored rate)."""
 
 
-def _badge(state: MonitorState) -> str:
+def _badge(state: MonitorState, snap: Snapshot) -> str:
     if state.flushing:
         return "[b reverse $warning] FLUSHING… [/]"
-    if state.paused:
+    if state.simulator_error:
+        badge = "[b reverse $error] ✖ SIMULATOR FAILED [/]"
+    elif state.paused:
         badge = "[b reverse $warning] ❚❚ PAUSED [/]"
     elif state.simulator:
         badge = "[b reverse $success] ● RUNNING [/]"
-    else:
+    elif snap.sources:
+        badge = "[b reverse $success] ● LIVE [/]"
+    elif state.http_url:
         badge = "[b reverse $success] ● HTTP ONLY [/]"
+    else:  # --no-sim without --http or a source: say so rather than claim a server (issue 10)
+        badge = "[b reverse $warning] ○ NO INPUT [/]"
     if state.frozen:
         badge += f" [b reverse $accent] ❄ FROZEN +{state.frozen_count:,} [/]"
     elif state.view == "LIVE":
-        badge += " [b]LIVE[/]"
+        badge += " view [b]LIVE[/]"
     else:
         badge += f" [b reverse $accent] ◀ {escape(state.view)} [/] +{state.frozen_count:,} new"
     return badge
@@ -53,12 +61,34 @@ def _badge(state: MonitorState) -> str:
 
 SEPARATOR = " [dim]│[/] "
 
+_SOURCE_STYLE = {
+    "connected": "[b $success]{name} ●[/]",
+    "connecting": "[b $warning]{name} …[/]",
+    "reconnecting": "[b $warning]{name} ⟳ reconnecting[/]",
+    "error": "[b reverse $error] {name} ERROR [/]",
+    "stopped": "[dim]{name} stopped[/]",
+}
+
+
+def _source_field(source: SourceState) -> str:
+    """One network source (MQTT broker, OPC UA server): name and state; errors in /health."""
+    template = _SOURCE_STYLE.get(source.state, "{name} " + escape(source.state))
+    return template.format(name=escape(source.name))
+
+
+def _dead_letter(snap: Snapshot) -> str:
+    """Lines waiting in the dead-letter file; an unreadable file is not "0" (issue 10)."""
+    if snap.dead_letter_error:
+        return "dead letter [b reverse $error] UNREADABLE [/]"
+    dead = f"{snap.dead_letter_pending:,}"
+    return f"dead letter [b $error]{dead}[/]" if snap.dead_letter_pending else f"dead letter {dead}"
+
 
 def status_markup(state: MonitorState, snap: Snapshot) -> str:
     """Two lines of markup: activity and counts, then pipeline health and where data goes."""
     rate = snap.rate if state.rate is None else state.rate
     fields1 = [
-        _badge(state),
+        _badge(state, snap),
         f"window [b]{window_label(state.window)}[/]",
         f"[b]{rate:.1f}[/]/s",
         f"stored [b]{snap.stored:,}[/]",
@@ -69,15 +99,17 @@ def status_markup(state: MonitorState, snap: Snapshot) -> str:
         fields1[2:] = [f"[b]⌖ {escape(state.cursor)}[/]"]
     line1 = SEPARATOR.join(fields1)
     retry = f"[b $warning]{snap.retry_depth:,}[/]" if snap.retry_depth else "0"
-    dead = f"{snap.dead_letter_pending:,}"
     outage = f"[b reverse $error] DB OUTAGE [/] [b $error]{escape(snap.outage_reason)}[/]"
     fields = [
         outage if snap.outage else "[b $success]db ok[/]",
         f"retry queue {retry}",
-        f"dead letter [b $error]{dead}[/]" if snap.dead_letter_pending else f"dead letter {dead}",
+        _dead_letter(snap),
     ]
     if state.unstored:
         fields.insert(1, f"[b reverse $warning] {state.unstored:,} not stored yet [/]")
+    if state.simulator_error:
+        fields.append(f"[b $error]{escape(state.simulator_error)}[/]")
+    fields += [_source_field(source) for source in snap.sources]
     if state.http_url:
         fields.append(f"[b]{escape(state.http_url)}[/]")
     fields.append(f"[dim]{escape(state.db_path)}[/]")

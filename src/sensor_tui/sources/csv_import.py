@@ -3,6 +3,10 @@
 The main thread parses and validates while the writer thread detects and commits the previous
 chunk, so on two cores the two halves overlap. A file that cannot be read at all raises
 `ImportFileError` (one line for the user); a bad row is rejected and counted, never fatal.
+
+The delimiter is taken from the header (issue 10): the first of comma, semicolon, tab and pipe
+that splits it into the needed columns. A spreadsheet saved in a European locale writes
+semicolons and decimal commas (`36,5`); in a semicolon file a decimal comma is read as a point.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import contextlib
 import csv
 import gc
 import io
+import itertools
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -18,15 +23,20 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sensor_tui.errors import SensorTuiError
 from sensor_tui.pipeline import BatchResult, Pipeline
 from sensor_tui.readings import Reading, Rejected
 
 CHUNK = 5_000
 MISSING_COLUMN = "missing column"
 UNPARSEABLE_LINE = "unparseable CSV line"
+DELIMITERS = (",", ";", "\t", "|")
+"""Tried in this order on the header row."""
+SHOWN_REJECTIONS = 5
+"""Rejected lines listed one by one in the summary (the rest are counted)."""
 
 
-class ImportFileError(ValueError):
+class ImportFileError(SensorTuiError):
     """The file as a whole cannot be imported (missing, unreadable, no usable header)."""
 
 
@@ -41,36 +51,68 @@ class ImportSummary:
     anomalies: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
     first_rejections: list[tuple[int, str]] = field(default_factory=list)
+    """(line, reason with the offending value) of the first SHOWN_REJECTIONS rejected lines."""
+    delimiter: str = ","
+
+    @property
+    def rejected_total(self) -> int:
+        """Rows rejected, all reasons together."""
+        return sum(self.rejected.values())
+
+    @property
+    def nothing_imported(self) -> bool:
+        """Every row was rejected: the file is likely not what it was taken for."""
+        return self.rows > 0 and self.rejected_total == self.rows
 
 
-def _columns(header: list[str], tag: str | None) -> tuple[int, int, int | None]:
+def _missing(header: list[str], tag: str | None) -> list[str]:
     names = [name.strip().lower() for name in header]
     missing = [c for c in ("timestamp", "value") if c not in names]
     if tag is None and "tag" not in names:
         missing.append("tag (or give --tag)")
+    return missing
+
+
+def _columns(header: list[str], tag: str | None) -> tuple[int, int, int | None]:
+    missing = _missing(header, tag)
     if missing:
         raise ImportFileError(f"CSV header lacks column(s): {', '.join(missing)}")
+    names = [name.strip().lower() for name in header]
     tag_index = names.index("tag") if tag is None else None
     return names.index("timestamp"), names.index("value"), tag_index
 
 
+def sniff_delimiter(header_line: str, tag: str | None) -> str:
+    """The delimiter that splits the header into the needed columns (comma when none does,
+    so that the error names the missing columns as a comma file has them)."""
+    for delimiter in DELIMITERS:
+        fields = next(csv.reader([header_line], delimiter=delimiter), [])
+        if not _missing(fields, tag):
+            return delimiter
+    return ","
+
+
 def _chunks(
-    handle: io.TextIOBase, pipeline: Pipeline, tag: str | None
+    handle: io.TextIOBase, pipeline: Pipeline, tag: str | None, summary: ImportSummary
 ) -> Iterator[tuple[list[Reading], list[tuple[int, str]], int]]:
     """Yield (readings, rejections by line number, rows) per chunk of the file.
 
     The inner loop is the import's hot path, hence its shape: no per-row helper calls, and the
     one `try` catches both a rejected reading and a short row.
     """
-    reader = csv.reader(handle)
+    first = handle.readline()
+    if not first:
+        raise ImportFileError("the file is empty (a header row is needed)")
+    summary.delimiter = sniff_delimiter(first, tag)
+    decimal_comma = summary.delimiter == ";"
+    reader = csv.reader(itertools.chain([first], handle), delimiter=summary.delimiter)
     try:
         header = next(reader)
-    except StopIteration:
-        raise ImportFileError("the file is empty (a header row is needed)") from None
     except csv.Error as exc:
         raise ImportFileError(f"cannot parse CSV: {exc}") from exc
     ts_i, value_i, tag_i = _columns(header, tag)
     validate = pipeline.validator.validate
+    shown = summary.first_rejections
     readings: list[Reading] = []
     rejected: list[tuple[int, str]] = []
     left = CHUNK
@@ -81,11 +123,16 @@ def _chunks(
                     continue  # a blank line holds no reading
                 try:
                     row_tag = tag if tag_i is None else row[tag_i]
-                    readings.append(validate(row_tag, row[value_i], row[ts_i], "import"))
+                    value = row[value_i].replace(",", ".") if decimal_comma else row[value_i]
+                    readings.append(validate(row_tag, value, row[ts_i], "import"))
                 except Rejected as exc:
                     rejected.append((reader.line_num, exc.reason))
+                    if len(shown) < SHOWN_REJECTIONS:
+                        shown.append((reader.line_num, str(exc)))
                 except IndexError:
                     rejected.append((reader.line_num, MISSING_COLUMN))
+                    if len(shown) < SHOWN_REJECTIONS:
+                        shown.append((reader.line_num, MISSING_COLUMN))
                 left -= 1
                 if not left:
                     yield readings, rejected, CHUNK
@@ -93,6 +140,8 @@ def _chunks(
             break
         except csv.Error:
             rejected.append((reader.line_num, UNPARSEABLE_LINE))
+            if len(shown) < SHOWN_REJECTIONS:
+                shown.append((reader.line_num, UNPARSEABLE_LINE))
             left -= 1
     if left < CHUNK:
         yield readings, rejected, CHUNK - left
@@ -112,12 +161,12 @@ def import_csv(
     before = pipeline.snapshot()
     futures: list[Future[BatchResult]] = []
     try:
-        handle = open(path, encoding="utf-8-sig", errors="replace", newline="")  # noqa: SIM115
+        raw = open(path, "rb")  # noqa: SIM115
     except OSError as exc:
         raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    handle = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
     with handle, _bulk_load_mode():
-        raw = handle.buffer
-        for readings, rejected, rows in _chunks(handle, pipeline, tag):
+        for readings, rejected, rows in _chunks(handle, pipeline, tag, summary):
             summary.rows += rows
             futures.append(pipeline.submit_readings(readings, rejected, offered=rows))
             if progress is not None:
@@ -158,7 +207,4 @@ def _bulk_load_mode() -> Iterator[None]:
 def _add(summary: ImportSummary, result: BatchResult) -> None:
     summary.dead_lettered += result.dead_lettered
     summary.anomalies += result.anomalies
-    for line, reason in result.rejected:
-        summary.rejected[reason] += 1
-        if len(summary.first_rejections) < 5:
-            summary.first_rejections.append((line, reason))
+    summary.rejected.update(reason for _, reason in result.rejected)

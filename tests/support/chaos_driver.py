@@ -26,11 +26,11 @@ import sys
 import threading
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project root: tests.support
 
-from chaos_keys import batch_measurements
 from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped, RetryPolicy
 from sensor_tui.tags import load_config
+from tests.support.chaos_keys import batch_measurements
 
 _print_lock = threading.Lock()
 

@@ -18,6 +18,13 @@ from pathlib import Path
 
 from sensor_tui.readings import Reading, Rejected, Validator
 
+DEFAULT_NAME = "failed_measurements.jsonl"
+
+
+def default_path(db_path: str | Path) -> Path:
+    """Where the dead-letter file goes unless told otherwise: beside the database."""
+    return Path(db_path).with_name(DEFAULT_NAME)
+
 
 @dataclass(slots=True)
 class ReplayResult:
@@ -94,6 +101,8 @@ class DeadLetter:
         self.bad_path = self.path.with_name(self.path.name + ".bad")
         self._lock = threading.Lock()
         self._pending: int | None = None
+        self.error: str | None = None
+        """Why the file cannot be read (then `pending()` is 0 but means "unknown", not "none")."""
 
     def append(self, readings: Sequence[Reading], error: str) -> None:
         """Append readings as lines and fsync; raises OSError if they are not durable."""
@@ -108,21 +117,28 @@ class DeadLetter:
             lines.append(json.dumps(record, ensure_ascii=False) + "\n")
         with self._lock:
             _append_durably(self.path, "".join(lines))
-            self._pending = self._count() if self._pending is None else self._pending + len(lines)
+            if self._pending is not None:
+                self._pending += len(lines)
 
-    def _count(self) -> int:
+    def _count(self) -> int | None:
+        """Lines in the file (0 when missing); None, with `error` set, when it cannot be read."""
         try:
             with open(self.path, "rb") as handle:
-                return sum(1 for line in handle if line.strip())
-        except OSError:  # missing, or unreadable: nothing we can replay from it
-            return 0
+                count = sum(1 for line in handle if line.strip())
+        except FileNotFoundError:
+            count = 0
+        except OSError as exc:  # unreadable: say so rather than show "0 pending" (issue 10)
+            self.error = f"cannot read {self.path}: {exc.strerror or exc}"
+            return None
+        self.error = None
+        return count
 
     def pending(self) -> int:
-        """Lines waiting for replay (cached; counted once from the file)."""
+        """Lines waiting for replay (cached once counted); 0 when unreadable, see `error`."""
         with self._lock:
             if self._pending is None:
                 self._pending = self._count()
-            return self._pending
+            return self._pending or 0
 
     def bad_count(self) -> int:
         """Lines that were moved aside because they could not be parsed."""

@@ -15,14 +15,15 @@ from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from typing import Any
 
+from sensor_tui.errors import SensorTuiError
 from sensor_tui.readings import Reading
 
 
-class NotDurable(RuntimeError):
+class NotDurable(SensorTuiError):
     """Readings could be neither stored nor dead-lettered (e.g. the disk is full); not acked."""
 
 
-class PipelineStopped(RuntimeError):
+class PipelineStopped(SensorTuiError):
     """The pipeline no longer accepts readings."""
 
 
@@ -119,7 +120,7 @@ def rows_payload(readings: list[Reading]) -> str:
     values are finite floats (validated), and strings go through `json.dumps` once each. A
     non-finite score, which JSON cannot carry, is stored as NULL.
     """
-    parts = []
+    parts: list[str] = []
     append = parts.append
     text = _json_text
     for r in readings:

@@ -1,0 +1,340 @@
+"""`[[sources]]` tables and `--mqtt` URLs, checked and typed before anything connects.
+
+    [[sources]]
+    type = "mqtt"
+    url = "mqtts://monitor@broker.plant:8883"
+    topics = ["plant/fermentation/#"]
+    template = "plant/{area}/{tag}"
+    ca = "/etc/sensor-tui/ca.pem"
+    password_env = "PLANT_MQTT_PASSWORD"
+
+    [[sources]]
+    type = "opcua"
+    url = "opc.tcp://plc1:4840"
+    nodes = { fermenter_temp = "ns=2;s=Fermenter.Temperature" }
+
+Passwords come only from environment variables (`password_env`; `SENSOR_TUI_MQTT_PASSWORD` for
+`--mqtt`), never from the file or the command line, where `ps` and shell history would show them.
+A mistake (unknown key, bad URL, missing variable) is a `ConfigError` naming the entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sensor_tui.sources.topics import TopicMap
+from sensor_tui.tags import ConfigError
+
+MQTT_PASSWORD_ENV = "SENSOR_TUI_MQTT_PASSWORD"
+"""Where `--mqtt mqtt://user@host/...` takes its password from."""
+
+_MQTT_KEYS = {
+    "type", "name", "url", "topics", "template", "tag_format", "topic_tags", "qos", "client_id",
+    "ca", "cert", "key", "username", "password_env", "session_expiry", "receive_maximum",
+    "keepalive", "require_timestamp", "reconnect_min", "reconnect_max",
+}  # fmt: skip
+_OPCUA_KEYS = {
+    "type", "name", "url", "nodes", "security_mode", "security_policy", "cert", "key",
+    "server_cert", "username", "password_env", "publishing_interval", "reconnect_min",
+    "reconnect_max", "timeout",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Reconnect delays: from `first` seconds, doubling, at most `most` (with jitter)."""
+
+    first: float = 0.5
+    most: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        """The wait before reconnect attempt `attempt` (1, 2, ...), jitter excluded."""
+        return min(self.most, self.first * 2 ** max(0, attempt - 1))
+
+
+@dataclass(frozen=True, slots=True)
+class MqttSettings:
+    """One MQTT subscription: where, what, how to map topics, how to authenticate."""
+
+    name: str
+    host: str
+    port: int
+    topics: tuple[str, ...]
+    mapping: TopicMap = field(default_factory=TopicMap)
+    tls: bool = False
+    qos: int = 1
+    client_id: str = ""
+    ca: str | None = None
+    cert: str | None = None
+    key: str | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    session_expiry: int = 86_400
+    """Seconds the broker keeps the session (and queues messages) while the monitor is away."""
+    receive_maximum: int = 1000
+    """Messages the broker may have unacknowledged with us at once (MQTT 5 flow control)."""
+    keepalive: int = 30
+    require_timestamp: bool = False
+    """Reject readings without a timestamp: only then is a redelivery stored exactly once."""
+    backoff: Backoff = field(default_factory=Backoff)
+
+
+@dataclass(frozen=True, slots=True)
+class OpcUaSettings:
+    """One OPC UA server: its URL, the node per tag, security and credentials."""
+
+    name: str
+    url: str
+    nodes: Mapping[str, str]
+    security_mode: str = "None"
+    security_policy: str = ""
+    cert: str | None = None
+    key: str | None = None
+    server_cert: str | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    publishing_interval: float = 500.0
+    """Milliseconds between the server's data-change notifications."""
+    timeout: float = 4.0
+    backoff: Backoff = field(default_factory=Backoff)
+
+
+SourceSettings = MqttSettings | OpcUaSettings
+
+
+def _get(entry: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    """`entry[key]` when it has the right type, None when absent; ConfigError otherwise."""
+    value = entry.get(key)
+    if value is None:
+        return None
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        raise ConfigError(f"{where}: '{key}' must be a {' or '.join(k.__name__ for k in kinds)}")
+    return value
+
+
+def _password(entry: Mapping[str, Any], where: str) -> str | None:
+    if "password" in entry:
+        raise ConfigError(
+            f"{where}: no 'password' in the file; name an environment variable: password_env"
+        )
+    variable = _get(entry, "password_env", str, where)
+    if variable is None:
+        return None
+    if variable not in os.environ:
+        raise ConfigError(f"{where}: environment variable {variable} is not set")
+    return os.environ[variable]
+
+
+def _backoff(entry: Mapping[str, Any], where: str) -> Backoff:
+    first = _get(entry, "reconnect_min", (int, float), where) or 0.5
+    most = _get(entry, "reconnect_max", (int, float), where) or 30.0
+    if not 0 < first <= most:
+        raise ConfigError(f"{where}: need 0 < reconnect_min <= reconnect_max")
+    return Backoff(float(first), float(most))
+
+
+def _split_url(url: str, where: str) -> tuple[str, str, str | None, str, int | None, str]:
+    """(scheme, user, password or None, host, port or None, path) without urllib: a topic
+    filter's `#` is not a URL fragment here."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigError(f"{where}: {url!r} is not a URL like mqtt://host:1883/topic")
+    netloc, _, path = rest.partition("/")
+    userinfo, at, hostport = netloc.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    host, port = hostport, None
+    if hostport.startswith("["):  # [::1]:1883
+        host, _, tail = hostport[1:].partition("]")
+        port_text = tail[1:] if tail.startswith(":") else ""
+    else:
+        host, _, port_text = hostport.partition(":")
+    if port_text:
+        if not port_text.isascii() or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ConfigError(f"{where}: bad port in {url!r}")
+        port = int(port_text)
+    if not host:
+        raise ConfigError(f"{where}: no host in {url!r}")
+    return scheme.lower(), user if at else "", password if colon else None, host, port, path
+
+
+def parse_mqtt_url(url: str, where: str = "--mqtt") -> tuple[bool, str | None, str, int, str]:
+    """`mqtt[s]://[user@]host[:port][/topic/filter]` -> (tls, user, host, port, filter)."""
+    scheme, user, password, host, port, path = _split_url(url, where)
+    if scheme not in ("mqtt", "mqtts"):
+        raise ConfigError(f"{where}: scheme must be mqtt:// or mqtts://, not {scheme}://")
+    if password is not None:
+        raise ConfigError(
+            f"{where}: no password in the URL (ps and shell history show it); "
+            f"set {MQTT_PASSWORD_ENV} or password_env instead"
+        )
+    tls = scheme == "mqtts"
+    return tls, user or None, host, port or (8883 if tls else 1883), path
+
+
+def default_client_id(name: str, anchor: str) -> str:
+    """A client id that is the same at every start of the same monitor (a persistent session
+    needs it) and different for two monitors on one host: host name + a hash of the database
+    path and the source's name."""
+    digest = hashlib.sha1(f"{anchor}\0{name}".encode()).hexdigest()[:10]
+    return f"sensor-tui-{socket.gethostname()[:20]}-{digest}"
+
+
+def _topic_table(entry: Mapping[str, Any], where: str) -> dict[str, str]:
+    table = _get(entry, "topic_tags", dict, where) or {}
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in table.items()):
+        raise ConfigError(f"{where}: topic_tags maps topic strings to tag names")
+    return dict(table)
+
+
+def mqtt_from_entry(entry: Mapping[str, Any], where: str, anchor: str) -> MqttSettings:
+    """Check one `type = "mqtt"` table."""
+    _unknown(entry, _MQTT_KEYS, where)
+    url = _get(entry, "url", str, where)
+    if not url:
+        raise ConfigError(f"{where}: 'url' is required (mqtt://host:1883)")
+    tls, user, host, port, path = parse_mqtt_url(url, where)
+    mapping = TopicMap.build(
+        _get(entry, "template", str, where),
+        _get(entry, "tag_format", str, where),
+        _topic_table(entry, where),
+    )
+    topics = list(_get(entry, "topics", list, where) or [])
+    topics += [path] if path else []
+    topics = topics or mapping.filters()
+    if not topics or not all(isinstance(t, str) and t for t in topics):
+        raise ConfigError(f"{where}: give 'topics' (a list of topic filters) or a template")
+    qos = _get(entry, "qos", int, where)
+    if qos not in (None, 0, 1, 2):
+        raise ConfigError(f"{where}: qos must be 0, 1 or 2")
+    name = _get(entry, "name", str, where) or f"mqtt {host}:{port}"
+    username = _get(entry, "username", str, where) or user
+    return MqttSettings(
+        name=name,
+        host=host,
+        port=port,
+        topics=tuple(dict.fromkeys(topics)),
+        mapping=mapping,
+        tls=tls or any(entry.get(k) for k in ("ca", "cert")),
+        qos=1 if qos is None else qos,
+        client_id=_get(entry, "client_id", str, where) or default_client_id(name, anchor),
+        ca=_get(entry, "ca", str, where),
+        cert=_get(entry, "cert", str, where),
+        key=_get(entry, "key", str, where),
+        username=username,
+        password=_password(entry, where),
+        session_expiry=_positive(entry, "session_expiry", 86_400, where),
+        receive_maximum=min(65_535, _positive(entry, "receive_maximum", 1000, where)),
+        keepalive=_positive(entry, "keepalive", 30, where),
+        require_timestamp=bool(_get(entry, "require_timestamp", bool, where)),
+        backoff=_backoff(entry, where),
+    )
+
+
+def mqtt_from_url(url: str, index: int, anchor: str, ca: str | None = None) -> MqttSettings:
+    """`--mqtt URL`: one subscription; the tag is the payload's, else the topic's last level."""
+    where = f"--mqtt {url}"
+    tls, user, host, port, path = parse_mqtt_url(url, where)
+    password = os.environ.get(MQTT_PASSWORD_ENV) if user else None
+    if user and password is None:
+        raise ConfigError(f"{where}: a user is given, so set {MQTT_PASSWORD_ENV}")
+    name = f"mqtt {host}:{port}" + (f" #{index + 1}" if index else "")
+    return MqttSettings(
+        name=name,
+        host=host,
+        port=port,
+        topics=(path or "#",),
+        tls=tls,
+        client_id=default_client_id(f"{name} {path}", anchor),
+        ca=ca,
+        username=user,
+        password=password,
+    )
+
+
+def _positive(entry: Mapping[str, Any], key: str, default: int, where: str) -> int:
+    value = _get(entry, key, int, where)
+    if value is None:
+        return default
+    if value <= 0:
+        raise ConfigError(f"{where}: '{key}' must be a positive whole number")
+    return int(value)
+
+
+def _unknown(entry: Mapping[str, Any], known: set[str], where: str) -> None:
+    unknown = sorted(set(entry) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
+
+
+SECURITY_MODES = ("None", "Sign", "SignAndEncrypt")
+
+
+def opcua_from_entry(entry: Mapping[str, Any], where: str) -> OpcUaSettings:
+    """Check one `type = "opcua"` table."""
+    _unknown(entry, _OPCUA_KEYS, where)
+    url = _get(entry, "url", str, where)
+    if not url or not url.startswith("opc.tcp://"):
+        raise ConfigError(f"{where}: 'url' must be opc.tcp://host:port[/path]")
+    nodes = _get(entry, "nodes", dict, where) or {}
+    if not nodes or not all(isinstance(k, str) and isinstance(v, str) for k, v in nodes.items()):
+        raise ConfigError(f"{where}: 'nodes' maps tag names to node ids (ns=2;s=Temp)")
+    mode = _get(entry, "security_mode", str, where) or "None"
+    if mode not in SECURITY_MODES:
+        raise ConfigError(f"{where}: security_mode is one of {', '.join(SECURITY_MODES)}")
+    policy = _get(entry, "security_policy", str, where) or ""
+    cert, key = _get(entry, "cert", str, where), _get(entry, "key", str, where)
+    if mode != "None" and not (policy and cert and key):
+        raise ConfigError(f"{where}: security_mode {mode} needs security_policy, cert and key")
+    interval = _get(entry, "publishing_interval", (int, float), where) or 500.0
+    timeout = _get(entry, "timeout", (int, float), where) or 4.0
+    _, user, password, host, _, _ = _split_url(url, where)
+    if password is not None:
+        raise ConfigError(f"{where}: no password in the URL; use password_env")
+    return OpcUaSettings(
+        name=_get(entry, "name", str, where) or f"opcua {host}",
+        url=url,
+        nodes=dict(nodes),
+        security_mode=mode,
+        security_policy=policy,
+        cert=cert,
+        key=key,
+        server_cert=_get(entry, "server_cert", str, where),
+        username=_get(entry, "username", str, where) or user or None,
+        password=_password(entry, where),
+        publishing_interval=float(interval),
+        timeout=float(timeout),
+        backoff=_backoff(entry, where),
+    )
+
+
+def parse_sources(
+    entries: tuple[Mapping[str, Any], ...],
+    mqtt_urls: tuple[str, ...] = (),
+    anchor: str = "",
+    mqtt_ca: str | None = None,
+) -> list[SourceSettings]:
+    """Every configured source, the file's first, then `--mqtt` URLs; names are unique.
+
+    `anchor` (the database path) keeps default MQTT client ids stable across restarts.
+    """
+    out: list[SourceSettings] = []
+    for i, entry in enumerate(entries):
+        where = f"sources[{i}]"
+        kind = entry.get("type")
+        if kind == "mqtt":
+            out.append(mqtt_from_entry(entry, where, anchor))
+        elif kind == "opcua":
+            out.append(opcua_from_entry(entry, where))
+        else:
+            raise ConfigError(f'{where}: \'type\' must be "mqtt" or "opcua", not {kind!r}')
+    out += [mqtt_from_url(url, i, anchor, mqtt_ca) for i, url in enumerate(mqtt_urls)]
+    names = [s.name for s in out]
+    if len(names) != len(set(names)):
+        raise ConfigError("two sources have the same name: give them distinct 'name's")
+    return out
