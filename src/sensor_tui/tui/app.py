@@ -163,7 +163,7 @@ class SensorApp(ReadingsIn, Actions, Navigation):
         """Say so when the terminal is too small to draw the monitor readably."""
         width, height = event.size
         tiny = width < MIN_SIZE[0] or height < MIN_SIZE[1]
-        self.screen.set_class(tiny, "-tiny")
+        self.screen_stack[0].set_class(tiny, "-tiny")  # the main screen, even under help
         if tiny:
             self.query_one("#too-small", Static).update(
                 f"Terminal too small: {width}x{height}.\n"
