@@ -210,8 +210,8 @@ def test_issue12_outage_keeps_charts_moving_marked_not_stored(tmp_path, config, 
             before = len(first.series)
             await wait_until(pilot, lambda: len(first.series) > before + 20)  # still charted
             await wait_until(pilot, lambda: len(first.unstored) > 20)
-            title = str(app.query_one("#panel-0", ChartPanel).border_title)
-            assert "not stored yet" in title
+            panel = app.query_one("#panel-0", ChartPanel)
+            await wait_until(pilot, lambda: "not stored yet" in str(panel.border_title))
             await wait_until(pilot, lambda: "not stored yet" in status(app))
             assert "database outage (simulated" in status(app)  # the reason, on screen
             assert " 0.0[/]/s" not in status(app)  # the rate counts arriving readings
