@@ -95,3 +95,18 @@ def test_issue12_parse_when_accepts_dates_times_and_offsets() -> None:
     for bad in ("soon", "25:00", "-2y"):
         with pytest.raises(BadMoment):
             parse_when(bad, now)
+
+
+def test_issue12_unstored_marks_are_bounded_and_still_counted(monkeypatch) -> None:
+    from sensor_tui.tags import load_config
+    from sensor_tui.tui import chart as chart_module
+
+    monkeypatch.setattr(chart_module, "MAX_UNSTORED", 5)
+    tag = load_config(None).tags[0]
+    widget = chart_module.TagChart(tag, 1)
+    for i in range(8):
+        widget.add_unstored((T0 + i, f"t{i}"), 37.0, now=0.0)
+    assert len(widget.unstored) == 5 and widget.unstored_shown() == 8
+    assert widget.settle((T0 + 7, "t7")) and widget.settle((T0, "t0"))  # t0: an overflow mark
+    assert widget.unstored_shown() == 6
+    assert widget._unstored_between(T0 + 5, T0 + 6) == [(T0 + 6, 37.0), (T0 + 5, 37.0)]

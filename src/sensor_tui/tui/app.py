@@ -174,7 +174,7 @@ class SensorApp(ReadingsIn, Actions, Navigation):
 
     def _tick(self) -> None:
         for chart in self._charts.values():
-            if chart.title_due or chart.unstored:  # unstored: its wait may pass the grace
+            if chart.title_due or chart.unstored or chart.unstored_overflow:  # wait may pass grace
                 chart.title_due = False
                 chart.update_title(self.timeline.window)
         self.refresh_status()

@@ -30,6 +30,8 @@ the charts scroll instead of shrinking into unreadable strips."""
 UNSTORED_GRACE = 1.0
 """Seconds a reading may wait for its commit before the screen calls it "not stored yet": a
 healthy commit takes milliseconds, and marking each one for that long would flicker."""
+MAX_UNSTORED = 200_000
+"""Not-stored marks a chart keeps (a day of a 1 Hz tag twice over); older ones are only counted."""
 SELECTED_MARK = "▶"
 """Prefix of the selected chart's title: selection that reads without colour."""
 
@@ -58,6 +60,8 @@ class TagChart(Widget):
         self.unstored: dict[tuple[float, str], tuple[float, float]] = {}
         """Readings accepted but not committed yet: (time, timestamp) -> (value, accepted at,
         monotonic)."""
+        self.unstored_overflow = 0
+        """Marks dropped past MAX_UNSTORED (a very long outage): still counted, not drawn."""
         self.stored_view: StoredView | None = None
         """What SQLite holds for the view, when the view is not the live short window."""
         self.dirty = False
@@ -123,9 +127,7 @@ class TagChart(Widget):
             trace.anomaly_times, trace.anomaly_values = a_times, a_values
             self.anomalies_in_view = len(a_times)
         if self.unstored_shown():
-            points = sorted(
-                (t, v) for (t, _), (v, _) in self.unstored.items() if since <= t <= until
-            )
+            points = sorted(self._unstored_between(since, until))
             if points:
                 pending = np.array(points)
                 trace.pending_times, trace.pending_values = pending[:, 0], pending[:, 1]
@@ -152,12 +154,41 @@ class TagChart(Widget):
         i = bisect.bisect_right(self.series.times, moment) - 1
         return (self.series.values[i],) * 2 if i >= 0 else None
 
+    def _unstored_between(self, since: float, until: float) -> list[tuple[float, float]]:
+        """Unstored (time, value) in the view; newest first, stopping a window before `since`
+        (they arrive in about time order, so a long outage costs only the view's share)."""
+        out = []
+        for (t, _), (v, _) in reversed(self.unstored.items()):
+            if t < since - (until - since):
+                break
+            if since <= t <= until:
+                out.append((t, v))
+        return out
+
+    def add_unstored(self, key: tuple[float, str], value: float, now: float) -> None:
+        """Mark a reading not stored yet; past MAX_UNSTORED the oldest marks become a count."""
+        self.unstored[key] = (value, now)
+        if len(self.unstored) > MAX_UNSTORED:
+            del self.unstored[next(iter(self.unstored))]
+            self.unstored_overflow += 1
+
+    def settle(self, key: tuple[float, str]) -> bool:
+        """A reading was committed: clear its mark. False when it was never marked (a replay
+        of an earlier run's dead letter), so the caller charts it."""
+        if self.unstored.pop(key, None) is not None:
+            return True
+        if self.unstored_overflow:
+            self.unstored_overflow -= 1
+            return True
+        return False
+
     def unstored_shown(self) -> int:
         """Readings not stored yet that waited longer than the grace (0 when all are fresh)."""
         if not self.unstored:
-            return 0
-        oldest = min(at for _, at in self.unstored.values())
-        return len(self.unstored) if time.monotonic() - oldest >= UNSTORED_GRACE else 0
+            return self.unstored_overflow
+        oldest = next(iter(self.unstored.values()))[1]  # marks are kept in arrival order
+        waiting = len(self.unstored) + self.unstored_overflow
+        return waiting if time.monotonic() - oldest >= UNSTORED_GRACE else 0
 
     def replot(self, since: float, until: float, cursor: float | None = None) -> None:
         """Redraw the view; the screen is touched only when a row changed."""

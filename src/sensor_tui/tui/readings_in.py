@@ -63,7 +63,7 @@ class ReadingsIn(MonitorBase):
             chart = self._charts.get(reading.tag)
             if chart is None:
                 continue
-            if chart.unstored.pop((epoch(reading.timestamp), reading.timestamp), None) is None:
+            if not chart.settle((epoch(reading.timestamp), reading.timestamp)):
                 unseen.append(reading)
             touched.add(chart)
         for chart in touched:
@@ -74,6 +74,7 @@ class ReadingsIn(MonitorBase):
         for chart in self._charts.values():
             for key in [key for key in chart.unstored if key[0] <= moment]:
                 del chart.unstored[key]
+            chart.unstored_overflow = 0
             chart.title_due = True
 
     def _chart_readings(self, readings: list[Reading], unstored: bool) -> None:
@@ -87,7 +88,7 @@ class ReadingsIn(MonitorBase):
             moment = epoch(r.timestamp)
             by_tag.setdefault(r.tag, []).append((moment, r.value, bool(r.is_anomaly)))
             if unstored:
-                chart.unstored[(moment, r.timestamp)] = (r.value, now)
+                chart.add_unstored((moment, r.timestamp), r.value, now)
         for tag, points in by_tag.items():
             chart = self._charts[tag]
             if chart.series.add(points):
