@@ -30,6 +30,9 @@ class Tag:
     valid: tuple[float, float]
     detector: str = "robust"
     """Name of the anomaly detector for this tag (see `sensor_tui.detection.DETECTORS`)."""
+    threshold: float | None = None
+    """Alarm threshold on the detector's calibrated score in [0, 1]; None: the detector's
+    default (`sensor_tui.detection.DEFAULT_THRESHOLD`)."""
 
     @property
     def band_width(self) -> float:
@@ -46,6 +49,7 @@ class Tag:
             "valid_low": self.valid[0],
             "valid_high": self.valid[1],
             "detector": self.detector,
+            "threshold": self.threshold,
         }
 
 
@@ -73,6 +77,8 @@ class Config:
     tags: tuple[Tag, ...] = DEFAULT_TAGS
     simulator: SimulatorSettings = field(default_factory=SimulatorSettings)
     detector: str = "robust"
+    threshold: float | None = None
+    """The top-level `threshold`: every tag's default unless the tag sets its own."""
     sources: tuple[dict[str, Any], ...] = ()
     """The `[[sources]]` tables as written; `sensor_tui.sources.config` checks and types them
     (the core does not know the protocols)."""
@@ -105,7 +111,23 @@ def _pair(entry: dict[str, Any], key: str, where: str) -> tuple[float, float]:
     return low, high
 
 
-def _parse_tag(entry: Any, index: int, default_detector: str) -> Tag:
+def _threshold(value: Any, where: str) -> float | None:
+    """A threshold on the calibrated score: a number in (0, 1], or absent."""
+    if value is None:
+        return None
+    if (
+        not isinstance(value, int | float)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or not 0.0 < value <= 1.0
+    ):
+        raise ConfigError(f"{where}: 'threshold' must be a number in (0, 1], like 0.5")
+    return float(value)
+
+
+def _parse_tag(
+    entry: Any, index: int, default_detector: str, default_threshold: float | None = None
+) -> Tag:
     where = f"tags[{index}]"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: each [[tags]] entry must be a table")
@@ -120,7 +142,8 @@ def _parse_tag(entry: Any, index: int, default_detector: str) -> Tag:
     detector = entry.get("detector", default_detector)
     if not isinstance(unit, str) or not isinstance(detector, str):
         raise ConfigError(f"{where} ({name}): 'unit' and 'detector' must be strings")
-    return Tag(name.strip(), unit, normal, valid, detector)
+    threshold = _threshold(entry.get("threshold", default_threshold), f"{where} ({name})")
+    return Tag(name.strip(), unit, normal, valid, detector, threshold)
 
 
 def _merge_tags(base: tuple[Tag, ...], extra: list[Tag]) -> tuple[Tag, ...]:
@@ -152,12 +175,13 @@ def parse_config(data: dict[str, Any]) -> Config:
     detector = data.get("detector", "robust")
     if not isinstance(detector, str):
         raise ConfigError("'detector' must be a string")
+    threshold = _threshold(data.get("threshold"), "top level")
     base = DEFAULT_TAGS if data.get("default_tags", True) else ()
-    base = tuple(replace(tag, detector=detector) for tag in base)
+    base = tuple(replace(tag, detector=detector, threshold=threshold) for tag in base)
     entries = data.get("tags", [])
     if not isinstance(entries, list):
         raise ConfigError("'tags' must be an array of tables: use [[tags]]")
-    parsed = [_parse_tag(entry, i, detector) for i, entry in enumerate(entries)]
+    parsed = [_parse_tag(entry, i, detector, threshold) for i, entry in enumerate(entries)]
     names = [tag.name for tag in parsed]
     if len(names) != len(set(names)):
         raise ConfigError("a tag name appears twice in [[tags]]")
@@ -168,7 +192,13 @@ def parse_config(data: dict[str, Any]) -> Config:
     sources = data.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
         raise ConfigError("'sources' must be an array of tables: use [[sources]]")
-    return Config(tags=tags, simulator=simulator, detector=detector, sources=tuple(sources))
+    return Config(
+        tags=tags,
+        simulator=simulator,
+        detector=detector,
+        threshold=threshold,
+        sources=tuple(sources),
+    )
 
 
 def load_config(path: str | Path | None) -> Config:

@@ -12,8 +12,8 @@ import logging
 import threading
 from typing import Any
 
-from sensor_tui.alarms import Alarm, AlarmTracker
 from sensor_tui.detection import Detector, make_detector
+from sensor_tui.detection.alarms import Alarm, AlarmTracker
 from sensor_tui.pipeline.batches import Batch
 from sensor_tui.storage import Reader
 from sensor_tui.tags import Config, ConfigError

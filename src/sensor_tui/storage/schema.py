@@ -112,11 +112,21 @@ def _v1_baseline(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_alarms_start ON alarms (start)")
 
 
+def _v2_detection(db: Database) -> None:
+    """Issue 9: each tag's alarm threshold on the calibrated score (NULL: the default).
+
+    `measurements.score` keeps its column; from this version on it holds the calibrated score in
+    [0, 1] for every reading (older rows keep the raw statistic they were stored with)."""
+    if "threshold" not in db["tags"].columns_dict:
+        db.execute("ALTER TABLE tags ADD COLUMN threshold FLOAT")
+
+
 Migration = Callable[[Database], None]
 
 MIGRATIONS: dict[int, Migration] = {
     1: _v1_baseline,
-    4: create_rollups,  # issue 12: per-minute and per-hour rollups, kept by a trigger
+    2: _v2_detection,
+    4: create_rollups,  # issue 12: per-minute and per-hour rollups, kept by the writer
 }
 """Version number -> the step that brings a file from the version before it to this one.
 

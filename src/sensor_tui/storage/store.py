@@ -205,5 +205,5 @@ class Store:
             raise StoreUnavailable(str(exc)) from exc
 
     def upsert_alarms(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Record or update alarms (see `sensor_tui.alarms`) in one transaction."""
+        """Record or update alarms (see `sensor_tui.detection.alarms`) in one transaction."""
         self.write_payload("[]", rows)

@@ -36,7 +36,7 @@ class AnomalyRow:
 
     def cells(self) -> tuple[str | Text, ...]:
         """time (UTC, to the second), tag, value, kind, score."""
-        score = "" if self.score is None else f"{self.score:+.1f}"
+        score = "" if self.score is None else f"{self.score:.2f}"  # calibrated, in [0, 1]
         return (
             self.timestamp[11:19],
             self.tag,

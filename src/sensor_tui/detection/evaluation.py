@@ -104,3 +104,17 @@ def score_alarms(events: Sequence[Span], alarms: Iterable[Span], grace: timedelt
         score.kind_correct += event.kind in kinds
     score.during = len(during)
     return score
+
+
+def alarm_end_lags(events: Sequence[Span], alarms: Sequence[Span], grace: timedelta) -> list[float]:
+    """For each detected event, seconds from its end to the end of the last alarm that detected
+    it (negative: the alarm ended before the fault did). An alarm that outlives its fault by
+    more than the hold-off is the failure this measures."""
+    lags = []
+    for event in events:
+        end = _extended(event, grace)
+        hits = [a for a in alarms if a.tag == event.tag and a.start <= end and a.end >= event.start]
+        if hits:
+            last = max(parse_ts(a.end) for a in hits)
+            lags.append((last - parse_ts(event.end)).total_seconds())
+    return lags

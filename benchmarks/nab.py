@@ -1,0 +1,164 @@
+"""NAB benchmark: every NAB file through the product's import path, scored by NAB's rules.
+
+    python benchmarks/nab.py [--detectors robust,zscore] [--data PATH]
+
+Each of the 58 files of `../shared/data/nab/data/` becomes one tag (its normal band is the
+file's min..max, as the issue's harness had it) and is imported with `import_csv`, the code
+`sensor-tui import` runs: validation, the tag's detector, the alarm tracker, SQLite. The stored
+`score` of every reading is then scored with `sensor_tui.detection.nab` (NAB's windows, scaled
+sigmoid, profiles and threshold search), and so are the alarm onsets alone at the default
+threshold (one detection per row of the `alarms` table, no threshold search: what an operator is
+paged for). Printed beside the published scoreboard (`results/final_results.json`) and the
+published windowed-Gaussian results re-scored by the same scorer (a check of the scorer).
+
+Files with repeated timestamps keep one reading per timestamp in the database (the product's
+rule), so those few files are scored on what was stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from sensor_tui.detection import nab
+from sensor_tui.pipeline import Pipeline
+from sensor_tui.sources.csv_import import import_csv
+from sensor_tui.storage import connect
+from sensor_tui.tags import Config, Tag
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "nab"
+SCOREBOARD = (
+    ("ARTime", "ARTime"),
+    ("Numenta HTM", "numenta"),
+    ("CAD OSE", "contextOSE"),
+    ("earthgecko Skyline", "earthgeckoSkyline"),
+    ("KNN CAD", "knncad"),
+    ("Relative Entropy", "relativeEntropy"),
+    ("Random Cut Forest", "randomCutForest"),
+    ("windowed Gaussian", "windowedGaussian"),
+    ("random", "random"),
+    ("null", "null"),
+)
+PROFILES = ("standard", "reward_low_FP_rate", "reward_low_FN_rate")
+
+
+def _tag_name(file_name: str) -> str:
+    return file_name.split("/")[-1].removesuffix(".csv")
+
+
+def _config(files: dict[str, list[list[str]]], data: Path, detector: str) -> Config:
+    """One tag per file, band = the file's min..max, valid range wide around it."""
+    tags = []
+    for name in files:
+        with (data / "data" / name).open() as handle:
+            values = [float(row[1]) for row in list(csv.reader(handle))[1:]]
+        low, high = min(values), max(values)
+        if high <= low:
+            high = low + 1.0
+        margin = 10.0 * (high - low) + 1.0
+        tags.append(Tag(_tag_name(name), "", (low, high), (low - margin, high + margin), detector))
+    return replace(Config(), tags=tuple(tags), detector=detector)
+
+
+def run_detector(
+    files: dict[str, list[list[str]]], data: Path, detector: str
+) -> tuple[list[tuple[nab.FileLabels, list[float]]], list[tuple[nab.FileLabels, list[float]]]]:
+    """Import every file with `detector`; (stored scores, alarm onsets) per file, labelled."""
+    config = _config(files, data, detector)
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = Path(tmp) / "nab.db"
+        pipeline = Pipeline(config, db_path, Path(tmp) / "dl.jsonl")
+        pipeline.start(replay=False)
+        try:
+            for name in files:
+                import_csv(pipeline, data / "data" / name, tag=_tag_name(name))
+        finally:
+            pipeline.stop()
+        db = connect(db_path)
+        continuous, onsets = [], []
+        for name, windows in files.items():
+            tag = _tag_name(name)
+            rows = db.execute(
+                "SELECT timestamp, score FROM measurements WHERE tag = ? ORDER BY timestamp",
+                (tag,),
+            ).fetchall()
+            starts = {
+                row[0] for row in db.execute("SELECT start FROM alarms WHERE tag = ?", (tag,))
+            }
+            labels = nab.prepare(name, [row[0] for row in rows], windows)
+            continuous.append((labels, [row[1] or 0.0 for row in rows]))
+            onsets.append((labels, [1.0 if row[0] in starts else 0.0 for row in rows]))
+        db.close()
+    return continuous, onsets
+
+
+def published_gaussian(
+    files: dict[str, list[list[str]]], data: Path
+) -> list[tuple[nab.FileLabels, list[float]]] | None:
+    """NAB's published windowed-Gaussian scores, to check this scorer against 39.65."""
+    results = data / "results" / "windowedGaussian"
+    if not results.exists():
+        return None
+    out = []
+    for name, windows in files.items():
+        category, file_name = name.split("/")
+        with (results / category / f"windowedGaussian_{file_name}").open() as handle:
+            rows = list(csv.DictReader(handle))
+        labels = nab.prepare(name, [row["timestamp"] for row in rows], windows)
+        out.append((labels, [float(row["anomaly_score"]) for row in rows]))
+    return out
+
+
+def _row(label: str, scores: dict[str, float]) -> str:
+    return f"| {label} | " + " | ".join(f"{scores[p]:.2f}" for p in PROFILES) + " |"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Score each detector on the corpus and print the table (Markdown)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--detectors", default="robust,zscore")
+    parser.add_argument("--data", type=Path, default=DATA)
+    args = parser.parse_args(argv)
+    data: Path = args.data
+    if not (data / "labels" / "combined_windows.json").exists():
+        print(f"NAB data not found under {data}: skipped")
+        return 0
+    files = nab.load_windows(data / "labels" / "combined_windows.json")
+    profiles = nab.load_profiles(data / "config" / "profiles.json")
+    readings = sum(1 for name in files for _ in (data / "data" / name).open()) - len(files)
+    print(f"NAB corpus: {len(files)} files, {readings:,} readings, imported with import_csv")
+    print("\n| detector | standard | reward_low_FP_rate | reward_low_FN_rate |")
+    print("| --- | --- | --- | --- |")
+    for detector in args.detectors.split(","):
+        began = time.perf_counter()
+        continuous, onsets = run_detector(files, data, detector)
+        took = time.perf_counter() - began
+        print(
+            _row(
+                f"{detector}: stored score, threshold search",
+                nab.corpus_scores(continuous, profiles),
+            )
+        )
+        print(_row(f"{detector}: alarm onsets, no search", nab.fixed_scores(onsets, profiles, 0.5)))
+        print(f"| ({detector}: import and detection took {took:.1f} s) | | | |")
+    gaussian = published_gaussian(files, data)
+    if gaussian is not None:
+        scores = nab.corpus_scores(gaussian, profiles)
+        print(_row("published windowedGaussian results, this scorer", scores))
+    board_path = data / "results" / "final_results.json"
+    if board_path.exists():
+        board = json.loads(board_path.read_text())
+        for label, key in SCOREBOARD:
+            if key in board:
+                print(_row(f"scoreboard: {label}", board[key]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,421 @@
+"""The default detector: learns each tag from its own data, returns a calibrated score.
+
+Nothing in it is a constant of the simulator: every scale is learned from the tag's history
+(warm-up readings learn fast, later ones slowly), and every decision is a tail probability of
+the tag's own recent statistics (`sensor_tui.detection.likelihood`). Readings are first judged
+against their time of day (`sensor_tui.detection.seasonal`, once a day has been seen). Then four
+questions, four statistics, each over what is usual for this tag:
+
+- spike: how far is the reading from a fast level (an EWMA of a few readings, which follows the
+  process and ignores a lone outlier), over the usual distance (`_sa`);
+- level (step, drift): how far has the fast level moved from a slow reference (a damped Holt
+  level and trend, so slow trends and warm-up ramps are followed), over the usual distance
+  between the two (`_sb`). A step when the deviation began with a jump, else a drift;
+- noise: the recent mean change from reading to reading (short EWMA, each change clipped) over
+  the usual one (`_sd`, the tag's rate of change);
+- stuck: a run of exactly repeated values; its raw tail is c^run, c this tag's learned chance
+  that a repeat is followed by another, calibrated against the tag's own completed runs (a
+  quantised sensor dwells on one value for long stretches).
+
+No scale falls below a quarter of the sensor's resolution (its smallest change seen), so a
+one-count blip on a sensor that repeats one value is one count, not a thousand tiny scales.
+
+The score is the largest of the four: decades of tail probability d, stored as 1 - 10^(-d/10)
+(`DEFAULT_THRESHOLD` 0.7 is d = 5.2, one in 170,000 of this tag's readings). `out_of_band` is a
+configured limit, not a statistic: after `oob_readings` readings in a row outside the tag's normal
+band, when nothing else is flagged, the reading is flagged with the threshold as its score. The
+first reading of an episode (an alarm) carries the fault's surprise; later ones are stored just
+over the threshold (they say the fault persists), so scores rank onsets first.
+
+A suspect reading (within a decade of the threshold) teaches the estimates at a tenth of their
+rate (`absorb`) and the quantiles not at all: a fault is measured against the process as it was,
+yet nothing locks in: a lasting new level or noise becomes normal within a few thousand
+readings, whatever kinds alternate meanwhile. An outlier that opens an episode does teach the
+spike statistic's tail, so outliers that keep coming back (bursty counts) become expected. Under
+a step, the reference follows the process beneath it, so the alarm ends when the step does; after
+a drift, the reference saved at its start is restored as soon as the readings are back, so the
+end of a drift is never taken for a new fault.
+
+Durations count readings of this tag, so a 1 s and a 5 min stream behave alike. `update` is one
+long function on purpose: it is the hot path (about 2.5 µs per reading, `benchmarks/detection.py`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from sensor_tui.detection.base import DEFAULT_THRESHOLD, Verdict
+from sensor_tui.detection.likelihood import LOG_SCALE, PRIORS
+from sensor_tui.detection.likelihood import decades as _decades
+from sensor_tui.detection.likelihood import track as _track
+from sensor_tui.detection.seasonal import DailyProfile
+
+_NORMAL: Verdict = (False, 0.0, None)
+
+FAST = 0.3
+"""Weight of a reading in the fast level (about three readings)."""
+SLOW = 0.01
+"""Weight of the fast level in the slow reference (about a hundred readings)."""
+TREND = 0.005
+"""Share of the reference's error that moves its trend (relative to SLOW)."""
+DAMP = 0.995
+"""Damping of the trend per reading: a trend that is no longer fed fades in a few hundred."""
+LEARN = 0.005
+"""Weight of a reading in the scales once warmed up (a window of about 200 readings)."""
+CLIP = 4.0
+"""A statistic enters its scale clipped at this many times the scale (one outlier moves little)."""
+AGE_TAU = 0.05
+"""Decades over the threshold that a reading after an episode's first keeps at most (shrinking
+as 1 / age): the onset carries the fault's surprise, later readings only say it persists."""
+QUANTUM = 0.25
+"""Share of the sensor's resolution below which no scale falls."""
+SUSPECT = 1.0
+"""Decades below the threshold from which a reading is suspect: it teaches the estimates only
+at the reduced (`absorb`) rate and the quantiles not at all."""
+RUN_MEMORY = 0.98
+"""Decay per run of repeats of the counts that estimate the chance a repeat continues."""
+ONSET_LEARN = 1
+"""Readings at the start of each episode that teach the spike statistic's tail."""
+ONSET_BOOST = 10.0
+"""How much more such a reading teaches than a normal one (recurring outliers are learned in a
+few dozen occurrences)."""
+CALM = 60
+"""Unflagged readings in a row after which a fault's episode is over and its age resets (the
+alarm tracker's hold-off: the episode is the alarm)."""
+JUMP = 3.0
+"""Decades of the spike statistic that make a reading a jump (a deviation starting there is a
+step); below the threshold, so a step of a few quanta on a quantised sensor is still a step."""
+STEP_SETTLE = 20
+"""Readings at the start of a step that measure its offset (the fast level's arrival)."""
+STEP_FADE = 0.3
+"""A step's offset fades at this share of the absorbing rate (a lasting step is accepted after
+a few thousand readings; a step must not end in the operator's eyes before it does)."""
+SMOOTHED = 0.1
+"""Relative learning rate of the quantiles of the smoothed statistics (level and noise)."""
+SMOOTHED_CLIP = 3.0
+"""Clip of the level statistic when it enters its scale (it moves in runs, see SMOOTHED)."""
+NOISE_CLIP = 8.0
+"""A change enters the short mean change clipped at this many usual changes (a spike's two
+jumps must not look like a burst of noise)."""
+NOISE = 0.2
+"""Weight of a change in the short mean change (about five readings)."""
+
+
+class AdaptiveDetector:
+    """Learned per-tag statistics, calibrated to a score in [0, 1]; see the module docstring.
+
+    Settings: `band` the tag's normal band (None: no out_of_band); `threshold` the score that
+    flags; `warmup` readings learned from before the first verdict; `absorb` the share of the
+    learning rate kept while flagged; `oob_readings` readings in a row outside the band before
+    out_of_band.
+    """
+
+    __slots__ = (
+        "_age",
+        "_calm",
+        "_cont",
+        "_episode",
+        "_fd",
+        "_flag_at",
+        "_last_jump",
+        "_lf",
+        "_ls",
+        "_moved",
+        "_n",
+        "_offset",
+        "_oob_run",
+        "_prev",
+        "_profile",
+        "_qa",
+        "_qb",
+        "_qc",
+        "_qs",
+        "_quantum",
+        "_ref",
+        "_repeats",
+        "_run",
+        "_sa",
+        "_sb",
+        "_sd",
+        "_season",
+        "_stepping",
+        "_stops",
+        "_tr",
+        "absorb",
+        "band",
+        "oob_readings",
+        "slow",
+        "threshold",
+        "warmup",
+    )
+
+    def __init__(
+        self,
+        band: tuple[float, float] | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+        warmup: int = 150,
+        absorb: float = 0.1,
+        oob_readings: int = 30,
+        slow: float = SLOW,
+    ) -> None:
+        self.slow = slow
+        self.band = band
+        self.threshold = threshold
+        self._flag_at = -LOG_SCALE * math.log10(max(1e-300, 1.0 - threshold))
+        self.warmup = warmup
+        self.absorb = absorb
+        self.oob_readings = oob_readings
+        self._n = 0
+        self._moved = 0
+        self._prev = 0.0
+        self._profile = DailyProfile()
+        self._season = 0.0
+        self._quantum = 1e308
+        self._lf = 0.0
+        self._ls = 0.0
+        self._tr = 0.0
+        self._sa = 0.0
+        self._sb = 0.0
+        self._sd = 0.0
+        self._fd = 0.0
+        self._run = 0
+        self._cont = 0.1
+        self._repeats = 1.0
+        self._stops = 9.0
+        self._qa = list(PRIORS)
+        self._qb = list(PRIORS)
+        self._qc = [1.6, 2.2, 2.8]
+        self._qs = [1.0, 2.0, 3.0]  # a run's raw decades: a geometric run's own quantiles
+        self._episode = 0
+        self._stepping = False
+        self._offset = 0.0
+        self._ref = (0.0, 0.0, 0)
+        self._age = 0
+        self._calm = 0
+        self._last_jump = -(10**9)
+        self._oob_run = 0
+
+    def warm(self, values: Iterable[float]) -> None:
+        """Learn from stored history without flagging, so a restart has no blind spot."""
+        for value in values:
+            self.update(value, "")
+
+    def update(self, value: float, timestamp: str) -> Verdict:
+        """Score the next reading of this tag and learn from it."""
+        n = self._n = self._n + 1
+        if n == 1:
+            self._prev = self._lf = self._ls = value
+            return _NORMAL
+        prev = self._prev
+        self._prev = value
+        change = value - prev
+        jump = change if change >= 0.0 else -change
+        tiny = 1e-12 * (value if value >= 0.0 else -value) + 1e-300
+        if self._moved == 0:
+            # Nothing can be learned from a flat line: the warm-up starts at the first change.
+            if jump <= tiny:
+                return _NORMAL
+            self._moved = n - 1
+        warm = n - self._moved < self.warmup
+        if jump > tiny and jump < self._quantum:
+            self._quantum = jump  # the sensor's resolution: its smallest change seen
+
+        # -- stuck: runs of exact repeats, against this tag's own chance of repeating on.
+        was_run = self._run
+        run = self._run = was_run + 1 if jump <= tiny else 0
+        cont = self._cont
+
+        # -- the daily cycle, learned: readings are judged against their time of day.
+        season = self._profile.offset(timestamp) if timestamp else 0.0
+        value -= season
+        dchange = change - season + self._season
+        self._season = season
+        djump = dchange if dchange >= 0.0 else -dchange
+
+        # -- the four statistics, each over its usual size.
+        # A scale never falls below the sensor's resolution: on a sensor that repeats one value
+        # with one-count blips, a blip is one count, not a thousand times a near-zero scale.
+        quantum = self._quantum * QUANTUM if self._quantum < 1e300 else 0.0
+        sd = self._sd
+        sd = sd if sd > quantum else quantum
+        sa = self._sa
+        sa = sa if sa > quantum else quantum
+        sb = self._sb
+        lf = self._lf
+        fc = self._ls + self._tr
+        ra = value - lf
+        ara = ra if ra >= 0.0 else -ra
+        floor_a = sd * 0.2 + tiny
+        ua = ara / (sa if sa > floor_a else floor_a)
+        limit = NOISE_CLIP * sd + tiny
+        clipped = djump if djump < limit else limit
+        fd = self._fd = self._fd + NOISE * (clipped - self._fd)
+        uc = fd / (sd if sd > tiny else tiny)
+        # The fast level follows the reading, except a lone outlier (clipped until confirmed
+        # by the next reading on the same side).
+        far = CLIP * sa + floor_a
+        if ara > far and not warm and not (self._last_jump == n - 1 and (ra > 0) == (dchange > 0)):
+            lf += FAST * (far if ra > 0 else -far)
+        else:
+            lf += FAST * ra
+        self._lf = lf
+        rb = lf - fc
+        floor_b = 0.25 * sa + tiny
+        sb_eff = sb if sb > floor_b else floor_b
+        if self._episode and not self._stepping:
+            fc, rb = self._back_to_reference(n, lf, fc, rb, sb_eff)
+        arb = rb if rb >= 0.0 else -rb
+        ub = arb / sb_eff
+
+        if warm:
+            decades, kind, da, db = 0.0, None, 0.0, 0.0
+        else:
+            qa, qb, qc = self._qa, self._qb, self._qc
+            da = _decades(ua, qa)
+            db = _decades(ub, qb)
+            dc = _decades(uc, qc)
+            ds = _decades(run * -math.log10(cont), self._qs) if run > 1 else 0.0
+            decades, kind = da, "spike"
+            if db > decades:
+                decades, kind = db, "level"
+            if dc > decades:
+                decades, kind = dc, "noise"
+            if ds > decades:
+                decades, kind = ds, "stuck"
+            elif kind != "noise" and dc >= self._flag_at - SUSPECT and db < 2.0 * self._flag_at:
+                kind = "noise"  # an outlier amid a burst of large changes is the burst
+        flag_at = self._flag_at
+        flagged = decades >= flag_at
+        if not warm and da >= JUMP:
+            self._last_jump = n  # a jump: a deviation that starts here is a step
+
+        # -- learning: full rate when normal, `absorb` of it while suspect. The quantiles learn
+        # from normal readings (and the spike tail from each episode's first reading, below), so
+        # outliers that keep coming back become expected, but a long fault cannot teach its own
+        # level.
+        suspect = decades >= flag_at - SUSPECT
+        rate = 1.0 / n if warm and n < 1.0 / LEARN else LEARN
+        if suspect:
+            rate *= self.absorb
+        if flagged and kind == "spike" and self._age < ONSET_LEARN:
+            # An outlier that opens an episode teaches the spike statistic's tail: outliers
+            # that keep coming back (bursty counts) become expected; a long fault cannot.
+            _track(self._qa, ua, ONSET_BOOST)
+        if not suspect:
+            boost = 1.0 if not warm else 4.0
+            if n > 20:
+                _track(self._qa, ua, boost)
+                # The level and noise statistics are smoothed, so their exceedances come in
+                # runs: one slow drift would count as a hundred. They learn ten times slower.
+                _track(self._qb, ub, boost * SMOOTHED)
+                _track(self._qc, uc, boost * SMOOTHED)
+        if (
+            was_run
+            and not run
+            and (warm or _decades(was_run * -math.log10(cont), self._qs) < self._flag_at)
+        ):
+            # A run of repeats ended, and it was not flagged as stuck: learn from it. Runs are
+            # longer than a constant chance of repeating explains when the process dwells on one
+            # step of the quantisation, so their tail is learned too (their raw decades).
+            _track(self._qs, was_run * -math.log10(cont))
+            self._repeats = RUN_MEMORY * self._repeats + was_run - 1
+            self._stops = RUN_MEMORY * self._stops + 1.0
+            self._cont = min(0.999, max(0.01, self._repeats / (self._repeats + self._stops)))
+        if warm:  # plain means: a clip relative to a scale not yet learned would freeze it
+            self._sd = sd + rate * (djump - sd)
+            self._sa = sa + rate * (ara - sa)
+            self._sb = sb + rate * (arb - sb)
+        else:
+            limit = CLIP * sd
+            self._sd = sd + rate * ((djump if djump < limit else limit) - sd)
+            limit = CLIP * sa
+            self._sa = sa + rate * ((ara if ara < limit else limit) - sa)
+            limit = SMOOTHED_CLIP * sb
+            self._sb = sb + rate * ((arb if arb < limit else limit) - sb)
+        if timestamp and not suspect:
+            self._profile.learn(value + season - fc)
+        if self._stepping:
+            self._follow_under_step(n, fc, rb)
+        else:
+            slow = self.slow * (self.absorb if suspect else 1.0)
+            self._ls = fc + slow * rb
+            self._tr = DAMP * self._tr + (0.0 if suspect else TREND * slow * rb)
+
+        if self._episode:
+            if not flagged and db < 0.5 * flag_at:
+                self._episode = 0  # over, or absorbed: the new level is the reference now
+                self._stepping = False
+        elif flagged and kind == "level":
+            self._episode = n
+            self._ref = (fc, self._tr, n)
+            self._stepping = 0 <= n - self._last_jump <= 8
+            self._offset = rb
+        if kind == "level":
+            kind = "step" if self._stepping else "drift"
+        if not flagged:
+            if self._age:
+                self._age += 1
+                self._calm += 1
+                if self._calm >= CALM:
+                    self._age = 0
+            if self.band is not None and not warm:
+                return self._band_verdict(value + season, 1.0 - 10.0 ** (-decades / LOG_SCALE))
+            return (False, 1.0 - 10.0 ** (-decades / LOG_SCALE), None)
+        self._oob_run = 0
+        # The first readings of a fault carry its surprise; later ones say that it persists.
+        # The excess over the threshold is discounted with the episode's age, so a score ranks
+        # a fault's onset above its hundredth reading (it stays >= threshold: still flagged).
+        age = self._age = self._age + 1
+        self._calm = 0
+        if age > 1:
+            excess = (decades - flag_at) * AGE_TAU / (AGE_TAU + age - 1)
+            decades = flag_at + (excess if excess < AGE_TAU else AGE_TAU)
+        elif decades < flag_at + 2.0 * AGE_TAU:
+            decades = flag_at + 2.0 * AGE_TAU  # an onset ranks above every later reading
+        return (True, 1.0 - 10.0 ** (-decades / LOG_SCALE), kind)
+
+    def _follow_under_step(self, n: int, fc: float, rb: float) -> None:
+        """Under a step, keep following the process beneath it: a step adds a constant offset,
+        so the reference learns from (deviation - offset) at its normal rate. Its first readings
+        measure the offset (the fast level takes a few readings to arrive); later the offset
+        fades at the absorbing rate, so a step that never ends becomes the new normal. When the
+        step ends the deviation is gone at once, whatever the process did meanwhile.
+        """
+        if n - self._episode < STEP_SETTLE:
+            self._offset = rb
+            self._ls = fc
+            return
+        self._offset *= 1.0 - self.slow * self.absorb * STEP_FADE
+        under = rb - self._offset
+        self._ls = fc + self.slow * under
+        self._tr = DAMP * self._tr + TREND * self.slow * under
+
+    def _back_to_reference(
+        self, n: int, lf: float, fc: float, rb: float, sb: float
+    ) -> tuple[float, float]:
+        """During a level episode: if the fast level is back near the reference saved at its
+        start (projected along its trend), the fault is over. Restore that reference, whatever
+        the reduced-rate learning absorbed meanwhile; returns the forecast and residual to use.
+        """
+        ls0, tr0, n0 = self._ref
+        decay = DAMP ** (n - n0)
+        fc0 = ls0 + tr0 * DAMP * (1.0 - decay) / (1.0 - DAMP)
+        rb0 = lf - fc0
+        if _decades((rb0 if rb0 >= 0.0 else -rb0) / sb, self._qb) >= self._flag_at - SUSPECT:
+            return fc, rb
+        self._episode = 0
+        self._tr = tr0 * decay
+        return fc0, rb0
+
+    def _band_verdict(self, value: float, score: float) -> Verdict:
+        """out_of_band after `oob_readings` readings in a row outside the configured band."""
+        band = self.band
+        assert band is not None
+        if band[0] <= value <= band[1]:
+            self._oob_run = 0
+            return (False, score, None)
+        self._oob_run += 1
+        if self._oob_run < self.oob_readings:
+            return (False, score, None)
+        return (True, max(score, self.threshold), "out_of_band")
