@@ -257,3 +257,21 @@ def test_issue12_start_is_not_delayed_by_old_history(tmp_path, config):
             assert app.timeline.live
 
     run(body())
+
+
+def test_issue12_history_that_cannot_be_read_is_said_once(tmp_path, config):
+    app = make_app(make_monitor(tmp_path / "missing.db", config), clock=lambda: 2e9, live=False)
+
+    async def body():
+        async with app.run_test() as pilot:
+            await settled(pilot)
+            seen: list[str] = []
+            app.notify = lambda message, **kwargs: seen.append(message)  # type: ignore[method-assign]
+            await pilot.press("left_square_bracket")
+            await settled(pilot)
+            for _ in range(10):  # what the 4 Hz tick does
+                app.sync_view()
+                await settled(pilot)
+            assert len(seen) == 1 and "no database" in seen[0]
+
+    run(body())

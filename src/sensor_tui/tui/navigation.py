@@ -31,7 +31,9 @@ from sensor_tui.tui.timeline import PAN_SCREEN
 from sensor_tui.when import BadMoment, parse_when
 
 RAW_TAIL = 900
-"""Seconds of raw readings a live long window keeps in memory after its stored view."""
+"""Seconds of raw readings a live long window keeps beyond its reload period."""
+RETRY_FAILED = 5.0
+"""Seconds before a stored view that failed to load is asked for again (no toast storm)."""
 LIVE_RELOAD = 60.0
 """A live long window re-reads its stored view at most this often (seconds)."""
 
@@ -41,6 +43,7 @@ class Navigation(MonitorBase):
 
     _view_key: tuple[float, float] | None = None
     _view_loading: tuple[float, float] | None = None
+    _view_failed: tuple[tuple[float, float], float] | None = None
 
     # -- what to show --------------------------------------------------------------------------
 
@@ -66,9 +69,11 @@ class Navigation(MonitorBase):
         return end - window, end
 
     def raw_span(self) -> float:
-        """Seconds of live readings the series must hold."""
+        """Seconds of live readings the series must hold: the window, or for a long window
+        what is newer than its stored view (up to one reload period) plus a margin."""
         window = self.timeline.window
-        return window if resolution_for(window) == 0 else RAW_TAIL
+        resolution = resolution_for(window)
+        return window if resolution == 0 else max(resolution, LIVE_RELOAD) + RAW_TAIL
 
     def sync_view(self, force: bool = False) -> None:
         """Start reading the stored view the timeline needs (if any), then redraw."""
@@ -79,10 +84,16 @@ class Navigation(MonitorBase):
                 for chart in self._charts.values():
                     chart.stored_view = None
                 force = True
-        elif wanted not in (self._view_key, self._view_loading):
+        elif wanted not in (self._view_key, self._view_loading) and not self._failed_lately(wanted):
             self._view_loading = wanted
             self._load_view_worker(wanted)
         self.replot(force=force)
+
+    def _failed_lately(self, span: tuple[float, float]) -> bool:
+        failed = self._view_failed
+        return (
+            failed is not None and failed[0] == span and time.monotonic() - failed[1] < RETRY_FAILED
+        )
 
     @work(thread=True, group="view", exclusive=True)
     def _load_view_worker(self, span: tuple[float, float]) -> None:
@@ -104,6 +115,7 @@ class Navigation(MonitorBase):
         if message.span == self._view_loading:
             self._view_loading = None
         if message.error:
+            self._view_failed = (message.span, time.monotonic())
             self.notify(message.error, title="History not loaded", severity="error")
             return
         if message.span != self._wanted_view():
