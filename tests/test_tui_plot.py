@@ -110,3 +110,16 @@ def test_issue12_unstored_marks_are_bounded_and_still_counted(monkeypatch) -> No
     assert widget.settle((T0 + 7, "t7")) and widget.settle((T0, "t0"))  # t0: an overflow mark
     assert widget.unstored_shown() == 6
     assert widget._unstored_between(T0 + 5, T0 + 6) == [(T0 + 6, 37.0), (T0 + 5, 37.0)]
+
+
+@pytest.mark.parametrize("points", [60, 900, 3600, 86400])
+@pytest.mark.parametrize("width", [40, 80, 200])
+def test_issue12_a_one_point_spike_is_drawn_at_any_width(points: int, width: int) -> None:
+    """Each column spans its readings' min..max, so binning never hides a spike (issue 3)."""
+    times = T0 + np.linspace(0, 3600, points)
+    values = np.full(points, 450.0)
+    values[points // 3] = 590.0  # inside the band: drawn, not clipped
+    rows = text_rows(Trace(T0, T0 + 3600, (300.0, 600.0), "rpm", times, values, values), width, 12)
+    scale_top = next(i for i, r in enumerate(rows) if r.lstrip().startswith("600┤"))
+    spike_rows = rows[scale_top : scale_top + 2]
+    assert any(ch not in " ┈▲" for row in spike_rows for ch in row.split("┤", 1)[-1][1:])

@@ -1,11 +1,11 @@
-"""Chart series: one tag's readings in time order, the min/max downsampling that draws them, and
-the SQLite read that fills them with history.
+"""Chart series: one tag's readings in time order, and the SQLite reads that fill them with
+history (raw readings, or rollups for long windows: `StoredView`).
 
-No Textual here: the monitor's charts are the main client, but the series and the downsampling are
-plain data, tested on their own and reused by the benchmark. Times are Unix epoch seconds (floats)
-because that is what a chart's x axis needs; values and anomaly flags are kept in parallel typed
-arrays (17 bytes a reading), so a full day at 1 Hz for three tags costs about 4 MB, not the
-~100 MB that lists of Python objects would.
+No Textual here: the monitor's charts are the main client, but the series are plain data, tested
+on their own and reused by the benchmark (drawing is `tui.plot`'s job). Times are Unix epoch
+seconds (floats) because that is what a chart's x axis needs; values and anomaly flags are kept
+in parallel typed arrays (17 bytes a reading), so a full day at 1 Hz for three tags costs about
+4 MB, not the ~100 MB that lists of Python objects would.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import bisect
 import itertools
 import math
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from sensor_tui.readings import Reading, format_ts
+from sensor_tui.readings import format_ts
 from sensor_tui.storage import Reader
 from sensor_tui.storage.rollups import resolution_for
 
@@ -49,61 +49,6 @@ def window_label(seconds: float) -> str:
 def epoch(timestamp: str) -> float:
     """Canonical timestamp text (`2026-11-26T17:26:18.000000Z`) to Unix epoch seconds."""
     return round(datetime.fromisoformat(timestamp).timestamp(), 6)
-
-
-def downsample(
-    times: Sequence[float], values: Sequence[float], max_points: int
-) -> tuple[list[float], list[float]]:
-    """Reduce a series to at most `max_points` points for drawing, keeping every extreme.
-
-    The series is cut into buckets of equal count; each bucket contributes its minimum and its
-    maximum, in time order. Averaging or striding would hide a one-point spike, which is exactly
-    what an operator looks for; min/max keeps it at any zoom. Series already short enough are
-    returned unchanged.
-    """
-    n = len(times)
-    if n != len(values):
-        raise ValueError("times and values differ in length")
-    max_points = max(2, max_points)
-    if n <= max_points:
-        return list(times), list(values)
-    t = np.asarray(times, dtype=float)
-    v = np.asarray(values, dtype=float)
-    size = math.ceil(n / (max_points // 2))
-    rows = math.ceil(n / size)
-    padded = np.full(rows * size, np.nan)
-    padded[:n] = v
-    grid = padded.reshape(rows, size)
-    offsets = np.arange(rows) * size
-    lows = np.nanargmin(grid, axis=1) + offsets
-    highs = np.nanargmax(grid, axis=1) + offsets
-    first = np.minimum(lows, highs)
-    second = np.maximum(lows, highs)
-    picked = np.column_stack((first, second)).ravel()
-    keep = np.ones(len(picked), dtype=bool)
-    keep[1::2] = second != first  # a flat bucket contributes one point, not the same one twice
-    picked = picked[keep]
-    return t[picked].tolist(), v[picked].tolist()
-
-
-def thin_markers(
-    times: Sequence[float], values: Sequence[float], since: float, window: float, columns: int
-) -> tuple[list[float], list[float]]:
-    """At most two anomaly markers per chart column: the lowest and the highest.
-
-    A marker fills a whole terminal cell, so a day of anomalies (a thousand or more per tag) would
-    cost plotext far more than it shows; the extremes of each column are what the eye can see.
-    """
-    if len(times) <= columns:
-        return list(times), list(values)
-    best: dict[int, tuple[tuple[float, float], tuple[float, float]]] = {}
-    scale = max(columns, 1) / window
-    for t, v in zip(times, values, strict=True):
-        column = int((t - since) * scale)
-        low, high = best.get(column, ((t, v), (t, v)))
-        best[column] = (low if low[1] <= v else (t, v), high if high[1] >= v else (t, v))
-    points = sorted({point for pair in best.values() for point in pair})
-    return [p[0] for p in points], [p[1] for p in points]
 
 
 class TagSeries:
@@ -204,15 +149,6 @@ class TagSeries:
         if self.covered_since is not None and self.covered_since < before:
             self.covered_since = before
         return cut
-
-
-def reading_points(readings: Iterable[Reading]) -> dict[str, list[tuple[float, float, bool]]]:
-    """Group just-stored readings by tag as (time, value, is_anomaly) chart points."""
-    by_tag: dict[str, list[tuple[float, float, bool]]] = {}
-    for reading in readings:
-        point = (epoch(reading.timestamp), reading.value, bool(reading.is_anomaly))
-        by_tag.setdefault(reading.tag, []).append(point)
-    return by_tag
 
 
 def read_history(
