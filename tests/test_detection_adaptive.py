@@ -17,6 +17,7 @@ from sensor_tui.detection.alarms import AlarmTracker
 from sensor_tui.readings import Reading, normalize_ts
 from sensor_tui.sources.simulator import FAULT_DURATION, Simulator, generate_scenario
 from sensor_tui.tags import Config, SimulatorSettings, Tag
+from tests.support.timing import time_limits
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 QUIET = Config(simulator=SimulatorSettings(spike_rate=0.0))
@@ -177,7 +178,8 @@ def test_quantised_sensor_repeats_are_not_stuck() -> None:
     assert flagged == 0
 
 
-def test_cost_per_reading_is_a_few_microseconds() -> None:
+@time_limits(tight=15e-6, guard=1e-3)  # the figure under -m timing; a pathology guard always
+def test_cost_per_reading_is_a_few_microseconds(limit: float) -> None:
     readings, _ = generate_scenario(QUIET, 8, 3600, START, 1.0, 3.0)
     detectors = {tag.name: RobustDetector(band=tag.normal) for tag in QUIET.tags}
     began = time.perf_counter()
@@ -185,7 +187,7 @@ def test_cost_per_reading_is_a_few_microseconds() -> None:
         detectors[r.tag].update(r.value, r.timestamp)
     per_reading = (time.perf_counter() - began) / len(readings)
     # The target is 5 µs (measured by benchmarks/detection.py); shared CI cores get slack.
-    assert per_reading < 15e-6
+    assert per_reading < limit
 
 
 @pytest.mark.skipif(not NAB.exists(), reason="NAB data not present")

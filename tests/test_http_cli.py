@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.waiting import wait_until
+
 CLI = [sys.executable, "-m", "sensor_tui"]
 
 
@@ -34,14 +36,16 @@ class Monitor:
         )
 
     def port(self, timeout: float = 30) -> int:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = re.search(r"HTTP endpoint on http://127\.0\.0\.1:(\d+)", self.log.read_text())
-            if found:
-                return int(found.group(1))
-            assert self.proc.poll() is None, self.log.read_text()
-            time.sleep(0.05)
-        raise AssertionError(f"no URL in time: {self.log.read_text()}")
+        def url_or_exit() -> bool:
+            return bool(self._url()) or self.proc.poll() is not None
+
+        assert wait_until(url_or_exit, timeout), f"no URL in time: {self.log.read_text()}"
+        found = self._url()
+        assert found, self.log.read_text()  # the monitor exited without serving
+        return int(found.group(1))
+
+    def _url(self) -> re.Match[str] | None:
+        return re.search(r"HTTP endpoint on http://127\.0\.0\.1:(\d+)", self.log.read_text())
 
     def stop(self) -> int:
         if self.proc.poll() is None:

@@ -16,9 +16,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SCANNED = ("src", "tests", "benchmarks", "docs")
 ABSOLUTE = re.compile(r"^(/(work|root|home|Users|tmp|mnt|opt|srv|var)(/|$)|[A-Za-z]:\\)")
 
-PENDING: set[tuple[str, str]] = set()
-"""Exact literals allowed while a rewrite is pending (none now)."""
-
 
 def _docstrings(tree: ast.AST) -> set[int]:
     """ids of the docstring nodes of the module, classes and functions."""
@@ -55,10 +52,9 @@ def test_issue10_no_test_or_benchmark_names_an_absolute_path():
     found = []
     for folder in SCANNED:
         for path in sorted((ROOT / folder).rglob("*.py")):
-            if path == Path(__file__).resolve():  # its examples and PENDING
+            if path == Path(__file__).resolve():  # its own examples
                 continue
             name = path.relative_to(ROOT).as_posix()
             for line, literal in absolute_paths(path.read_text(encoding="utf-8")):
-                if (name, literal) not in PENDING:
-                    found.append(f"{name}:{line}: {literal!r}")
+                found.append(f"{name}:{line}: {literal!r}")
     assert not found, "absolute paths (read relative to the project instead):\n" + "\n".join(found)
