@@ -1,6 +1,6 @@
 """NAB benchmark: every NAB file through the product's import path, scored by NAB's rules.
 
-    python benchmarks/nab.py [--detectors robust,zscore] [--data PATH]
+    python benchmarks/nab.py [--detectors robust,zscore] [--data PATH] [--detail]
 
 Each of the 58 files of `../shared/data/nab/data/` becomes one tag (its normal band is the
 file's min..max, as the issue's harness had it) and is imported with `import_csv`, the code
@@ -10,6 +10,10 @@ sigmoid, profiles and threshold search), and so are the alarm onsets alone at th
 threshold (one detection per row of the `alarms` table, no threshold search: what an operator is
 paged for). Printed beside the published scoreboard (`results/final_results.json`) and the
 published windowed-Gaussian results re-scored by the same scorer (a check of the scorer).
+
+`--detail` adds, for each detector, where the standard score of the alarm onsets is won and
+lost: per file and per category, windows detected (TP) and missed (FN), onsets outside windows
+after probation (FP), and the raw score beside the best possible (every window at its start).
 
 Files with repeated timestamps keep one reading per timestamp in the database (the product's
 rule), so those few files are scored on what was stored.
@@ -119,11 +123,37 @@ def _row(label: str, scores: dict[str, float]) -> str:
     return f"| {label} | " + " | ".join(f"{scores[p]:.2f}" for p in PROFILES) + " |"
 
 
+def print_detail(
+    detector: str, onsets: list[tuple[nab.FileLabels, list[float]]], p: nab.Profile
+) -> None:
+    """Per-file and per-category TP / FP / FN of the alarm onsets, worst files first."""
+    print(f"\n| {detector}: file ({p.name}, alarm onsets) | windows | TP | FN | FP | raw | best |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    rows = [(labels, nab.counts(labels, scores, 0.5, p)) for labels, scores in onsets]
+    by_category: dict[str, list[float]] = {}
+    for labels, c in sorted(rows, key=lambda row: row[1].raw - p.tp * row[0].windows):
+        best = p.tp * labels.windows
+        cells = (labels.name, labels.windows, c.tp, c.fn, c.fp, f"{c.raw:.2f}", f"{best:.0f}")
+        print("| " + " | ".join(str(cell) for cell in cells) + " |")
+        sums = by_category.setdefault(labels.name.split("/")[0], [0, 0, 0, 0, 0.0, 0.0])
+        for k, v in enumerate((labels.windows, c.tp, c.fn, c.fp, c.raw, best)):
+            sums[k] += v
+    print(
+        f"\n| {detector}: category ({p.name}, alarm onsets) | windows | TP | FN | FP | raw | best |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for category, s in sorted(by_category.items()):
+        cells = [f"{v:.0f}" for v in s]
+        cells[4] = f"{s[4]:.2f}"
+        print(f"| {category} | " + " | ".join(cells) + " |")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Score each detector on the corpus and print the table (Markdown)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--detectors", default="robust,zscore")
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--detail", action="store_true", help="per-file and per-category counts")
     args = parser.parse_args(argv)
     data: Path = args.data
     if not (data / "labels" / "combined_windows.json").exists():
@@ -135,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"NAB corpus: {len(files)} files, {readings:,} readings, imported with import_csv")
     print("\n| detector | standard | reward_low_FP_rate | reward_low_FN_rate |")
     print("| --- | --- | --- | --- |")
+    details = []
     for detector in args.detectors.split(","):
         began = time.perf_counter()
         continuous, onsets = run_detector(files, data, detector)
@@ -147,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(_row(f"{detector}: alarm onsets, no search", nab.fixed_scores(onsets, profiles, 0.5)))
         print(f"| ({detector}: import and detection took {took:.1f} s) | | | |")
+        details.append((detector, onsets))
     gaussian = published_gaussian(files, data)
     if gaussian is not None:
         scores = nab.corpus_scores(gaussian, profiles)
@@ -157,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         for label, key in SCOREBOARD:
             if key in board:
                 print(_row(f"scoreboard: {label}", board[key]))
+    if args.detail:
+        standard = next(p for p in profiles if p.name == "standard")
+        for detector, onsets in details:
+            print_detail(detector, onsets, standard)
     return 0
 
 

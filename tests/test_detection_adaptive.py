@@ -4,6 +4,7 @@ restarts, the NAB machine (issues 6 and 9)."""
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -240,3 +241,20 @@ def test_a_sensor_flat_from_the_start_keeps_warming_up_until_it_moves() -> None:
     assert not any(detector.update(5.0, "")[0] for _ in range(500))
     assert not any(detector.update(v, "")[0] for v in _gauss(3, 2000, 0.1, mean=5.0))
     assert [detector.update(5.0, "")[2] for _ in range(12)][-1] == "stuck"
+
+
+def test_issue9_an_outlier_amid_a_burst_is_named_noise_yet_teaches_the_spike_tail() -> None:
+    """Bursty counts: outliers come amid sub-threshold bursts of large changes. The verdict
+    names the burst (noise), but the outlier that opens the episode still teaches the spike
+    statistic's tail, so outliers that keep coming amid bursts become expected (NAB's tweet
+    volumes). Before, the renaming also skipped that learning."""
+    rng = random.Random(4)
+    detector = RobustDetector()
+    for _ in range(3000):
+        detector.update(100.0 + rng.gauss(0.0, 1.0), "")
+    for k in range(8):
+        assert not detector.update(100.0 + (3.0 if k % 2 else -3.0), "")[0]
+    tail = detector._qa[2]
+    flagged, _score, kind = detector.update(130.0, "")
+    assert flagged and kind == "noise"
+    assert detector._qa[2] > tail

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from sensor_tui.detection import AdaptiveDetector, make_detector
 from sensor_tui.detection.alarms import DEFAULT_HOLD_OFF, Alarm, AlarmTracker
+from sensor_tui.detection.tuning import LONG
 from sensor_tui.readings import Reading, format_ts
 from sensor_tui.tags import Tag
 
@@ -162,3 +163,20 @@ def test_issue9_scores_are_calibrated_in_unit_interval() -> None:
     # Calibrated: on pure noise, readings at or over 0.5 (a tail of 1e-3) are about that rare.
     share = sum(score >= 0.5 for _, score, _ in after) / len(after)
     assert share < 0.01
+
+
+def test_issue9_bursts_that_become_the_rule_end_their_alarm() -> None:
+    """A quantised count (42 to 104) that from reading 2,000 on bursts to 10^4..10^5 one reading
+    in ten, for good (an AWS network counter in NAB). Each burst is far beyond anything the slow
+    absorbing rate learns, so before LONG one alarm stayed open for the remaining 7,000 readings
+    and hid every later fault. After LONG flagged readings the bursts are the new normal."""
+    rng = random.Random(3)
+    values = []
+    for i in range(9000):
+        value = rng.choice((42.0, 68.4, 86.4, 104.4))
+        if i >= 2000 and rng.random() < 0.1:
+            value = rng.uniform(1e4, 6e5)
+        values.append(value)
+    alarms = _alarms(values, interval=300.0)
+    assert alarms and _index(alarms[0].start, 300.0) in range(2000, 2030)
+    assert all(_index(alarm.end, 300.0) < 2000 + 2 * LONG for alarm in alarms)

@@ -72,3 +72,15 @@ def test_issue9_reproduces_windowed_gaussians_published_scores() -> None:
     assert scores["standard"] == pytest.approx(39.65, abs=0.05)
     assert scores["reward_low_FP_rate"] == pytest.approx(20.87, abs=0.05)
     assert scores["reward_low_FN_rate"] == pytest.approx(47.41, abs=0.05)
+
+
+def test_issue9_counts_break_a_file_score_down() -> None:
+    """The breakdown `benchmarks/nab.py --detail` prints: windows found and missed, detections
+    outside windows after probation (the one in probation is not counted), the same raw score."""
+    stamps = _stamps(1000)
+    labels = nab.prepare("f.csv", stamps, [[stamps[600], stamps[699]], [stamps[900], stamps[949]]])
+    scores = [0.0] * 1000
+    scores[610] = scores[620] = scores[400] = scores[750] = scores[100] = 0.9
+    counts = nab.counts(labels, scores, 0.5, STANDARD)
+    assert (counts.tp, counts.fn, counts.fp) == (1, 1, 2)
+    assert counts.raw == pytest.approx(nab.raw_score(labels, scores, 0.5, STANDARD))

@@ -30,7 +30,9 @@ over the threshold (they say the fault persists), so scores rank onsets first.
 A suspect reading (within a decade of the threshold) teaches the estimates at a tenth of their
 rate (`absorb`) and the quantiles not at all: a fault is measured against the process as it was,
 yet nothing locks in: a lasting new level or noise becomes normal within a few thousand
-readings, whatever kinds alternate meanwhile. An outlier that opens an episode does teach the
+readings, whatever kinds alternate meanwhile, and an episode that has been flagged for `LONG`
+readings teaches at the full rate (its changes are the new normal, so it cannot hide the next
+fault). An outlier that opens an episode does teach the
 spike statistic's tail, so outliers that keep coming back (bursty counts) become expected. Under
 a step, the reference follows the process beneath it, so the alarm ends when the step does; after
 a drift, the reference saved at its start is restored as soon as the readings are back, so the
@@ -50,56 +52,31 @@ from sensor_tui.detection.likelihood import LOG_SCALE, PRIORS
 from sensor_tui.detection.likelihood import decades as _decades
 from sensor_tui.detection.likelihood import track as _track
 from sensor_tui.detection.seasonal import DailyProfile
+from sensor_tui.detection.tuning import (
+    AGE_TAU,
+    CALM,
+    CLIP,
+    DAMP,
+    FAST,
+    JUMP,
+    LEARN,
+    LONG,
+    NOISE,
+    NOISE_CLIP,
+    ONSET_BOOST,
+    ONSET_LEARN,
+    QUANTUM,
+    RUN_MEMORY,
+    SLOW,
+    SMOOTHED,
+    SMOOTHED_CLIP,
+    STEP_FADE,
+    STEP_SETTLE,
+    SUSPECT,
+    TREND,
+)
 
 _NORMAL: Verdict = (False, 0.0, None)
-
-FAST = 0.3
-"""Weight of a reading in the fast level (about three readings)."""
-SLOW = 0.01
-"""Weight of the fast level in the slow reference (about a hundred readings)."""
-TREND = 0.005
-"""Share of the reference's error that moves its trend (relative to SLOW)."""
-DAMP = 0.995
-"""Damping of the trend per reading: a trend that is no longer fed fades in a few hundred."""
-LEARN = 0.005
-"""Weight of a reading in the scales once warmed up (a window of about 200 readings)."""
-CLIP = 4.0
-"""A statistic enters its scale clipped at this many times the scale (one outlier moves little)."""
-AGE_TAU = 0.05
-"""Decades over the threshold that a reading after an episode's first keeps at most (shrinking
-as 1 / age): the onset carries the fault's surprise, later readings only say it persists."""
-QUANTUM = 0.25
-"""Share of the sensor's resolution below which no scale falls."""
-SUSPECT = 1.0
-"""Decades below the threshold from which a reading is suspect: it teaches the estimates only
-at the reduced (`absorb`) rate and the quantiles not at all."""
-RUN_MEMORY = 0.98
-"""Decay per run of repeats of the counts that estimate the chance a repeat continues."""
-ONSET_LEARN = 1
-"""Readings at the start of each episode that teach the spike statistic's tail."""
-ONSET_BOOST = 10.0
-"""How much more such a reading teaches than a normal one (recurring outliers are learned in a
-few dozen occurrences)."""
-CALM = 60
-"""Unflagged readings in a row after which a fault's episode is over and its age resets (the
-alarm tracker's hold-off: the episode is the alarm)."""
-JUMP = 3.0
-"""Decades of the spike statistic that make a reading a jump (a deviation starting there is a
-step); below the threshold, so a step of a few quanta on a quantised sensor is still a step."""
-STEP_SETTLE = 20
-"""Readings at the start of a step that measure its offset (the fast level's arrival)."""
-STEP_FADE = 0.3
-"""A step's offset fades at this share of the absorbing rate (a lasting step is accepted after
-a few thousand readings; a step must not end in the operator's eyes before it does)."""
-SMOOTHED = 0.1
-"""Relative learning rate of the quantiles of the smoothed statistics (level and noise)."""
-SMOOTHED_CLIP = 3.0
-"""Clip of the level statistic when it enters its scale (it moves in runs, see SMOOTHED)."""
-NOISE_CLIP = 8.0
-"""A change enters the short mean change clipped at this many usual changes (a spike's two
-jumps must not look like a burst of noise)."""
-NOISE = 0.2
-"""Weight of a change in the short mean change (about five readings)."""
 
 
 class AdaptiveDetector:
@@ -269,7 +246,7 @@ class AdaptiveDetector:
         ub = arb / sb_eff
 
         if warm:
-            decades, kind, da, db = 0.0, None, 0.0, 0.0
+            decades, kind, da, db, burst = 0.0, None, 0.0, 0.0, False
         else:
             qa, qb, qc = self._qa, self._qb, self._qc
             da = _decades(ua, qa)
@@ -283,8 +260,10 @@ class AdaptiveDetector:
                 decades, kind = dc, "noise"
             if ds > decades:
                 decades, kind = ds, "stuck"
-            elif kind != "noise" and dc >= self._flag_at - SUSPECT and db < 2.0 * self._flag_at:
-                kind = "noise"  # an outlier amid a burst of large changes is the burst
+            # An outlier amid a burst of large changes is the burst: named noise, but only in
+            # the verdict. It still teaches the spike tail and opens a level episode as what it
+            # is, else outliers that keep coming amid bursts (bursty counts) are never learned.
+            burst = kind != "stuck" and dc >= self._flag_at - SUSPECT and db < 2.0 * self._flag_at
         flag_at = self._flag_at
         flagged = decades >= flag_at
         if not warm and da >= JUMP:
@@ -294,7 +273,8 @@ class AdaptiveDetector:
         # from normal readings (and the spike tail from each episode's first reading, below), so
         # outliers that keep coming back become expected, but a long fault cannot teach its own
         # level.
-        suspect = decades >= flag_at - SUSPECT
+        # An episode older than LONG flagged readings is the new normal: no longer suspect.
+        suspect = decades >= flag_at - SUSPECT and self._age < LONG
         rate = 1.0 / n if warm and n < 1.0 / LEARN else LEARN
         if suspect:
             rate *= self.absorb
@@ -313,9 +293,14 @@ class AdaptiveDetector:
         if (
             was_run
             and not run
-            and (warm or _decades(was_run * -math.log10(cont), self._qs) < self._flag_at)
+            and (
+                warm
+                or self._age >= LONG
+                or _decades(was_run * -math.log10(cont), self._qs) < self._flag_at
+            )
         ):
-            # A run of repeats ended, and it was not flagged as stuck: learn from it. Runs are
+            # A run of repeats ended, and it was not flagged as stuck (or its episode is the new
+            # normal, see LONG): learn from it. Runs are
             # longer than a constant chance of repeating explains when the process dwells on one
             # step of the quantisation, so their tail is learned too (their raw decades).
             _track(self._qs, was_run * -math.log10(cont))
@@ -351,7 +336,9 @@ class AdaptiveDetector:
             self._ref = (fc, self._tr, n)
             self._stepping = 0 <= n - self._last_jump <= 8
             self._offset = rb
-        if kind == "level":
+        if burst:
+            kind = "noise"
+        elif kind == "level":
             kind = "step" if self._stepping else "drift"
         if not flagged:
             if self._age:

@@ -126,6 +126,33 @@ def raw_score(labels: FileLabels, scores: Sequence[float], threshold: float, p: 
     return total - p.fn * (labels.windows - len(best))
 
 
+@dataclass(frozen=True, slots=True)
+class FileCounts:
+    """Where one file's score comes from at one threshold: windows detected (tp) and missed
+    (fn), detections outside windows after probation (fp), and the raw score under a profile."""
+
+    tp: int
+    fp: int
+    fn: int
+    raw: float
+
+
+def counts(labels: FileLabels, scores: Sequence[float], threshold: float, p: Profile) -> FileCounts:
+    """One file's detections at one threshold, for a breakdown of the corpus score."""
+    detected = {
+        labels.window[i]
+        for i in range(labels.probation, len(scores))
+        if scores[i] >= threshold and labels.window[i] >= 0
+    }
+    fp = sum(
+        1
+        for i in range(labels.probation, len(scores))
+        if scores[i] >= threshold and labels.window[i] < 0
+    )
+    raw = raw_score(labels, scores, threshold, p)
+    return FileCounts(len(detected), fp, labels.windows - len(detected), raw)
+
+
 def sweep(files: Sequence[tuple[FileLabels, Sequence[float]]], p: Profile) -> tuple[float, float]:
     """The threshold search: (threshold, raw score summed over the files) maximising the sum.
 
