@@ -16,6 +16,9 @@ CORE = [
     "events",
     "sources",
     "sources.simulator",
+    "sources.config",
+    "sources.mqtt",
+    "sources.opcua",
     "storage",
     "pipeline.deadletter",
     "counters",
@@ -41,6 +44,16 @@ def test_core_modules_do_not_import_textual() -> None:
         + "".join(f"import sensor_tui.{name}\n" for name in CORE)
         + "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'plotext',"
         " 'textual_plotext')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_issue13_protocol_libraries_load_only_when_a_source_needs_them() -> None:
+    """`sensor-tui run` without MQTT or OPC UA sources pays nothing for paho or asyncua."""
+    code = (
+        "import sys\nimport sensor_tui.runner, sensor_tui.cli, sensor_tui.http\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('paho', 'asyncua')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -1,4 +1,4 @@
-"""The command line: `run` (the default), `import`, `stats`, `recover`, `export`.
+"""The command line: `run` (the default), `import`, `stats`, `recover`, `export`, `alarms`.
 
 A thin edge: each command parses options, builds the core objects and prints. Heavy imports
 (Textual, the importer) happen inside the command that needs them, so `stats` and `import` start
@@ -383,6 +383,15 @@ def export_command(
             export_csv(db, sys.stdout, tags, start, end)
     except StoreUnavailable as exc:
         _fail(str(exc))
+
+
+def _add_alarms() -> None:
+    from sensor_tui.cli_alarms import alarms
+
+    cli.add_command(alarms)
+
+
+_add_alarms()
 
 
 def main() -> None:

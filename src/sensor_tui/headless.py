@@ -3,7 +3,8 @@
 Like the seed's ingestion console (`✓ Ingested 3 measurements (0 anomalies detected)`), plus a
 line whenever the database outage starts or ends and whenever readings are dead-lettered. Every
 line starts with the UTC time (issue 10), and rejected readings are reported: on the next batch's
-line, or on a line of their own when nothing of theirs was stored.
+line, or on a line of their own when nothing of theirs was stored. Network sources (MQTT, OPC UA)
+get a line when they connect, drop or are refused.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from types import FrameType
 from typing import TextIO
 
+from sensor_tui.counters import SourceState
 from sensor_tui.pipeline import StoredBatch
 from sensor_tui.runner import Monitor
 from sensor_tui.summary import dead_letter_lines
@@ -42,6 +44,7 @@ class ConsoleLog:
         self._dead_lettered = 0
         self._source_errors = 0
         self._rejected_seen: dict[str, int] = {}
+        self._source_states: dict[str, tuple[str, str]] = {}
 
     def stored(self, batch: StoredBatch) -> None:
         """One line per committed batch, with the rejections counted since the last line."""
@@ -82,8 +85,21 @@ class ConsoleLog:
         if snap.source_errors > self._source_errors:
             self._source_errors = snap.source_errors
             self._print(f"✗ {snap.source_error} (failed {snap.source_errors} times; see the log)")
+        self._network_sources(snap.sources)
         if snap.retry_depth:
             self._print(f"… {snap.retry_depth} measurements waiting for retry")
+
+    def _network_sources(self, sources: tuple[SourceState, ...]) -> None:
+        """A line when an MQTT broker or OPC UA server connects, drops or refuses (issue 13)."""
+        for source in sources:
+            now = (source.state, source.error)
+            if self._source_states.get(source.name) == now or source.state == "stopped":
+                continue
+            self._source_states[source.name] = now
+            if source.state == "connected":
+                self._print(f"✓ {source.name} connected")
+            elif source.state != "connecting":
+                self._print(f"⚠ {source.name} {source.state}: {source.error}")
 
     def _print(self, line: str) -> None:
         with self._lock:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sensor_tui.alarming.notify import Notifier
 from sensor_tui.pipeline import Pipeline, RetryPolicy
 from sensor_tui.sources import Source, build_source
 from sensor_tui.sources.config import SourceSettings
@@ -56,9 +57,15 @@ class Monitor:
         self.sources: list[Source] = [build_source(s, self.pipeline) for s in options.sources]
         self.http: HttpServer | None = None
         self.http_url: str | None = None
+        self.notifier: Notifier | None = None
+        if config.alarms.notify:
+            self.notifier = Notifier(config.alarms)
+            self.pipeline.subscribe_alarms(self.notifier.offer)
 
     def start(self) -> None:
         """Start the pipeline (replaying the dead-letter file), the HTTP server, the simulator."""
+        if self.notifier is not None:
+            self.notifier.start()
         result = self.pipeline.start()
         if result is not None and (result.stored or result.duplicates or result.bad_lines):
             log.info(
@@ -90,3 +97,5 @@ class Monitor:
         if self.http is not None:
             self.http.stop()
         self.pipeline.stop()
+        if self.notifier is not None:
+            self.notifier.stop()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sensor_tui.alarming.settings import AlarmSettings, AlarmSettingsError, parse_alarm_settings
 from sensor_tui.errors import SensorTuiError
 
 
@@ -82,6 +83,8 @@ class Config:
     sources: tuple[dict[str, Any], ...] = ()
     """The `[[sources]]` tables as written; `sensor_tui.sources.config` checks and types them
     (the core does not know the protocols)."""
+    alarms: AlarmSettings = field(default_factory=AlarmSettings)
+    """`[alarms]`: the notification command (issue 11)."""
 
     def tag(self, name: str) -> Tag | None:
         """The configured tag of that name, or None."""
@@ -192,12 +195,17 @@ def parse_config(data: dict[str, Any]) -> Config:
     sources = data.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
         raise ConfigError("'sources' must be an array of tables: use [[sources]]")
+    try:
+        alarms = parse_alarm_settings(data.get("alarms", {}))
+    except AlarmSettingsError as exc:
+        raise ConfigError(str(exc)) from exc
     return Config(
         tags=tags,
         simulator=simulator,
         detector=detector,
         threshold=threshold,
         sources=tuple(sources),
+        alarms=alarms,
     )
 
 

@@ -76,7 +76,7 @@ def settings(port: int, topics: tuple[str, ...], **changes: object) -> MqttSetti
     return MqttSettings(**base)  # type: ignore[arg-type]
 
 
-def wait_until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
+def wait_until(predicate: Callable[[], object], timeout: float = 20.0) -> None:
     """Poll until `predicate()` is true; fail the test after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not predicate():

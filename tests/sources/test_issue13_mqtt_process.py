@@ -12,14 +12,31 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from sensor_tui.runner import Monitor, MonitorOptions
 from sensor_tui.tags import load_config
 from tests.support.mosquitto_harness import Broker, Publisher
 
 from .conftest import settings, wait_until
+
+STARTED: list[subprocess.Popen[bytes]] = []
+"""Every monitor process a test started; the `reap` fixture kills those still running."""
+
+
+@pytest.fixture(autouse=True)
+def reap() -> Iterator[None]:
+    """A failing test must not leave a monitor running (and holding a broker session)."""
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
 
 
 class MonitorProcess:
@@ -31,6 +48,7 @@ class MonitorProcess:
         cmd += ["--db", str(db), "--mqtt", url, *extra]
         with open(self.log, "w") as out:
             self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        STARTED.append(self.proc)
 
     def wait_connected(self, timeout: float = 30.0) -> None:
         wait_until(lambda: ": connected (session present" in self.log.read_text(), timeout)
@@ -166,3 +184,29 @@ def test_issue13_cli_rejects_a_password_on_the_command_line(tmp_path: Path) -> N
     assert out.returncode != 0
     assert "no password in the URL" in out.stderr
     assert not (tmp_path / "x.db").exists()  # refused before anything started
+
+
+def test_issue13_headless_console_reports_broker_state(broker: Broker, tmp_path: Path) -> None:
+    from tests.support.mosquitto_harness import free_port
+
+    cmd = [sys.executable, "-m", "sensor_tui", "run", "--headless", "--no-sim", "--duration", "2"]
+    cmd += ["--db", str(tmp_path / "c.db"), "--mqtt", f"mqtt://127.0.0.1:{broker.port}/c/#"]
+    dead = free_port()
+    cmd += ["--mqtt", f"mqtt://127.0.0.1:{dead}/c/#"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert f"✓ mqtt 127.0.0.1:{broker.port} connected" in out.stdout
+    assert f"⚠ mqtt 127.0.0.1:{dead} #2 reconnecting: " in out.stdout
+
+
+def test_issue13_a_bad_sources_entry_stops_run_with_the_entry_named(tmp_path: Path) -> None:
+    config = tmp_path / "plant.toml"
+    config.write_text(
+        '[[sources]]\ntype = "mqtt"\nurl = "mqtt://127.0.0.1:1/x"\npassword_env = "UNSET_13"\n'
+    )
+    cmd = [sys.executable, "-m", "sensor_tui", "run", "--headless", "--no-sim", "--duration", "0"]
+    cmd += ["--db", str(tmp_path / "x.db"), "--config", str(config)]
+    env = {k: v for k, v in os.environ.items() if k != "UNSET_13"}
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode != 0
+    assert "sources[0]: environment variable UNSET_13 is not set" in out.stderr

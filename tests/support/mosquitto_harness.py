@@ -2,10 +2,11 @@
 
 One broker process with three listeners: plain and anonymous, password-only (a file made with
 `mosquitto_passwd`), and TLS requiring a client certificate (a CA, a server certificate for
-127.0.0.1 and a client certificate, all made here with `openssl`). Persistence is on, so a
-restart keeps sessions and queued messages, and the per-client queue is unbounded: Mosquitto's
-default (`max_queued_messages 1000`) silently drops QoS 1 messages it already acknowledged to the
-publisher once a subscriber is away long enough, which no subscriber can make up for.
+127.0.0.1 and a client certificate, made here with the `cryptography` package). Persistence is
+on, so a restart keeps sessions and queued messages, and the per-client queue is unbounded:
+Mosquitto's default (`max_queued_messages 1000`) silently drops QoS 1 messages it already
+acknowledged to the publisher once a subscriber is away long enough, which no subscriber can
+make up for.
 """
 
 from __future__ import annotations
@@ -38,8 +39,51 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+def _key_and_cert(
+    subject: str, issuer: tuple[Any, Any] | None, san: bool = False
+) -> tuple[Any, Any]:
+    """An RSA key and a certificate for `subject`, signed by `issuer` (key, cert) or itself."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    signer_key, signer_cert = issuer if issuer else (key, None)
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(signer_cert.subject if signer_cert else name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None), critical=True)
+    )
+    if san:
+        alt = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+        builder = builder.add_extension(x509.SubjectAlternativeName(alt), critical=False)
+    return key, builder.sign(signer_key, hashes.SHA256())
+
+
+def _write(folder: Path, stem: str, key: Any, cert: Any) -> tuple[Path, Path]:
+    from cryptography.hazmat.primitives import serialization
+
+    key_path, cert_path = folder / f"{stem}.key", folder / f"{stem}.pem"
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return cert_path, key_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,25 +98,14 @@ class Certs:
 
 
 def make_certs(folder: Path) -> Certs:
-    """A throw-away CA, a server certificate for 127.0.0.1/localhost, and a client certificate."""
+    """A throw-away CA, a server certificate for 127.0.0.1/localhost, and a client certificate
+    (made with the `cryptography` package, so no openssl binary is needed)."""
     folder.mkdir(parents=True, exist_ok=True)
-    days = ("-days", "2")
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
-             "ca.pem", "-subj", "/CN=sensor-tui test CA", *days, cwd=folder)  # fmt: skip
-    (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    for name, cn in (("server", "127.0.0.1"), ("client", "sensor-tui")):
-        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out",
-                 f"{name}.csr", "-subj", f"/CN={cn}", cwd=folder)  # fmt: skip
-        extra = ("-extfile", "san.ext") if name == "server" else ()
-        _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                 "-CAcreateserial", "-out", f"{name}.pem", *days, *extra, cwd=folder)  # fmt: skip
-    return Certs(
-        folder / "ca.pem",
-        folder / "server.pem",
-        folder / "server.key",
-        folder / "client.pem",
-        folder / "client.key",
-    )
+    ca = _key_and_cert("sensor-tui test CA", None)
+    ca_path, _ = _write(folder, "ca", *ca)
+    server = _write(folder, "server", *_key_and_cert("127.0.0.1", ca, san=True))
+    client = _write(folder, "client", *_key_and_cert("sensor-tui", ca))
+    return Certs(ca_path, server[0], server[1], client[0], client[1])
 
 
 class Broker:

@@ -152,3 +152,23 @@ def _sources(snap: Snapshot) -> list[str]:
         [((("source", s.name), ("kind", s.kind)), s.messages) for s in snap.sources],
     )
     return lines
+
+
+ALARM_GAUGES = (
+    # (metric name, help, states counted)
+    ("alarms_active", "Alarms whose episode is still active (shelved ones included).", ("active",)),
+    (
+        "alarms_unacknowledged",
+        "Alarms waiting for acknowledgement (active or returned to normal).",
+        ("unack", "rtn_unack"),
+    ),
+    ("alarms_shelved", "Alarms shelved by an operator.", ("shelved",)),
+)
+
+
+def alarm_gauges(counts: Mapping[str, int]) -> str:
+    """The alarm gauges (issue 11) from `storage.alarm_reads.state_counts`."""
+    lines: list[str] = []
+    for name, help_text, keys in ALARM_GAUGES:
+        lines += family(name, "gauge", help_text, [((), sum(counts.get(k, 0) for k in keys))])
+    return "\n".join(lines) + "\n"

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sensor_tui.http import metrics
+from sensor_tui.http import alarm_routes, metrics
 from sensor_tui.http.api import (
     ClientGone,
     HttpError,
@@ -28,9 +28,12 @@ from sensor_tui.http.api import (
     json_response,
     whole_number,
 )
+from sensor_tui.http.params import known_tag as _tag
+from sensor_tui.http.params import query_params as _params
 from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped
 from sensor_tui.readings import Rejected, normalize_ts
 from sensor_tui.storage import StoreUnavailable
+from sensor_tui.storage.alarm_reads import state_counts
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +84,7 @@ class HttpApp:
 
     def handle(self, req: Request) -> Response:
         """Authorize, route, answer; every failure becomes a JSON error, never an HTML page."""
-        methods = ROUTES.get(req.path)
+        label, methods = resolve(req.path)
         try:
             response = self._dispatch(req, methods)
         except HttpError as exc:
@@ -95,7 +98,7 @@ class HttpApp:
             log.exception("bug answering %s %s", req.method, req.target)
             response = HttpError(500, "internal error (logged)").response()
         with self._lock:
-            self._requests[(req.path if methods else "other", response.status)] += 1
+            self._requests[(label, response.status)] += 1
         return response
 
     def _dispatch(self, req: Request, methods: dict[str, Route] | None) -> Response:
@@ -106,7 +109,9 @@ class HttpApp:
                 (("WWW-Authenticate", 'Bearer realm="sensor-tui"'),),
             )
         if methods is None:
-            raise HttpError(404, f"no route {req.path}; see GET /tags, /data, /stats, /health")
+            raise HttpError(
+                404, f"no route {req.path}; see GET /tags, /data, /alarms, /stats, /health"
+            )
         route = methods.get("GET" if req.method == "HEAD" else req.method)
         if route is None:
             allowed = ", ".join(sorted({*methods, *(("HEAD",) if "GET" in methods else ())}))
@@ -174,26 +179,6 @@ def ingest_one(app: HttpApp, req: Request) -> Response:
 
 
 # -- reads -----------------------------------------------------------------------------------
-
-
-def _params(req: Request, allowed: tuple[str, ...]) -> dict[str, str]:
-    """Single-valued known parameters; empty ones count as absent, unknown ones are a 400."""
-    out: dict[str, str] = {}
-    for name, values in req.query().items():
-        if name not in allowed:
-            raise HttpError(400, f"unknown parameter {name!r} (known: {', '.join(allowed)})")
-        if len(values) != 1:
-            raise HttpError(400, f"parameter {name!r} given more than once")
-        if values[0] != "":
-            out[name] = values[0]
-    return out
-
-
-def _tag(app: HttpApp, params: dict[str, str]) -> str | None:
-    tag = params.get("tag")
-    if tag is not None and app.config.tag(tag) is None:
-        raise HttpError(400, f"unknown tag {tag!r} (known: {', '.join(app.config.tag_names)})")
-    return tag
 
 
 def _limit(params: dict[str, str]) -> int:
@@ -301,7 +286,17 @@ def get_health(app: HttpApp, req: Request) -> Response:
 def get_metrics(app: HttpApp, req: Request) -> Response:
     """GET /metrics: Prometheus text exposition of the counters and gauges."""
     text = metrics.render(app.pipeline.snapshot(), app.requests(), app.uptime)
+    text += metrics.alarm_gauges(state_counts(req.store()))
     return Response(200, text.encode(), metrics.CONTENT_TYPE)
+
+
+def resolve(path: str) -> tuple[str, dict[str, Route] | None]:
+    """The route's label for request counts and its methods; ("other", None) when unknown."""
+    methods = ROUTES.get(path)
+    if methods is not None:
+        return path, methods
+    found = alarm_routes.match(path)
+    return found if found is not None else ("other", None)
 
 
 ROUTES: dict[str, dict[str, Route]] = {
@@ -313,4 +308,5 @@ ROUTES: dict[str, dict[str, Route]] = {
     "/stats": {"GET": get_stats},
     "/health": {"GET": get_health},
     "/metrics": {"GET": get_metrics},
+    "/alarms": {"GET": alarm_routes.get_alarms},
 }

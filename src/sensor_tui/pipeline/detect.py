@@ -12,6 +12,7 @@ import logging
 import threading
 from typing import Any
 
+from sensor_tui.alarming.episodes import EpisodeFacts
 from sensor_tui.detection import Detector, make_detector
 from sensor_tui.detection.alarms import Alarm, AlarmTracker
 from sensor_tui.pipeline.batches import Batch
@@ -39,6 +40,8 @@ class DetectionStage:
         except ValueError as exc:  # an unknown detector name: the configuration's fault
             raise ConfigError(str(exc)) from exc
         self.alarms = AlarmTracker()
+        self.facts = EpisodeFacts(config)
+        """Peak value, deviation and value now of each changed alarm (issue 11)."""
         self._alarms_lock = threading.Lock()
 
     def warm(self, reader: Reader) -> None:
@@ -65,12 +68,13 @@ class DetectionStage:
         with self._alarms_lock:
             if batch.anomalies or self.alarms.open_alarms():
                 self.alarms.feed(batch.readings)
+                self.facts.observe(batch.readings, bool(batch.anomalies))
 
     def take_alarms(self) -> tuple[list[Alarm], list[dict[str, Any]]]:
         """Alarms opened, extended or closed since the last write, and their rows."""
         with self._alarms_lock:
             changed = self.alarms.take_changed()
-            return changed, [alarm.as_row() for alarm in changed]
+            return changed, self.facts.rows(changed)
 
     def requeue_alarms(self, changed: list[Alarm]) -> None:
         """Their write failed: hand them back to be written with the next one."""

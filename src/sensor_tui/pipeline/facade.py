@@ -25,6 +25,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+from sensor_tui.alarming.commands import AlarmCommand
 from sensor_tui.counters import Counters, Snapshot
 from sensor_tui.detection import Detector
 from sensor_tui.events import Event
@@ -39,12 +40,13 @@ from sensor_tui.pipeline.batches import (
 )
 from sensor_tui.pipeline.deadletter import DeadLetter, ReplayResult, default_path
 from sensor_tui.pipeline.detect import DetectionStage
-from sensor_tui.pipeline.fanout import Fanout
+from sensor_tui.pipeline.fanout import AlarmFanout, AlarmSubscriber, Fanout
 from sensor_tui.pipeline.outcomes import Outcomes
 from sensor_tui.pipeline.retry import RetrySchedule
 from sensor_tui.pipeline.writer import Writer
 from sensor_tui.readings import Reading, Rejected, Validator, now_ts
 from sensor_tui.storage import OutageSwitch, Reader, Store, StoreUnavailable
+from sensor_tui.storage.alarms import AlarmChange
 from sensor_tui.tags import Config
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,8 @@ class Pipeline:
         self._writer = Writer(
             self._new_store, self.detection, self._outcomes, self._retry, queue_batches, group_rows
         )
+        self._alarm_fanout = AlarmFanout()
+        self._writer.on_alarm_changes = self._alarm_fanout.publish
         self._accepting = False
         self._submit_lock = threading.Lock()
         """Makes "still accepting?" and the enqueue one step, so no batch lands behind the stop."""
@@ -197,6 +201,31 @@ class Pipeline:
     def record_event(self, event: Event) -> None:
         """Store a fault or outage event (written by the writer thread with the next group)."""
         self._writer.add_event(event)
+
+    def alarm_command(self, command: AlarmCommand) -> Future[list[AlarmChange]]:
+        """Queue an operator's ack / shelve / unshelve for the writer thread; the future gets
+        the alarms as they are after the commit, or UnknownAlarm / AlarmCommandError /
+        StoreUnavailable (issue 11)."""
+
+        def apply(store: Store) -> list[AlarmChange]:
+            return store.alarm_command(
+                command.action,
+                command.ids,
+                command.actor,
+                command.via,
+                command.until,
+                command.strict,
+            )
+
+        with self._submit_lock:
+            if not self._accepting:
+                raise PipelineStopped("the pipeline is stopped")
+            future: Future[list[AlarmChange]] = self._writer.call(apply)
+        return future
+
+    def subscribe_alarms(self, callback: AlarmSubscriber) -> None:
+        """Call `callback` (from the writer thread) with the alarm rows each commit changed."""
+        self._alarm_fanout.subscribe(callback)
 
     def subscribe(self, callback: Subscriber) -> None:
         """Call `callback` (from the writer thread) after each commit with the readings stored."""

@@ -9,10 +9,39 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from sensor_tui.pipeline.batches import StoredBatch, Subscriber
+from sensor_tui.storage.alarms import AlarmChange
 
 log = logging.getLogger(__name__)
+
+
+AlarmSubscriber = Callable[[list[AlarmChange]], None]
+"""Told of the alarm rows each commit changed (issue 11), from the writer thread."""
+
+
+class AlarmFanout:
+    """Subscribers to "alarms changed" (the notifier, the UI), each call guarded."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[AlarmSubscriber] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, callback: AlarmSubscriber) -> None:
+        """Add a subscriber (from any thread)."""
+        with self._lock:
+            self._subscribers.append(callback)
+
+    def publish(self, changes: list[AlarmChange]) -> None:
+        """Call every subscriber with the changes; one that raises is logged and skipped."""
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for callback in subscribers:
+            try:
+                callback(changes)
+            except Exception:
+                log.exception("alarm subscriber %r failed", callback)
 
 
 class Fanout:

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -27,10 +28,14 @@ from sensor_tui.pipeline.detect import DetectionStage
 from sensor_tui.pipeline.outcomes import Outcomes
 from sensor_tui.pipeline.retry import RetrySchedule
 from sensor_tui.storage import Store, StoreUnavailable
+from sensor_tui.storage.alarms import AlarmChange
 
 log = logging.getLogger(__name__)
 
 _STOP = object()
+IDLE_WAKE = 1.0
+"""Longest the writer blocks without work: its housekeeping (shelved alarms that are due, issue
+11) runs at least this often."""
 
 
 @dataclass(slots=True)
@@ -65,6 +70,9 @@ class Writer:
         self._closing = threading.Event()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="writer", daemon=True)
+        self.on_alarm_changes: Callable[[list[AlarmChange]], None] | None = None
+        """Told (on this thread) of the alarm rows each commit changed (issue 11)."""
+        self._shelves_checked = 0.0
 
     # -- other threads ---------------------------------------------------------------------
 
@@ -142,11 +150,14 @@ class Writer:
                     self._run_call(store, item)
             if not stopping:
                 self._retry_due(store, self._retry.take_due(), final=False)
+            self._expire_shelves(store)
+            self._publish_alarms(store)
         try:
             self._retry_due(store, self._retry.take_all(), final=True)
             self._write_events(store)
             self._detection.close_all()
             self._write_alarms(store)
+            self._publish_alarms(store)
         finally:  # even after a bug: close the connection, answer late flushes
             store.close()
             self._drain_after_stop()
@@ -154,8 +165,9 @@ class Writer:
     def _take_group(self) -> tuple[list[Any], bool]:
         """Block until an item arrives or a retry is due, then take whatever else waits
         (group commit), up to a bound of rows."""
+        due = self._retry.seconds_until_due()
         try:
-            items = [self._queue.get(timeout=self._retry.seconds_until_due())]
+            items = [self._queue.get(timeout=IDLE_WAKE if due is None else min(due, IDLE_WAKE))]
         except queue.Empty:
             return [], False
         rows = 0
@@ -266,6 +278,28 @@ class Writer:
             store.upsert_alarms(rows)
         except StoreUnavailable:
             self._detection.requeue_alarms(changed)
+
+    def _expire_shelves(self, store: Store) -> None:
+        """Unshelve alarms whose shelving time is up (at most once a second)."""
+        now = time.monotonic()
+        if now - self._shelves_checked < IDLE_WAKE:
+            return
+        self._shelves_checked = now
+        try:
+            store.expire_shelves()
+        except StoreUnavailable as exc:
+            log.warning("cannot unshelve due alarms yet: %s", exc)
+        except Exception:  # a bug here must not end the writer thread (issue 5)
+            log.exception("unshelving due alarms failed")
+
+    def _publish_alarms(self, store: Store) -> None:
+        """Hand the alarm rows the commits changed to the listener (notifier, UI)."""
+        changes = store.take_alarm_changes()
+        if changes and self.on_alarm_changes is not None:
+            try:
+                self.on_alarm_changes(changes)
+            except Exception:  # a listener's bug must not cost the writer thread
+                log.exception("alarm listener failed")
 
     def _drain_after_stop(self) -> None:
         """Answer anything that arrived after the stop marker (a late flush or replay request)."""

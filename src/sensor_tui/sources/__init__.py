@@ -7,7 +7,9 @@ dead-letter file are the same for all of them. Adding a protocol (Modbus, Sparkp
 module here plus its `[[sources]]` type.
 
 - `simulator`: the built-in process simulator and the thread that ticks it.
-- `csv_import`: `sensor-tui import`, a file through the pipeline (runs in the caller's thread).
+- `csv_import`: `sensor-tui import`, a file through the pipeline. A function, not a thread: an
+  import is one bounded job that the command waits for, and parsing in the caller's thread is
+  what lets it overlap with the writer thread.
 - `mqtt`: subscribe to a broker, acknowledge each message once its readings are durable.
 - `opcua`: subscribe to OPC UA nodes with the server's source timestamps.
 

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sensor_tui.sources.topics import TopicMap
+from sensor_tui.sources.topics import TopicMap, check_filter
 from sensor_tui.tags import ConfigError
 
 MQTT_PASSWORD_ENV = "SENSOR_TUI_MQTT_PASSWORD"
@@ -37,11 +37,12 @@ _MQTT_KEYS = {
     "type", "name", "url", "topics", "template", "tag_format", "topic_tags", "qos", "client_id",
     "ca", "cert", "key", "username", "password_env", "session_expiry", "receive_maximum",
     "keepalive", "require_timestamp", "reconnect_min", "reconnect_max",
+    "password",  # known, so that it is refused with the reason rather than as a typo
 }  # fmt: skip
 _OPCUA_KEYS = {
     "type", "name", "url", "nodes", "security_mode", "security_policy", "cert", "key",
     "server_cert", "username", "password_env", "publishing_interval", "reconnect_min",
-    "reconnect_max", "timeout",
+    "reconnect_max", "timeout", "password",
 }  # fmt: skip
 
 
@@ -209,6 +210,7 @@ def mqtt_from_entry(entry: Mapping[str, Any], where: str, anchor: str) -> MqttSe
     topics = topics or mapping.filters()
     if not topics or not all(isinstance(t, str) and t for t in topics):
         raise ConfigError(f"{where}: give 'topics' (a list of topic filters) or a template")
+    topics = [check_filter(t, where) for t in topics]
     qos = _get(entry, "qos", int, where)
     if qos not in (None, 0, 1, 2):
         raise ConfigError(f"{where}: qos must be 0, 1 or 2")
@@ -248,7 +250,7 @@ def mqtt_from_url(url: str, index: int, anchor: str, ca: str | None = None) -> M
         name=name,
         host=host,
         port=port,
-        topics=(path or "#",),
+        topics=(check_filter(path or "#", where),),
         tls=tls,
         client_id=default_client_id(f"{name} {path}", anchor),
         ca=ca,

@@ -46,7 +46,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from sensor_tui.pipeline import BatchResult, Pipeline, PipelineStopped
 from sensor_tui.readings import NOT_AN_OBJECT, Reading, Rejected
 from sensor_tui.sources.config import MqttSettings
-from sensor_tui.sources.payloads import MISSING_TIMESTAMP, UNMAPPED_TOPIC, decode
+from sensor_tui.sources.payloads import BAD_PAYLOAD, MISSING_TIMESTAMP, UNMAPPED_TOPIC, decode
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ class MqttSource:
             while not self._lost.wait(0.1):
                 if self._closing.is_set():
                     client.disconnect()  # sent after the queued PUBACKs; the session stays
-                    self._lost.wait(5.0)
+                    self._lost.wait(1.0)
                     break
             client.loop_stop()
             self._connected = False
@@ -208,7 +208,10 @@ class MqttSource:
         # Retain handling 1: retained messages only when the subscription is new, not again at
         # each reconnect of the persistent session.
         options = SubscribeOptions(qos=self.settings.qos, retainHandling=1)
-        client.subscribe([(topic, options) for topic in self.settings.topics])
+        try:
+            client.subscribe([(topic, options) for topic in self.settings.topics])
+        except ValueError as exc:  # paho's own check; the config check should have caught it
+            self._state("error", f"cannot subscribe: {exc}")
 
     def _on_subscribe(
         self, client: paho.Client, userdata: Any, mid: int, reasons: list[ReasonCode], props: Any
@@ -261,12 +264,20 @@ class MqttSource:
         rejected: list[tuple[int, str]] = []
         offered = 0
         for message, _ in items:
-            offered += self._readings(message, readings, rejected, offered)
+            try:
+                offered += self._readings(message, readings, rejected, offered)
+            except Exception:  # a bug or a message nobody foresaw: reject it, never stall
+                log.exception("%s: a message could not be read; rejected", self.name)
+                rejected.append((offered, BAD_PAYLOAD))
+                offered += 1
         self.pipeline.counters.source_messages(self.name, len(items))
         try:
             future = self.pipeline.submit_readings(readings, rejected, offered=offered)
         except PipelineStopped:
             return  # not acknowledged: the broker sends these again at the next start
+        except Exception:  # keep the batcher alive; unacknowledged, so the broker resends
+            log.exception("%s: submitting %d messages failed", self.name, len(items))
+            return
         by_client: dict[int, _Pending] = {}
         for message, client in items:
             if message.qos:

@@ -29,7 +29,11 @@ UNMAPPED_TOPIC = "topic not mapped to a tag"
 MISSING_TIMESTAMP = "missing timestamp"
 """Rejection reason when a source requires timestamps (exactly-once across redeliveries)."""
 
-REASONS = (BAD_PAYLOAD, UNMAPPED_TOPIC, MISSING_TIMESTAMP)
+BAD_STATUS = "bad OPC UA status"
+"""Rejection reason: the OPC UA server marked the value as not Good."""
+
+REASONS = (BAD_PAYLOAD, UNMAPPED_TOPIC, MISSING_TIMESTAMP, BAD_STATUS)
+"""The sources' rejection reasons, beside the validator's (exposed at 0 on /metrics)."""
 
 
 def decode(payload: bytes | bytearray) -> list[Any]:

@@ -31,6 +31,23 @@ def _fields(tag_format: str) -> set[str]:
     return names
 
 
+def check_filter(topic_filter: str, where: str) -> str:
+    """The filter if MQTT accepts it, else ConfigError: paho refuses a bad one only when the
+    connection subscribes, where nobody would see it."""
+    levels = topic_filter.split("/")
+    if not topic_filter or "\0" in topic_filter or len(topic_filter.encode()) > 65535:
+        raise ConfigError(f"{where}: topic filter {topic_filter!r} is empty or too long")
+    for i, level in enumerate(levels):
+        if ("#" in level and (level != "#" or i != len(levels) - 1)) or (
+            "+" in level and level != "+"
+        ):
+            raise ConfigError(
+                f"{where}: topic filter {topic_filter!r}: '#' only as the whole last level, "
+                "'+' only as a whole level"
+            )
+    return topic_filter
+
+
 def topic_matches(topic_filter: str, topic: str) -> bool:
     """True when an MQTT topic filter (with `+` and `#`) matches a topic name."""
     parts, levels = topic_filter.split("/"), topic.split("/")

@@ -121,11 +121,61 @@ def _v2_detection(db: Database) -> None:
         db.execute("ALTER TABLE tags ADD COLUMN threshold FLOAT")
 
 
+ALARM_LIFECYCLE_COLUMNS = (
+    # (column, SQL type and default): what issue 11's lifecycle adds to an `alarms` row.
+    ("state", "TEXT NOT NULL DEFAULT 'unack'"),
+    ("priority", "INTEGER NOT NULL DEFAULT 3"),
+    ("acked_at", "TEXT"),
+    ("acked_by", "TEXT"),
+    ("shelved_until", "TEXT"),
+    ("shelved_from_state", "TEXT"),
+    ("last_value", "REAL"),
+    ("peak_value", "REAL"),
+    ("deviation", "REAL"),
+    ("source", "TEXT"),
+    ("origin", "TEXT"),
+    ("updated_at", "TEXT"),
+)
+
+
+def _v3_alarm_lifecycle(db: Database) -> None:
+    """Issue 11: alarm states the operator changes, and a journal of every transition.
+
+    Alarms of an older file that are still open become active-unacknowledged; closed ones become
+    normal (nobody acknowledged them, but a restart must not page the operator for history).
+    """
+    present = {row[1] for row in db.execute("PRAGMA table_info(alarms)").fetchall()}
+    for column, sql_type in ALARM_LIFECYCLE_COLUMNS:
+        if column not in present:
+            db.execute(f"ALTER TABLE alarms ADD COLUMN {column} {sql_type}")
+    db.execute("UPDATE alarms SET state = CASE WHEN active = 1 THEN 'unack' ELSE 'normal' END")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS alarm_events ("
+        "id INTEGER PRIMARY KEY, alarm_id TEXT NOT NULL, time TEXT NOT NULL, "
+        "from_state TEXT, to_state TEXT NOT NULL, actor TEXT NOT NULL, via TEXT NOT NULL, "
+        "detail TEXT)"
+    )
+    for sql in ALARM_INDEXES:
+        db.execute(sql)
+
+
+ALARM_INDEXES = (
+    # the panel and the gauges: alarms not yet normal, by state.
+    "CREATE INDEX IF NOT EXISTS idx_alarms_state ON alarms (state)",
+    "CREATE INDEX IF NOT EXISTS idx_alarms_tag_start ON alarms (tag, start)",
+    "CREATE INDEX IF NOT EXISTS idx_alarm_events_alarm ON alarm_events (alarm_id, time)",
+    "CREATE INDEX IF NOT EXISTS idx_alarm_events_time ON alarm_events (time)",
+    # which fault lies behind an alarm: events of a tag by start.
+    "CREATE INDEX IF NOT EXISTS idx_events_tag_start ON events (tag, start)",
+)
+
+
 Migration = Callable[[Database], None]
 
 MIGRATIONS: dict[int, Migration] = {
     1: _v1_baseline,
     2: _v2_detection,
+    3: _v3_alarm_lifecycle,
     4: create_rollups,  # issue 12: per-minute and per-hour rollups, kept by the writer
 }
 """Version number -> the step that brings a file from the version before it to this one.

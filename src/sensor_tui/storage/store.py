@@ -16,14 +16,15 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
 from sensor_tui.errors import SensorTuiError
-from sensor_tui.readings import Reading
+from sensor_tui.readings import Reading, now_ts
+from sensor_tui.storage import alarms as alarm_sql
 from sensor_tui.storage.rollups import add_new_rows
 from sensor_tui.storage.schema import migrate
 from sensor_tui.tags import Config
@@ -39,19 +40,6 @@ INSERT_JSON_SQL = (
 
 LAST_ID_SQL = "SELECT max(id) FROM measurements"
 """Rows inserted after this id are the ones this transaction stored (ids only grow)."""
-
-ALARM_COLUMNS = ("id", "tag", "kind", "start", "end", "peak_score", "readings", "active")
-
-UPSERT_ALARM_SQL = (
-    'INSERT INTO alarms (id, tag, kind, start, "end", peak_score, readings, active) '
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, "
-    '"end" = excluded."end", peak_score = excluded.peak_score, readings = excluded.readings, '
-    "active = excluded.active"
-)
-
-
-def _alarm_values(row: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(row[column] for column in ALARM_COLUMNS)
 
 
 INSERT_SQL = (
@@ -121,6 +109,13 @@ class Store:
         self.busy_ms = busy_ms
         self.db: Database | None = None
         self._identity: tuple[int, int] | None = None
+        self.alarm_changes: list[alarm_sql.AlarmChange] = []
+        """Alarm rows changed by committed writes, until the pipeline takes them."""
+
+    def take_alarm_changes(self) -> list[alarm_sql.AlarmChange]:
+        """Alarm changes committed since the last call (for notifications and the UI)."""
+        changes, self.alarm_changes = self.alarm_changes, []
+        return changes
 
     def open(self) -> Database:
         """Open (or reopen) the connection and make sure the schema exists."""
@@ -167,6 +162,7 @@ class Store:
         """
         db = self._writable_db()
         conn = db.conn
+        changes: list[alarm_sql.AlarmChange] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
             stored = 0
@@ -176,7 +172,7 @@ class Store:
                 if stored > 0:
                     add_new_rows(conn, last)  # the same transaction: rollups never lag
             if alarms:
-                conn.executemany(UPSERT_ALARM_SQL, [_alarm_values(row) for row in alarms])
+                changes = alarm_sql.write_episodes(conn, alarms, now_ts())
             conn.commit()
         except (sqlite3.Error, OSError) as exc:
             if conn.in_transaction:
@@ -190,6 +186,7 @@ class Store:
             # unlinked file. Say so, and the retry writes them again into the new file (issue 5).
             self.close()
             raise StoreUnavailable(f"database file {self.path} was replaced during the write")
+        self.alarm_changes.extend(changes)
         return max(stored, 0)
 
     def write(self, readings: Iterable[Reading]) -> int:
@@ -207,3 +204,66 @@ class Store:
     def upsert_alarms(self, rows: Sequence[dict[str, Any]]) -> None:
         """Record or update alarms (see `sensor_tui.detection.alarms`) in one transaction."""
         self.write_payload("[]", rows)
+
+    def alarm_command(
+        self,
+        action: str,
+        ids: Sequence[str],
+        actor: str,
+        via: str,
+        until: str | None = None,
+        strict: bool = True,
+    ) -> list[alarm_sql.AlarmChange]:
+        """Apply an operator's ack / shelve / unshelve in one transaction (see
+        `storage.alarms.apply_command`); AlarmCommandError and UnknownAlarm pass through."""
+        return self._alarm_transaction(
+            lambda conn, now: alarm_sql.apply_command(
+                conn, action, ids, now, actor, via, until, strict
+            )
+        )
+
+    def expire_shelves(self) -> list[alarm_sql.AlarmChange]:
+        """Unshelve every alarm whose shelving time is up (back to where it was).
+
+        Looks first without a transaction: the writer calls this every second, and an idle
+        check must never wait on a lock or count as a failed write.
+        """
+        if self.db is None or self.outage.on:
+            return []
+        try:
+            if not alarm_sql.due_shelves(self.db.conn, now_ts()):
+                return []
+        except sqlite3.Error:
+            return []
+
+        def expire(conn: sqlite3.Connection, now: str) -> list[alarm_sql.AlarmChange]:
+            due = alarm_sql.due_shelves(conn, now)
+            return alarm_sql.apply_command(
+                conn, "unshelve", due, now, "shelf timer", "pipeline", strict=False
+            )
+
+        return self._alarm_transaction(expire)
+
+    def _alarm_transaction(
+        self, work: Callable[[sqlite3.Connection, str], list[alarm_sql.AlarmChange]]
+    ) -> list[alarm_sql.AlarmChange]:
+        conn = self._writable_db().conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            changes = work(conn, now_ts())
+            conn.commit()
+        except (sqlite3.Error, OSError) as exc:
+            self._rollback(conn)
+            raise StoreUnavailable(str(exc)) from exc
+        except BaseException:
+            self._rollback(conn)
+            raise
+        self.alarm_changes.extend(changes)
+        return changes
+
+    def _rollback(self, conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:
+            try:
+                conn.rollback()
+            except sqlite3.Error:
+                self.close()

@@ -33,6 +33,7 @@ from sensor_tui.series import WINDOWS
 from sensor_tui.summary import dead_letter_lines
 from sensor_tui.tui import keys
 from sensor_tui.tui.actions import Actions
+from sensor_tui.tui.alarm_view import AlarmViewMixin, SpanRequested
 from sensor_tui.tui.anomaly_table import AnomalyTable
 from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value, view_label
 from sensor_tui.tui.live import LiveFeed
@@ -49,7 +50,7 @@ MIN_SIZE = (60, 20)
 """Below this terminal size the screen says so instead of drawing clipped panels."""
 
 
-class SensorApp(ReadingsIn, Actions, Navigation):
+class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
     """The sensor-tui monitor."""
 
     CSS_PATH = "app.tcss"
@@ -86,6 +87,7 @@ class SensorApp(ReadingsIn, Actions, Navigation):
         self._flushing = False
         self._loading = False
         self._first_load = True
+        self._alarm_setup()
 
     # -- layout and life cycle ----------------------------------------------------------------
 
@@ -97,6 +99,7 @@ class SensorApp(ReadingsIn, Actions, Navigation):
                     panel = ChartPanel(tag, i + 1, id=f"panel-{i}")
                     self._charts[tag.name] = panel.chart
                     yield panel
+            yield self._alarm_panel
             yield self._table
         yield self._status
         yield Static(id="too-small")
@@ -106,6 +109,7 @@ class SensorApp(ReadingsIn, Actions, Navigation):
         """Subscribe, start the monitor (unless not live), load history, start the tick."""
         self.monitor.pipeline.subscribe(self._on_stored)
         self.monitor.pipeline.subscribe_accepted(self._on_accepted)
+        self._alarm_mount()
         self._update_selection()
         if self.live and not self._start_monitor():
             return
@@ -178,6 +182,7 @@ class SensorApp(ReadingsIn, Actions, Navigation):
                 chart.title_due = False
                 chart.update_title(self.timeline.window)
         self.refresh_status()
+        self._alarm_tick()
         self.sync_view()
 
     def refresh_status(self) -> None:
@@ -247,6 +252,22 @@ class SensorApp(ReadingsIn, Actions, Navigation):
             panel.chart.update_title(self.timeline.window)
             if i == self.selected:
                 panel.scroll_visible()
+
+    def on_span_requested(self, message: SpanRequested) -> None:
+        """Move every chart to an alarm's span (Enter on the alarm panel): select its tag, take
+        the smallest window that holds the span with a margin, centre on it; L goes live."""
+        names = list(self._charts)
+        if message.tag in names:
+            self.selected = names.index(message.tag)
+        span = max(message.end - message.start, 1.0)
+        index = next((i for i, w in enumerate(WINDOWS) if w >= span * 1.5), len(WINDOWS) - 1)
+        self.timeline.window_index = index
+        self.timeline.go_to((message.start + message.end) / 2, self.clock())
+        self.frozen_count = 0
+        self.load_history()
+        self._moved()
+        self.frozen = True  # held on the alarm's span: space (or L) follows live again
+        self.refresh_status()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every action of the keys, by name, in the command palette."""

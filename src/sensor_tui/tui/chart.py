@@ -78,10 +78,26 @@ class TagChart(Widget):
         """Anomalies in the view: from the data, whatever the terminal width."""
         self.cursor_value: tuple[float, float] | None = None
         self.last_view: tuple[float, float, float | None] | None = None
+        self.spans: list[tuple[float, float, tuple[int, int, int]]] = []
+        """Alarm spans (start, end epoch seconds, colour) drawn under the line (issue 11)."""
+        self.warming = False
+        """The tag's detector has not seen enough readings to judge yet (said in the title)."""
         self._strips: list[Strip] = []
         self._titles: tuple[str, str] = ("", "")
         self._lines: list[list[Segment]] = []
         self.can_focus = False
+
+    def set_spans(self, spans: list[tuple[float, float, tuple[int, int, int]]]) -> None:
+        """Alarm spans of this tag; drawn at the next replot (marked due now)."""
+        if spans != self.spans:
+            self.spans = spans
+            self.dirty = self.urgent = True
+
+    def set_warming(self, warming: bool) -> None:
+        """Say in the title whether the detector is still warming up."""
+        if warming != self.warming:
+            self.warming = warming
+            self.update_title(self.last_view[1] - self.last_view[0] if self.last_view else None)
 
     def on_mount(self) -> None:
         """Titles before the first reading arrives."""
@@ -112,7 +128,7 @@ class TagChart(Widget):
         """What to draw over (since, until]: the stored view, else the live series, plus the
         readings not stored yet."""
         band, view = self.tag.normal, self.stored_view
-        trace = Trace(since, until, band, self.tag.unit, cursor=cursor)
+        trace = Trace(since, until, band, self.tag.unit, cursor=cursor, spans=self.spans)
         if view is not None:
             tail = self._series_arrays(max(view.until, since), until)
             trace.times = np.concatenate((view.times, tail[0]))
@@ -225,6 +241,8 @@ class TagChart(Widget):
             value += f" [b reverse $warning] {waiting:,} not stored yet [/]"
         low, high = self.tag.normal
         parts = [f"normal {low:g}–{high:g} {unit}"]
+        if self.warming:
+            parts.insert(0, "[b $warning]detector warming up[/]")
         if window is not None:
             parts.append(f"{self.anomalies_in_view:,} anomalies in {window_label(window)}")
         holder = self.parent if isinstance(self.parent, ChartPanel) else self

@@ -19,14 +19,23 @@ PANELS: tuple[tuple[str, str], ...] = (
         "charts",
         "one per tag, all over the same span: blue line = readings (yellow: not stored yet), "
         "red ● = anomalies, ▲ ▼ = values beyond the scale, green ┈ = the normal band on the rows "
-        "labelled with its limits; x axis in UTC clock time; ▶ and a heavy border = selected "
-        "(a click selects); the top border shows the latest (or cursor) value, the bottom the "
-        "band and the anomalies in view counted in the database",
+        "labelled with its limits, a bar along the bottom = the time an alarm was active (its "
+        "kind's colour); x axis in UTC clock time; ▶ and a heavy border = selected (a click "
+        "selects); the top border shows the latest (or cursor) value, the bottom the band, the "
+        "anomalies in view counted in the database and whether the detector is warming up",
+    ),
+    (
+        "alarms",
+        "one row per fault, newest first: state (! ACTIVE UNACK, ✓ ACTIVE ACK, ↩ RTN UNACK, "
+        "⏸ SHELVED, · NORMAL), priority, tag, kind (▲ spike ■ step ◢ drift ═ stuck ≈ noise "
+        "◆ out_of_band), start, duration, peak, value now, unit, src (inj: injected fault, "
+        "rnd: random simulator spike, sim: no fault behind it, real: HTTP or import); below: "
+        "the detector's grade since start",
     ),
     (
         "anomalies",
-        "the latest anomalous readings, newest first: time (UTC), tag, value, kind "
-        "(spike, step, drift, stuck, noise, out_of_band) and score",
+        "(key r) the latest anomalous readings, newest first: time (UTC), tag, value, kind "
+        "and score",
     ),
     (
         "status",

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
-GROUPS: tuple[str, ...] = ("Simulator", "Charts", "Database", "App")
+GROUPS: tuple[str, ...] = ("Simulator", "Charts", "Alarms", "Database", "App")
 """The help screen's sections, in the order they are shown."""
 
 
@@ -91,6 +91,95 @@ def _tag(number: int) -> Key:
         key_display="1-9" if number == 1 else None,
         tag_index=number - 1,
     )
+
+
+def _alarm(
+    id: str, key: str, action: str, description: str, help: str, show: bool = False, **kw: str
+) -> Key:
+    return Key(
+        f"alarm-{id}",
+        key,
+        action,
+        description,
+        "Alarms",
+        help=help,
+        title=kw.get("title", ""),
+        show=show,
+        label=kw.get("label", ""),
+    )
+
+
+ALARM_KEYS: tuple[Key, ...] = (
+    # issue 11: the alarm panel's keys (HELPERS.md allocation)
+    _alarm(
+        "ack",
+        "a",
+        "alarm_ack",
+        "Ack",
+        "acknowledge the selected alarm",
+        show=True,
+        title="Acknowledge selected alarm",
+    ),
+    _alarm(
+        "ack-all",
+        "A",
+        "alarm_ack_all",
+        "Ack all",
+        "acknowledge every alarm in view that waits for it",
+        title="Acknowledge all in view",
+    ),
+    _alarm(
+        "shelve",
+        "h",
+        "alarm_shelve",
+        "Shelve",
+        "shelve the selected alarm for a chosen time (5 min to 24 h)",
+        title="Shelve selected alarm",
+    ),
+    _alarm(
+        "unshelve",
+        "u",
+        "alarm_unshelve",
+        "Unshelve",
+        "unshelve the selected alarm (back to where it was)",
+        title="Unshelve selected alarm",
+    ),
+    _alarm(
+        "filter",
+        "f",
+        "alarm_filter",
+        "Filter",
+        "filter the alarm panel by state (open, all, active, ...) and tag",
+        title="Filter alarms",
+    ),
+    _alarm(
+        "detail",
+        "enter",
+        "alarm_detail",
+        "Detail",
+        "the selected alarm's journal and readings; the charts move to its span "
+        "(space: back to live)",
+    ),
+    _alarm(
+        "toggle-table",
+        "r",
+        "toggle_table",
+        "Table",
+        "alarm panel / reading table (the latest anomalous readings)",
+        show=True,
+        title="Alarm panel / reading table",
+    ),
+    _alarm(
+        "health",
+        "H",
+        "alarm_health",
+        "Health",
+        "alarm health: alarms per 10 min, floods, chattering, stale, bad actors, the "
+        "detector's grade",
+        title="Alarm health",
+    ),
+)
+"""Issue 11's keys; the app's `AlarmViewMixin` implements their actions."""
 
 
 KEYS: tuple[Key, ...] = (
@@ -275,6 +364,7 @@ KEYS: tuple[Key, ...] = (
         title="Expand / collapse chart",
     ),
     *(_tag(number) for number in range(2, 10)),
+    *ALARM_KEYS,
     Key(
         "command-palette",
         "ctrl+p",

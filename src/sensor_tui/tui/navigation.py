@@ -52,6 +52,10 @@ class Navigation(MonitorBase):
         """The charts' time window in seconds."""
         return self.timeline.window
 
+    def window_end(self) -> float:
+        """The right edge of the charts: now while live, else the moment in view."""
+        return self.view_span()[1]
+
     def view_span(self) -> tuple[float, float]:
         """(since, until) the charts show now."""
         return self.timeline.view(self.clock())

@@ -53,6 +53,8 @@ class Trace:
     pending_times: np.ndarray = field(default_factory=_empty)
     pending_values: np.ndarray = field(default_factory=_empty)
     cursor: float | None = None
+    spans: list[tuple[float, float, tuple[int, int, int]]] = field(default_factory=list)
+    """Alarm spans (start, end, colour): a bar along the bottom row, a line where each began."""
 
 
 def render(trace: Trace, width: int, height: int) -> list[list[Segment]]:
@@ -90,11 +92,28 @@ class _Grid:
         self.pending = self._cells(trace.pending_times)
         self._draw_line(trace.pending_times, trace.pending_values, trace.pending_values, span)
         self.anomalies = self._cells(trace.anomaly_times, trace.anomaly_values)
+        self.span_cells = self._span_cells(trace.spans)
         self.cursor = -1
         if trace.cursor is not None and trace.since <= trace.cursor <= trace.until:
             self.cursor = min(int((trace.cursor - trace.since) * self.per_dot) // 2, columns - 1)
         weights = self.dots.reshape(scale.rows, 4, columns, 2) * BRAILLE_BITS[None, :, None, :]
         self.codes = weights.sum(axis=(1, 3))
+
+    def _span_cells(
+        self, spans: list[tuple[float, float, tuple[int, int, int]]]
+    ) -> dict[int, tuple[Style, bool]]:
+        """Column -> (style, is the span's first column) for each alarm span in view."""
+        cells: dict[int, tuple[Style, bool]] = {}
+        since, until = self.trace.since, self.trace.until
+        for start, stop, (r, g, b) in spans:
+            if stop < since or start > until:
+                continue
+            style = Style(color=f"rgb({r},{g},{b})")
+            first = int((max(start, since) - since) * self.per_dot) // 2
+            last = int((min(max(stop, start + 1), until) - since) * self.per_dot) // 2
+            for c in range(max(first, 0), min(last, self.columns - 1) + 1):
+                cells.setdefault(c, (style, c == first and start >= since))
+        return cells
 
     def _columns_of(self, times: np.ndarray) -> np.ndarray:
         return np.clip(((times - self.trace.since) * self.per_dot).astype(np.int64), 0, None)
@@ -180,6 +199,12 @@ class _Grid:
             return (chr(0x2800 + code) if code else "│"), CURSOR
         if code:
             return chr(0x2800 + code), PENDING if (-1, c) in self.pending else LINE
+        if c in self.span_cells:
+            style, first = self.span_cells[c]
+            if r == last_row:
+                return "▀", style
+            if first:
+                return "│", style
         return ("┈", BAND) if band else (" ", None)
 
 

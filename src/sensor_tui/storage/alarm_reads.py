@@ -1,0 +1,116 @@
+"""Read-only alarm queries: the panel, GET /alarms, `sensor-tui alarms`, the health report.
+
+They take a `Reader` (read-only, never migrates) and use its connection with bound parameters
+only. The report reads the `alarms` and `events` tables, never `measurements`: ten thousand
+alarm rows answer in milliseconds whatever the number of readings.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from sensor_tui.storage.alarms import ALARM_FIELDS, ALARM_NAMES
+from sensor_tui.storage.reader import Reader
+from sensor_tui.storage.store import StoreUnavailable
+
+
+def _rows(reader: Reader, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    try:
+        return reader.connection().execute(sql, list(params)).fetchall()
+    except sqlite3.Error as exc:
+        raise StoreUnavailable(f"cannot read {reader.path}: {exc}") from exc
+
+
+def has_lifecycle(reader: Reader) -> bool:
+    """True when the file has the alarm life cycle (schema version 3 or later)."""
+    rows = _rows(reader, "SELECT 1 FROM sqlite_master WHERE name = 'alarm_events'", ())
+    return bool(rows)
+
+
+def list_alarms(
+    reader: Reader,
+    states: Sequence[str] | None = None,
+    tag: str | None = None,
+    limit: int = 200,
+    since: str | None = None,
+) -> list[dict[str, Any]]:
+    """Alarms, newest start first, optionally only in some states, of one tag, since a time."""
+    if not has_lifecycle(reader):
+        return []
+    clauses: list[str] = []
+    params: list[Any] = []
+    if states:
+        clauses.append(f"state IN ({','.join('?' * len(states))})")
+        params.extend(states)
+    if tag is not None:
+        clauses.append("tag = ?")
+        params.append(tag)
+    if since is not None:
+        clauses.append('"end" >= ?')
+        params.append(since)
+    where = " WHERE " + " AND ".join(clauses) if clauses else ""
+    sql = f"SELECT {ALARM_FIELDS} FROM alarms{where} ORDER BY start DESC LIMIT ?"
+    rows = _rows(reader, sql, [*params, limit])
+    return [dict(zip(ALARM_NAMES, row, strict=True)) for row in rows]
+
+
+def get_alarm(reader: Reader, alarm_id: str) -> dict[str, Any] | None:
+    """One alarm by id, or None."""
+    if not has_lifecycle(reader):
+        return None
+    rows = _rows(reader, f"SELECT {ALARM_FIELDS} FROM alarms WHERE id = ?", (alarm_id,))
+    return dict(zip(ALARM_NAMES, rows[0], strict=True)) if rows else None
+
+
+def journal(reader: Reader, alarm_id: str) -> list[dict[str, Any]]:
+    """Every transition of one alarm, oldest first."""
+    rows = _rows(
+        reader,
+        "SELECT time, from_state, to_state, actor, via, detail FROM alarm_events "
+        "WHERE alarm_id = ? ORDER BY id",
+        (alarm_id,),
+    )
+    names = ("time", "from_state", "to_state", "actor", "via", "detail")
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def state_counts(reader: Reader) -> dict[str, int]:
+    """Alarms per state that is not normal, and `active` (episode still open)."""
+    if not has_lifecycle(reader):
+        return {}
+    rows = _rows(
+        reader,
+        "SELECT state, count(*), sum(active) FROM alarms WHERE state != 'normal' GROUP BY state",
+        (),
+    )
+    counts = {state: n for state, n, _ in rows}
+    active = _rows(reader, "SELECT count(*) FROM alarms WHERE active = 1", ())
+    counts["active"] = active[0][0]
+    return counts
+
+
+REPORT_NAMES = ("id", "tag", "kind", "start", "end", "active", "state", "origin", "source")
+
+
+def report_rows(reader: Reader, since: str | None = None) -> list[tuple[Any, ...]]:
+    """(id, tag, kind, start, end, active, state, origin, source) of every alarm, by start."""
+    if not has_lifecycle(reader):
+        return []
+    where, params = (" WHERE start >= ?", [since]) if since else ("", [])
+    sql = (
+        'SELECT id, tag, kind, start, "end", active, state, origin, source FROM alarms'
+        f"{where} ORDER BY start"
+    )
+    return _rows(reader, sql, params)
+
+
+def fault_events(reader: Reader, since: str | None = None) -> list[tuple[Any, ...]]:
+    """(id, tag, kind, start, end, source) of faults (not outages) that have started."""
+    where = " AND start >= ?" if since else ""
+    sql = (
+        'SELECT id, tag, kind, start, "end", source FROM events '
+        f"WHERE tag IS NOT NULL AND start != '' AND kind != 'outage'{where} ORDER BY start"
+    )
+    return _rows(reader, sql, [since] if since else [])
