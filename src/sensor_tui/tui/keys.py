@@ -158,7 +158,7 @@ ALARM_KEYS: tuple[Key, ...] = (
         "alarm_detail",
         "Detail",
         "the selected alarm's journal and readings; the charts move to its span "
-        "(space: back to live)",
+        "(L: back to live)",
     ),
     _alarm(
         "toggle-table",
