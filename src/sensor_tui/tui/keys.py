@@ -157,8 +157,7 @@ ALARM_KEYS: tuple[Key, ...] = (
         "enter",
         "alarm_detail",
         "Detail",
-        "the selected alarm's journal and readings; the charts move to its span "
-        "(L: back to live)",
+        "the selected alarm's journal and readings; the charts move to its span (L: back to live)",
     ),
     _alarm(
         "toggle-table",
