@@ -29,7 +29,12 @@ CORE = [
     "cli",
     "series",
     "http",
-    "tui.inbox",
+    "tui.live",
+    "tui.timeline",
+    "tui.axes",
+    "tui.plot",
+    "when",
+    "export",
 ]
 
 

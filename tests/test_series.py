@@ -1,67 +1,24 @@
-"""The chart series and its min/max downsampling (issue 3: a one-point spike is never lost)."""
+"""The chart series: live and history merged, epochs exact (issues 3 and 12)."""
 
 from __future__ import annotations
 
-import random
 from array import array
 
 import pytest
 
 from sensor_tui.series import (
     TagSeries,
-    downsample,
     epoch,
     read_history,
-    thin_markers,
     window_label,
 )
 from sensor_tui.storage import Reader
 from tests.conftest import fill_database, recent_start
 
 
-def test_short_series_is_returned_unchanged():
-    assert downsample([1.0, 2.0, 3.0], [5.0, 6.0, 7.0], 10) == ([1.0, 2.0, 3.0], [5.0, 6.0, 7.0])
-    assert downsample([], [], 10) == ([], [])
-
-
-@pytest.mark.parametrize("n,max_points", [(10_000, 100), (86_400, 256), (601, 152), (1000, 3)])
-def test_a_one_point_spike_survives_any_reduction(n, max_points):
-    rng = random.Random(n)
-    times = [float(i) for i in range(n)]
-    values = [37.0 + rng.gauss(0, 0.1) for _ in times]
-    spike_at, dip_at = rng.randrange(n), rng.randrange(n)
-    values[spike_at], values[dip_at] = 90.0, -10.0
-    xs, ys = downsample(times, values, max_points)
-    assert len(xs) <= max(max_points, 2) and len(xs) == len(ys)
-    assert (float(spike_at), 90.0) in zip(xs, ys, strict=True)
-    assert (float(dip_at), -10.0) in zip(xs, ys, strict=True)
-    assert xs == sorted(xs)  # time order kept, so the line is drawn left to right
-
-
-def test_every_bucket_keeps_its_min_and_max():
-    times = [float(i) for i in range(1000)]
-    values = [float((i * 37) % 101) for i in range(1000)]
-    xs, ys = downsample(times, values, 100)  # 50 buckets of 20
-    picked = dict(zip(xs, ys, strict=True))
-    for start in range(0, 1000, 20):
-        bucket = values[start : start + 20]
-        assert min(bucket) in [picked[t] for t in picked if start <= t < start + 20]
-        assert max(bucket) in [picked[t] for t in picked if start <= t < start + 20]
-
-
-def test_flat_series_gives_one_point_per_bucket():
-    xs, ys = downsample([float(i) for i in range(1000)], [1.0] * 1000, 100)
-    assert len(xs) == 50 and set(ys) == {1.0}
-
-
-def test_lengths_must_match():
-    with pytest.raises(ValueError):
-        downsample([1.0, 2.0], [1.0], 10)
-
-
 def test_window_labels():
-    assert [window_label(s) for s in (60, 300, 900, 3600, 21600, 86400)] == [
-        "1m", "5m", "15m", "1h", "6h", "24h",
+    assert [window_label(s) for s in (60, 300, 900, 3600, 21600, 86400, 604800, 2592000)] == [
+        "1m", "5m", "15m", "1h", "6h", "24h", "7d", "30d",
     ]  # fmt: skip
     assert window_label(90) == "1m30s"
 
@@ -95,13 +52,3 @@ def test_history_read_matches_live_epochs_to_the_microsecond(tmp_path, config):
     assert [r["value"] for r in rows] == list(values)
     assert [int(r["is_anomaly"]) for r in rows] == list(flags)
     assert epoch("2026-01-15T08:00:00.123456Z") == pytest.approx(1768464000.123456, abs=1e-7)
-
-
-def test_anomaly_markers_are_thinned_to_the_extremes_of_each_column():
-    times = [i * 0.1 for i in range(1000)]  # 100 s, ten markers per one-second column
-    values = [float(i % 10) for i in range(1000)]
-    values[555] = 99.0
-    xs, ys = thin_markers(times, values, 0.0, 100.0, 100)
-    assert len(xs) <= 200 and (times[555], 99.0) in zip(xs, ys, strict=True)
-    assert set(ys) == {0.0, 9.0, 99.0}  # every column keeps its lowest and highest
-    assert thin_markers([1.0], [2.0], 0.0, 10.0, 5) == ([1.0], [2.0])

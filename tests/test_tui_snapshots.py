@@ -33,12 +33,22 @@ async def _history_drawn(pilot) -> None:
     await pilot.pause()
 
 
-def test_main_screen(snap_compare, snapshot_app):
-    assert snap_compare(snapshot_app, terminal_size=(80, 24), run_before=_history_drawn)
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (120, 40), (200, 50)], ids=str)
+def test_issue12_main_screen_at_every_size(snap_compare, snapshot_app, size):
+    assert snap_compare(snapshot_app, terminal_size=size, run_before=_history_drawn)
 
 
-def test_main_screen_wide(snap_compare, snapshot_app):
-    assert snap_compare(snapshot_app, terminal_size=(160, 45), run_before=_history_drawn)
+def test_issue12_too_small_terminal_says_so(snap_compare, snapshot_app):
+    assert snap_compare(snapshot_app, terminal_size=(50, 15), run_before=_history_drawn)
+
+
+def test_issue12_panned_back_with_cursor(snap_compare, snapshot_app):
+    async def pan_and_cursor(pilot) -> None:
+        await _history_drawn(pilot)
+        await pilot.press("left_square_bracket", "c", "full_stop", "full_stop", "full_stop")
+        await _history_drawn(pilot)
+
+    assert snap_compare(snapshot_app, terminal_size=(120, 40), run_before=pan_and_cursor)
 
 
 def test_help_screen(snap_compare, snapshot_app):

@@ -31,7 +31,7 @@ def test_status_line_shows_state_counts_health_and_where_data_goes():
         "FROZEN +42",
         "3.0[/]/s",
         "stored [b]12,345",
-        "anomalies [b $error]4",
+        "anomalies this run [b $error]4",
         "rejected [b]3",
         "window [b]15m",
         "DB OUTAGE",

@@ -1,4 +1,4 @@
-"""The command line: `run` (the default), `import`, `stats`, `recover`, `alarms`.
+"""The command line: `run` (the default), `import`, `stats`, `recover`, `export`, `alarms`.
 
 A thin edge: each command parses options, builds the core objects and prints. Heavy imports
 (Textual, the importer) happen inside the command that needs them, so `stats` and `import` start
@@ -349,6 +349,40 @@ def recover(db: str, dead_letter: str | None, config: str | None) -> None:
         f"{result.duplicates} already stored, {result.bad_lines} unreadable lines moved to "
         f"{pipeline.dead_letter.bad_path}"
     )
+
+
+@cli.command("export")
+@db_option
+@click.option("--since", help="First moment (UTC): 2014-02-14, '2014-02-14 13:05', 13:05, -2h.")
+@click.option("--until", help="End (excluded), same forms; default: no end.")
+@click.option("--tag", "tags", multiple=True, help="Only this tag (repeat for several).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="CSV file [default: stdout].")
+def export_command(
+    db: str, since: str | None, until: str | None, tags: tuple[str, ...], output: str | None
+) -> None:
+    """Write stored readings to CSV (timestamp,tag,value,...), streamed: any size fits."""
+    import time
+
+    from sensor_tui.export import export_csv, export_file
+    from sensor_tui.storage import StoreUnavailable
+    from sensor_tui.when import BadMoment, parse_when
+
+    if not os.path.isfile(db):
+        _fail(f"no database at {db}")
+    now = time.time()
+    try:
+        start = parse_when(since, now) if since else None
+        end = parse_when(until, now) if until else None
+    except BadMoment as exc:
+        raise click.BadParameter(str(exc)) from exc
+    try:
+        if output:
+            count = export_file(db, output, tags, start, end)
+            click.echo(f"Exported {count:,} readings to {output}", err=True)
+        else:
+            export_csv(db, sys.stdout, tags, start, end)
+    except StoreUnavailable as exc:
+        _fail(str(exc))
 
 
 def _add_alarms() -> None:

@@ -1,11 +1,11 @@
-"""Chart series: one tag's readings in time order, the min/max downsampling that draws them, and
-the SQLite read that fills them with history.
+"""Chart series: one tag's readings in time order, and the SQLite reads that fill them with
+history (raw readings, or rollups for long windows: `StoredView`).
 
-No Textual here: the monitor's charts are the main client, but the series and the downsampling are
-plain data, tested on their own and reused by the benchmark. Times are Unix epoch seconds (floats)
-because that is what a chart's x axis needs; values and anomaly flags are kept in parallel typed
-arrays (17 bytes a reading), so a full day at 1 Hz for three tags costs about 4 MB, not the
-~100 MB that lists of Python objects would.
+No Textual here: the monitor's charts are the main client, but the series are plain data, tested
+on their own and reused by the benchmark (drawing is `tui.plot`'s job). Times are Unix epoch
+seconds (floats) because that is what a chart's x axis needs; values and anomaly flags are kept
+in parallel typed arrays (17 bytes a reading), so a full day at 1 Hz for three tags costs about
+4 MB, not the ~100 MB that lists of Python objects would.
 """
 
 from __future__ import annotations
@@ -14,19 +14,21 @@ import bisect
 import itertools
 import math
 from array import array
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from sensor_tui.readings import Reading, format_ts
+from sensor_tui.readings import format_ts
 from sensor_tui.storage import Reader
+from sensor_tui.storage.rollups import resolution_for
 
 SAME_MOMENT = 1e-4
 """Seconds under which two times of one tag are the same reading (float round-off)."""
 
-WINDOWS: tuple[int, ...] = (60, 300, 900, 3600, 21600, 86400)
-"""The chart time windows of keys + and -, in seconds: 1m, 5m, 15m, 1h, 6h, 24h."""
+WINDOWS: tuple[int, ...] = (60, 300, 900, 3600, 21600, 86400, 7 * 86400, 30 * 86400)
+"""The chart time windows of keys + and -, in seconds: 1m, 5m, 15m, 1h, 6h, 24h, 7d, 30d."""
 
 
 def window_label(seconds: float) -> str:
@@ -39,7 +41,7 @@ def window_label(seconds: float) -> str:
         if seconds >= size:
             amount, seconds = divmod(seconds, size)
             parts.append(f"{amount}{unit}")
-    if parts[:2] == ["1d", "0h"] or parts == ["1d"]:
+    if parts == ["1d"]:
         return "24h"
     return "".join(parts[:2])
 
@@ -47,61 +49,6 @@ def window_label(seconds: float) -> str:
 def epoch(timestamp: str) -> float:
     """Canonical timestamp text (`2026-11-26T17:26:18.000000Z`) to Unix epoch seconds."""
     return round(datetime.fromisoformat(timestamp).timestamp(), 6)
-
-
-def downsample(
-    times: Sequence[float], values: Sequence[float], max_points: int
-) -> tuple[list[float], list[float]]:
-    """Reduce a series to at most `max_points` points for drawing, keeping every extreme.
-
-    The series is cut into buckets of equal count; each bucket contributes its minimum and its
-    maximum, in time order. Averaging or striding would hide a one-point spike, which is exactly
-    what an operator looks for; min/max keeps it at any zoom. Series already short enough are
-    returned unchanged.
-    """
-    n = len(times)
-    if n != len(values):
-        raise ValueError("times and values differ in length")
-    max_points = max(2, max_points)
-    if n <= max_points:
-        return list(times), list(values)
-    t = np.asarray(times, dtype=float)
-    v = np.asarray(values, dtype=float)
-    size = math.ceil(n / (max_points // 2))
-    rows = math.ceil(n / size)
-    padded = np.full(rows * size, np.nan)
-    padded[:n] = v
-    grid = padded.reshape(rows, size)
-    offsets = np.arange(rows) * size
-    lows = np.nanargmin(grid, axis=1) + offsets
-    highs = np.nanargmax(grid, axis=1) + offsets
-    first = np.minimum(lows, highs)
-    second = np.maximum(lows, highs)
-    picked = np.column_stack((first, second)).ravel()
-    keep = np.ones(len(picked), dtype=bool)
-    keep[1::2] = second != first  # a flat bucket contributes one point, not the same one twice
-    picked = picked[keep]
-    return t[picked].tolist(), v[picked].tolist()
-
-
-def thin_markers(
-    times: Sequence[float], values: Sequence[float], since: float, window: float, columns: int
-) -> tuple[list[float], list[float]]:
-    """At most two anomaly markers per chart column: the lowest and the highest.
-
-    A marker fills a whole terminal cell, so a day of anomalies (a thousand or more per tag) would
-    cost plotext far more than it shows; the extremes of each column are what the eye can see.
-    """
-    if len(times) <= columns:
-        return list(times), list(values)
-    best: dict[int, tuple[tuple[float, float], tuple[float, float]]] = {}
-    scale = max(columns, 1) / window
-    for t, v in zip(times, values, strict=True):
-        column = int((t - since) * scale)
-        low, high = best.get(column, ((t, v), (t, v)))
-        best[column] = (low if low[1] <= v else (t, v), high if high[1] >= v else (t, v))
-    points = sorted({point for pair in best.values() for point in pair})
-    return [p[0] for p in points], [p[1] for p in points]
 
 
 class TagSeries:
@@ -204,15 +151,6 @@ class TagSeries:
         return cut
 
 
-def reading_points(readings: Iterable[Reading]) -> dict[str, list[tuple[float, float, bool]]]:
-    """Group just-stored readings by tag as (time, value, is_anomaly) chart points."""
-    by_tag: dict[str, list[tuple[float, float, bool]]] = {}
-    for reading in readings:
-        point = (epoch(reading.timestamp), reading.value, bool(reading.is_anomaly))
-        by_tag.setdefault(reading.tag, []).append(point)
-    return by_tag
-
-
 def read_history(
     reader: Reader, tag: str, since: float, until: float | None = None
 ) -> tuple[array[float], array[float], array[int]]:
@@ -220,3 +158,57 @@ def read_history(
     start = format_ts(datetime.fromtimestamp(since, UTC))
     end = "9999" if until is None else format_ts(datetime.fromtimestamp(until, UTC))
     return reader.history(tag, start, end)
+
+
+@dataclass(slots=True)
+class StoredView:
+    """One tag's stored readings over a span, as a chart draws them (issue 12).
+
+    Raw readings (low == high) for windows up to an hour; per-minute or per-hour rollups (each
+    bucket's min and max, at its middle) beyond, so 30 days cost 720 points a tag, not 2.6
+    million. `anomalies` is the true count in the span (a COUNT over the readings), never the
+    number of markers drawn.
+    """
+
+    since: float
+    until: float
+    resolution: int
+    times: np.ndarray
+    lows: np.ndarray
+    highs: np.ndarray
+    anomaly_times: np.ndarray
+    anomaly_values: np.ndarray
+    anomalies: int
+
+    def value_at(self, moment: float) -> tuple[float, float] | None:
+        """(low, high) of the last point at or before `moment` (None before the first)."""
+        i = int(np.searchsorted(self.times, moment, side="right")) - 1
+        return (float(self.lows[i]), float(self.highs[i])) if i >= 0 else None
+
+
+def load_view(
+    reader: Reader, tag: str, since: float, until: float, band: tuple[float, float]
+) -> StoredView:
+    """Read what a chart of [since, until] shows from SQLite, at the window's resolution."""
+    resolution = resolution_for(until - since)
+    start, end = format_ts(datetime.fromtimestamp(since, UTC)), _until_text(until)
+    count = reader.anomaly_count(tag, start, end)
+    if resolution and reader.has_rollups():
+        starts, lows, highs, _, flagged = reader.rollups(tag, resolution, since, until)
+        times = np.frombuffer(starts) + resolution / 2
+        low_v, high_v = np.frombuffer(lows), np.frombuffer(highs)
+        marked = np.frombuffer(flagged, dtype=np.int64) > 0
+        centre = (band[0] + band[1]) / 2
+        extreme = np.where(high_v - centre >= centre - low_v, high_v, low_v)
+        return StoredView(
+            since, until, resolution, times, low_v, high_v, times[marked], extreme[marked], count
+        )
+    t, v, f = reader.history(tag, start, end)
+    times, values = np.frombuffer(t), np.frombuffer(v)
+    marked = np.frombuffer(f, dtype=np.int8) > 0
+    return StoredView(since, until, 0, times, values, values, times[marked], values[marked], count)
+
+
+def _until_text(until: float) -> str:
+    """The exclusive end bound, one microsecond past `until` (the view includes its end)."""
+    return format_ts(datetime.fromtimestamp(until, UTC) + timedelta(microseconds=1))

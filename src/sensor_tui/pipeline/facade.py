@@ -34,6 +34,7 @@ from sensor_tui.pipeline.batches import (
     BatchResult,
     PipelineStopped,
     RetryPolicy,
+    StoredBatch,
     Subscriber,
     rows_payload,
 )
@@ -74,6 +75,7 @@ class Pipeline:
         self.detection = DetectionStage(config)
         self._busy_ms = busy_ms
         self._fanout = Fanout()
+        self._accepted = Fanout()
         self._retry = RetrySchedule(self.retry_policy, self.counters)
         self._outcomes = Outcomes(
             self.counters, self.dead_letter, self.validator, self._fanout, self._retry
@@ -188,6 +190,7 @@ class Pipeline:
                 # readings in exactly the order the writer commits them.
                 self.detection.detect(batch)
                 batch.payload = rows_payload(readings)
+                self._accepted.publish(StoredBatch(readings, _source_of(readings)))
                 self._writer.put(batch, block=block)
         for reason, n in Counter(reason for _, reason in rejected).items():
             self.counters.rejected(reason, n)
@@ -228,15 +231,24 @@ class Pipeline:
         """Call `callback` (from the writer thread) after each commit with the readings stored."""
         self._fanout.subscribe(callback)
 
+    def subscribe_accepted(self, callback: Subscriber) -> None:
+        """Call `callback` with each batch's readings once validated and detected, before they
+        are queued for the writer, so before their commit is told: a view that must keep moving
+        through a database outage (the monitor's charts, issue 12) listens here. Called from the
+        sender's thread under the submit lock (one at a time, in commit order)."""
+        self._accepted.subscribe(callback)
+
     def set_outage(self, on: bool) -> None:
         """Simulate a database outage: every write fails until switched off."""
         if on == self.outage_switch.on:
             return
         self.outage_switch.set(on)
         if on:
+            log.warning("database outage started by the operator: every write fails until ended")
             self.counters.set(outage=True, outage_reason="database outage (simulated)")
             self._outage_event = Event("outage", start=now_ts(), source="operator")
         elif self._outage_event is not None:
+            log.warning("database outage ended by the operator")
             self._outage_event.end = now_ts()
         if self._outage_event is not None:
             self.record_event(self._outage_event)
@@ -283,3 +295,8 @@ class Pipeline:
             return self._outcomes.replay(own)
         finally:
             own.close()
+
+
+def _source_of(readings: list[Reading]) -> str:
+    sources = {r.source for r in readings}
+    return sources.pop() if len(sources) == 1 else "mixed"

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from sensor_tui.storage.rollups import ROLLUP_SQL, bucket_text
 from sensor_tui.storage.store import StoreUnavailable
 
 
@@ -157,6 +158,62 @@ class Reader:
             values.append(v)
             flags.append(a)
         return times, values, flags
+
+    def rollups(
+        self, tag: str, width: int, since: float, until: float
+    ) -> tuple[array[float], array[float], array[float], array[float], array[int]]:
+        """A tag's buckets of `width` seconds overlapping [since, until] (epoch seconds) as
+        typed arrays: bucket start, min, max, mean, anomalies (`storage.rollups`)."""
+        starts, lows, highs, means = array("d"), array("d"), array("d"), array("d")
+        anomalies = array("q")
+        params = (tag, bucket_text(since, width), bucket_text(until, width))
+        for start, low, high, total, count, flagged in self._stream(ROLLUP_SQL[width], params):
+            starts.append(start)
+            lows.append(low)
+            highs.append(high)
+            means.append(total / count)
+            anomalies.append(flagged)
+        return starts, lows, highs, means, anomalies
+
+    def has_rollups(self) -> bool:
+        """True when the file has the rollup tables (schema version 4 or later)."""
+        return self.has_table("rollup_minute")
+
+    def anomaly_count(self, tag: str, start: str, end: str) -> int:
+        """Stored anomalies of a tag with start <= timestamp < end (a partial index counts them)."""
+        rows = self._rows(
+            "SELECT count(*) FROM measurements WHERE tag = ? AND is_anomaly = 1"
+            " AND timestamp >= ? AND timestamp < ?",
+            (tag, start, end),
+        )
+        return int(rows[0][0])
+
+    def span(self) -> tuple[str | None, str | None]:
+        """The first and last stored timestamps (both None for an empty file)."""
+        row = self._rows("SELECT min(timestamp), max(timestamp) FROM measurements", ())[0]
+        return row[0], row[1]
+
+    def export(
+        self, tags: list[str] | None, start: str | None, end: str | None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Stored readings in time order, streamed from the cursor (an export of months never
+        exists in memory): (timestamp, tag, value, is_anomaly, score, kind, source)."""
+        clauses, params = [], []
+        if tags:
+            clauses.append(f"tag IN ({', '.join('?' * len(tags))})")
+            params.extend(tags)
+        if start is not None:
+            clauses.append("timestamp >= ?")
+            params.append(start)
+        if end is not None:
+            clauses.append("timestamp < ?")
+            params.append(end)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        sql = (
+            "SELECT timestamp, tag, value, is_anomaly, score, kind, source FROM measurements"
+            f"{where} ORDER BY timestamp, tag"
+        )
+        return self._stream(sql, tuple(params))
 
     def _stream(self, sql: str, params: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
         try:

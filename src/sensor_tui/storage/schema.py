@@ -18,6 +18,7 @@ from collections.abc import Callable
 from sqlite_utils import Database
 
 from sensor_tui.errors import SensorTuiError
+from sensor_tui.storage.rollups import create_rollups
 
 MEASUREMENT_COLUMNS = {
     "id": int,
@@ -175,6 +176,7 @@ MIGRATIONS: dict[int, Migration] = {
     1: _v1_baseline,
     2: _v2_detection,
     3: _v3_alarm_lifecycle,
+    4: create_rollups,  # issue 12: per-minute and per-hour rollups, kept by the writer
 }
 """Version number -> the step that brings a file from the version before it to this one.
 

@@ -25,6 +25,7 @@ from sqlite_utils import Database
 from sensor_tui.errors import SensorTuiError
 from sensor_tui.readings import Reading, now_ts
 from sensor_tui.storage import alarms as alarm_sql
+from sensor_tui.storage.rollups import add_new_rows
 from sensor_tui.storage.schema import migrate
 from sensor_tui.tags import Config
 
@@ -36,6 +37,10 @@ INSERT_JSON_SQL = (
     "json_extract(value, '$[5]'), json_extract(value, '$[6]') FROM json_each(?)"
 )
 """The group insert: one JSON array of rows in `Reading.as_row` order."""
+
+LAST_ID_SQL = "SELECT max(id) FROM measurements"
+"""Rows inserted after this id are the ones this transaction stored (ids only grow)."""
+
 
 INSERT_SQL = (
     "INSERT OR IGNORE INTO measurements "
@@ -150,8 +155,8 @@ class Store:
         return self.write_payload(json.dumps(list(rows), ensure_ascii=False))
 
     def write_payload(self, payload: str, alarms: Sequence[dict[str, Any]] = ()) -> int:
-        """Insert a JSON array of rows (`Reading.as_row` order), and upsert alarms, in one
-        transaction (one fsync for both).
+        """Insert a JSON array of rows (`Reading.as_row` order), add the new ones to the rollups
+        (`storage.rollups`) and upsert alarms, in one transaction (one fsync for all).
 
         Returns how many rows were new; a (tag, timestamp) already stored is ignored.
         """
@@ -160,7 +165,12 @@ class Store:
         changes: list[alarm_sql.AlarmChange] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
-            stored = conn.execute(INSERT_JSON_SQL, (payload,)).rowcount if payload != "[]" else 0
+            stored = 0
+            if payload != "[]":
+                last = conn.execute(LAST_ID_SQL).fetchone()[0] or 0
+                stored = conn.execute(INSERT_JSON_SQL, (payload,)).rowcount
+                if stored > 0:
+                    add_new_rows(conn, last)  # the same transaction: rollups never lag
             if alarms:
                 changes = alarm_sql.write_episodes(conn, alarms, now_ts())
             conn.commit()

@@ -159,7 +159,7 @@ class AlarmDetailScreen(ModalScreen[None]):
         """Fill the readings table."""
         panel = self.query_one("#detail-panel")
         panel.border_title = f"Alarm {self.row['id']}"
-        panel.border_subtitle = "charts moved to its span (space: back to live) · esc close"
+        panel.border_subtitle = "charts moved to its span (L: back to live) · esc close"
         table = self.query_one("#detail-readings", DataTable)
         table.add_columns("time (UTC)", "value", "flag", "kind", "score", "source")
         for r in self.readings:

@@ -1,31 +1,39 @@
-"""One tag's live chart: a textual-plotext plot that owns its series.
+"""One tag's chart: its live series, the stored view it shows, its titles, its panel (issue 12).
 
-The x axis is seconds relative to the window's end ("-4m" ... "now"), so the labels never depend
-on a time zone and read the same in a screenshot and on a live screen. `replot` is the only place
-that talks to plotext; it draws at most about two points per terminal column (braille markers
-have two dots per cell), after min/max downsampling, so cost stays flat whatever the window.
+The chart draws itself with `tui.plot` (braille rows, labels on the rows they name). A redraw
+rebuilds the rows and refreshes the widget only when they changed, so a chart whose view did not
+move costs nothing on screen. Readings that are not stored yet (a database outage) are drawn in
+another colour and counted in the title, so the mark does not depend on colour.
 """
 
 from __future__ import annotations
 
+import bisect
 import time
 
+import numpy as np
+from rich.segment import Segment
 from textual import events
-from textual.app import ComposeResult, RenderResult
+from textual.app import ComposeResult
 from textual.containers import Container, Grid
-from textual_plotext import PlotextPlot
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
 
-from sensor_tui.series import TagSeries, downsample, thin_markers, window_label
+from sensor_tui.series import StoredView, TagSeries, window_label
 from sensor_tui.tags import Tag
+from sensor_tui.tui.plot import Trace, clock, render
 
-LINE_COLOR = (80, 170, 255)
-BAND_COLOR = (60, 140, 80)
-ANOMALY_COLOR = (255, 60, 60)
-TICK_STEPS = (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200)
-COMPACT_HEIGHT = 7
-"""Below this many rows the x axis labels are dropped to leave the rows to the data."""
-MIN_CHART_ROWS = 8
-"""Charts shorter than this scroll instead of shrinking (many tags on a small terminal)."""
+MIN_CHART_ROWS = 9
+"""A chart panel never gets fewer rows than this (border, 7 plot rows, the time axis); below it
+the charts scroll instead of shrinking into unreadable strips."""
+UNSTORED_GRACE = 1.0
+"""Seconds a reading may wait for its commit before the screen calls it "not stored yet": a
+healthy commit takes milliseconds, and marking each one for that long would flicker."""
+MAX_UNSTORED = 200_000
+"""Not-stored marks a chart keeps (a day of a 1 Hz tag twice over); older ones are only counted."""
+SELECTED_MARK = "▶"
+"""Prefix of the selected chart's title: selection that reads without colour."""
 
 
 def format_value(value: float) -> str:
@@ -33,41 +41,51 @@ def format_value(value: float) -> str:
     return f"{value:.4g}" if abs(value) < 1e5 else f"{value:.3e}"
 
 
-def x_ticks(window: float, width: int) -> tuple[list[float], list[str]]:
-    """Tick positions (seconds before the end, negative) and labels, about one per 12 columns."""
-    wanted = max(2, width // 12)
-    step = next((s for s in TICK_STEPS if window / s <= wanted), TICK_STEPS[-1])
-    ticks = [-step * i for i in range(int(window // step), -1, -1)]
-    labels = [f"-{window_label(-t)}" if t else "now" for t in ticks]
-    return [float(t) for t in ticks], labels
+class TagChart(Widget):
+    """The plot of one tag over the shared view."""
 
+    class Panned(Message):
+        """The mouse wheel turned over a chart: move every chart by `screens` windows."""
 
-class TagChart(PlotextPlot):
-    """Line of one tag's readings over the window, anomalies as red markers, the normal band."""
+        def __init__(self, screens: float) -> None:
+            super().__init__()
+            self.screens = screens
 
     def __init__(self, tag: Tag, number: int, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.tag = tag
         self.number = number
         self.series = TagSeries()
+        """Live readings (and the history of short windows), accepted or stored."""
+        self.unstored: dict[tuple[float, str], tuple[float, float]] = {}
+        """Readings accepted but not committed yet: (time, timestamp) -> (value, accepted at,
+        monotonic)."""
+        self.unstored_overflow = 0
+        """Marks dropped past MAX_UNSTORED (a very long outage): still counted, not drawn."""
+        self.stored_view: StoredView | None = None
+        """What SQLite holds for the view, when the view is not the live short window."""
         self.dirty = False
         """New readings arrived since the last replot."""
         self.urgent = False
         """An anomaly arrived since the last replot: draw it without waiting for the pace."""
+        self.title_due = False
+        """New readings since the titles were last written (the app's tick writes them)."""
         self.replotted_at = 0.0
         """Monotonic time of the last replot (the app paces replots with it)."""
         self.plotted_points = 0
-        """Points handed to plotext at the last replot (after downsampling)."""
-        self.shown_anomalies = 0
-        self.last_view: tuple[float, float] | None = None
-        """(end, window) of the last replot, redrawn as is when the chart is resized."""
-        self._version = 0
-        self._rendered: tuple[tuple[object, ...], RenderResult] | None = None
-        self.can_focus = False
+        """Points in the last drawing (before binning into columns)."""
+        self.anomalies_in_view = 0
+        """Anomalies in the view: from the data, whatever the terminal width."""
+        self.cursor_value: tuple[float, float] | None = None
+        self.last_view: tuple[float, float, float | None] | None = None
         self.spans: list[tuple[float, float, tuple[int, int, int]]] = []
         """Alarm spans (start, end epoch seconds, colour) drawn under the line (issue 11)."""
         self.warming = False
         """The tag's detector has not seen enough readings to judge yet (said in the title)."""
+        self._strips: list[Strip] = []
+        self._titles: tuple[str, str] = ("", "")
+        self._lines: list[list[Segment]] = []
+        self.can_focus = False
 
     def set_spans(self, spans: list[tuple[float, float, tuple[int, int, int]]]) -> None:
         """Alarm spans of this tag; drawn at the next replot (marked due now)."""
@@ -79,110 +97,172 @@ class TagChart(PlotextPlot):
         """Say in the title whether the detector is still warming up."""
         if warming != self.warming:
             self.warming = warming
-            self.update_title(self.last_view[1] if self.last_view else None)
+            self.update_title(self.last_view[1] - self.last_view[0] if self.last_view else None)
 
     def on_mount(self) -> None:
         """Titles before the first reading arrives."""
-        super().on_mount()
         self.update_title()
 
-    def render(self) -> RenderResult:
-        """The plot, rebuilt only when replotted, resized or re-themed.
-
-        Textual calls render again after any refresh (a theme change, a style change); plotext's
-        build is the expensive part, so its result is reused until the plot itself changes.
-        """
-        key = (self._version, self.size, self.app.theme, self.theme)
-        if self._rendered is None or self._rendered[0] != key:
-            self._rendered = (key, super().render())
-        return self._rendered[1]
+    def render_line(self, y: int) -> Strip:
+        """One prepared row (blank outside the drawing)."""
+        if y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.size.width)
 
     def on_resize(self, _: events.Resize) -> None:
-        """Downsampling and ticks depend on the size: redraw the same view at the new one."""
+        """Binning and ticks depend on the size: redraw the same view at the new one."""
         if self.last_view is not None:
             self.replot(*self.last_view)
 
-    def update_title(self, window: float | None = None) -> None:
-        """Tag, unit and latest value on the panel's border; cheap, so it runs even when frozen.
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        """Wheel up: back in time."""
+        event.stop()
+        self.post_message(self.Panned(-0.1))
 
-        The titles live on the enclosing `ChartPanel`, not on the plot: changing a widget's
-        border title re-renders the widget, and that must not rebuild a plot once a second.
-        """
-        latest = self.series.latest
-        value = (
-            f"[b]{format_value(latest[1])}[/b] {self.tag.unit}"
-            if latest
-            else "[dim]no readings[/dim]"
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        """Wheel down: forward in time."""
+        event.stop()
+        self.post_message(self.Panned(0.1))
+
+    def trace(self, since: float, until: float, cursor: float | None) -> Trace:
+        """What to draw over (since, until]: the stored view, else the live series, plus the
+        readings not stored yet."""
+        band, view = self.tag.normal, self.stored_view
+        trace = Trace(since, until, band, self.tag.unit, cursor=cursor, spans=self.spans)
+        if view is not None:
+            tail = self._series_arrays(max(view.until, since), until)
+            trace.times = np.concatenate((view.times, tail[0]))
+            trace.lows = np.concatenate((view.lows, tail[1]))
+            trace.highs = np.concatenate((view.highs, tail[1]))
+            trace.anomaly_times = np.concatenate((view.anomaly_times, tail[2]))
+            trace.anomaly_values = np.concatenate((view.anomaly_values, tail[3]))
+            self.anomalies_in_view = view.anomalies + len(tail[2])
+        else:
+            times, values, a_times, a_values = self._series_arrays(since, until)
+            trace.times, trace.lows, trace.highs = times, values, values
+            trace.anomaly_times, trace.anomaly_values = a_times, a_values
+            self.anomalies_in_view = len(a_times)
+        if self.unstored_shown():
+            points = sorted(self._unstored_between(since, until))
+            if points:
+                pending = np.array(points)
+                trace.pending_times, trace.pending_values = pending[:, 0], pending[:, 1]
+        self.plotted_points = len(trace.times)
+        self.cursor_value = self._value_at(cursor) if cursor is not None else None
+        return trace
+
+    def _series_arrays(
+        self, since: float, until: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        times, values = self.series.view(since, until)
+        a_times, a_values = self.series.anomalies(since, until)
+        return (
+            np.frombuffer(times) if len(times) else np.empty(0),
+            np.frombuffer(values) if len(values) else np.empty(0),
+            np.asarray(a_times, dtype=float),
+            np.asarray(a_values, dtype=float),
         )
+
+    def _value_at(self, moment: float) -> tuple[float, float] | None:
+        view = self.stored_view
+        if view is not None and moment <= view.until:
+            return view.value_at(moment)
+        i = bisect.bisect_right(self.series.times, moment) - 1
+        return (self.series.values[i],) * 2 if i >= 0 else None
+
+    def _unstored_between(self, since: float, until: float) -> list[tuple[float, float]]:
+        """Unstored (time, value) in the view; newest first, stopping a window before `since`
+        (they arrive in about time order, so a long outage costs only the view's share)."""
+        out = []
+        for (t, _), (v, _) in reversed(self.unstored.items()):
+            if t < since - (until - since):
+                break
+            if since <= t <= until:
+                out.append((t, v))
+        return out
+
+    def add_unstored(self, key: tuple[float, str], value: float, now: float) -> None:
+        """Mark a reading not stored yet; past MAX_UNSTORED the oldest marks become a count."""
+        self.unstored[key] = (value, now)
+        if len(self.unstored) > MAX_UNSTORED:
+            del self.unstored[next(iter(self.unstored))]
+            self.unstored_overflow += 1
+
+    def settle(self, key: tuple[float, str]) -> bool:
+        """A reading was committed: clear its mark. False when it was never marked (a replay
+        of an earlier run's dead letter), so the caller charts it."""
+        if self.unstored.pop(key, None) is not None:
+            return True
+        if self.unstored_overflow:
+            self.unstored_overflow -= 1
+            return True
+        return False
+
+    def unstored_shown(self) -> int:
+        """Readings not stored yet that waited longer than the grace (0 when all are fresh)."""
+        if not self.unstored:
+            return self.unstored_overflow
+        oldest = next(iter(self.unstored.values()))[1]  # marks are kept in arrival order
+        waiting = len(self.unstored) + self.unstored_overflow
+        return waiting if time.monotonic() - oldest >= UNSTORED_GRACE else 0
+
+    def replot(self, since: float, until: float, cursor: float | None = None) -> None:
+        """Redraw the view; the screen is touched only when a row changed."""
+        self.last_view = (since, until, cursor)
+        width, height = self.size.width, self.size.height
+        self.dirty = self.urgent = False
+        self.replotted_at = time.monotonic()
+        trace = self.trace(since, until, cursor)
+        self.update_title(until - since)
+        if width <= 0 or height <= 0:
+            return
+        lines = render(trace, width, height)
+        if lines != self._lines:
+            self._lines = lines
+            self._strips = [Strip(line, width) for line in lines]
+            self.refresh()
+
+    def update_title(self, window: float | None = None) -> None:
+        """Tag, latest (or cursor) value, unstored count; band and true anomaly count below.
+
+        The titles live on the enclosing `ChartPanel`: changing a widget's border title
+        re-renders that widget, and a title must not cost a chart redraw.
+        """
+        unit = self.tag.unit
+        if self.cursor_value is not None:
+            low, high = self.cursor_value
+            shown = format_value(low) if low == high else f"{format_value(low)}–{high:.4g}"
+            value = f"⌖ [b]{shown}[/b] {unit}"
+        elif latest := self.series.latest:
+            value = f"[b]{format_value(latest[1])}[/b] {unit}"
+        else:
+            value = "[dim]no readings[/dim]"
+        if waiting := self.unstored_shown():
+            value += f" [b reverse $warning] {waiting:,} not stored yet [/]"
         low, high = self.tag.normal
-        parts = [f"normal {low:g}–{high:g} {self.tag.unit}"]
+        parts = [f"normal {low:g}–{high:g} {unit}"]
         if self.warming:
             parts.insert(0, "[b $warning]detector warming up[/]")
         if window is not None:
-            parts.append(f"{self.shown_anomalies} anomalies in {window_label(window)}")
+            parts.append(f"{self.anomalies_in_view:,} anomalies in {window_label(window)}")
         holder = self.parent if isinstance(self.parent, ChartPanel) else self
-        holder.border_title = f"[b]{self.number}[/b] {self.tag.name}  {value}"
-        holder.border_subtitle = " · ".join(parts)
-
-    def replot(self, end: float, window: float) -> None:
-        """Redraw the window (end - window, end] from the series."""
-        width = self.size.width or 120
-        height = self.size.height or 10
-        since = end - window
-        times, values = self.series.view(since, end)
-        xs, ys = downsample(times, values, 2 * width)
-        ax, ay = thin_markers(*self.series.anomalies(since, end), since, window, width)
-        plt = self.plt
-        plt.clear_data()
-        plt.plot([x - end for x in xs], ys, marker="braille", color=LINE_COLOR)
-        if ax:
-            plt.scatter([x - end for x in ax], ay, marker="●", color=ANOMALY_COLOR)
-        low, high = self.tag.normal
-        plt.hline(low, BAND_COLOR)
-        plt.hline(high, BAND_COLOR)
-        y_range = self._y_range(ys, ay)
-        self._plot_spans(end, window, y_range)
-        plt.xlim(-window, 0)
-        plt.ylim(*y_range)
-        if height < COMPACT_HEIGHT:
-            plt.xticks([], [])
-            plt.xaxes(False, False)
-        else:
-            plt.xticks(*x_ticks(window, width))
-            plt.xaxes(True, False)
-        plt.yaxes(True, False)
-        self.plotted_points = len(xs)
-        self.shown_anomalies = len(ax)
-        self.dirty = self.urgent = False
-        self.replotted_at = time.monotonic()
-        self.last_view = (end, window)
-        self._version += 1
-        self.update_title(window)
-        self.refresh()
-
-    def _plot_spans(self, end: float, window: float, y_range: tuple[float, float]) -> None:
-        """Each alarm's active time as a bar along the bottom of the plot, in its kind's colour,
-        with a thin line where it began: the extent of a fault, not only its flagged points."""
-        bottom = y_range[0] + (y_range[1] - y_range[0]) * 0.02
-        for start, stop, colour in self.spans:
-            if stop < end - window or start > end:
-                continue
-            left, right = max(start, end - window) - end, min(max(stop, start + 1), end) - end
-            self.plt.plot([left, right], [bottom, bottom], marker="▀", color=colour)
-            if start >= end - window:
-                self.plt.vline(start - end, colour)
-
-    def _y_range(self, ys: list[float], anomalies: list[float]) -> tuple[float, float]:
-        """The normal band and every shown value, with a margin so lines do not touch the frame."""
-        low, high = self.tag.normal
-        lo = min([low, *ys, *anomalies])
-        hi = max([high, *ys, *anomalies])
-        margin = (hi - lo) * 0.08 or 1.0
-        return lo - margin, hi + margin
+        selected = isinstance(holder, ChartPanel) and holder.has_class("-selected")
+        mark = f"{SELECTED_MARK} " if selected else ""
+        titles = (f"{mark}[b]{self.number}[/b] {self.tag.name}  {value}", " · ".join(parts))
+        if titles != self._titles:  # setting a border title always repaints the panel
+            self._titles = titles
+            holder.border_title, holder.border_subtitle = titles
 
 
 class ChartPanel(Container):
-    """The bordered box around one chart: its titles, its selection highlight."""
+    """The bordered box around one chart: its titles, its selection mark; a click selects it."""
+
+    class Selected(Message):
+        """The operator clicked this chart."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
 
     def __init__(self, tag: Tag, number: int, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -191,6 +271,10 @@ class ChartPanel(Container):
     def compose(self) -> ComposeResult:
         """Just the plot."""
         yield self.chart
+
+    def on_click(self, _: events.Click) -> None:
+        """Select this chart."""
+        self.post_message(self.Selected(self.chart.number - 1))
 
 
 class ChartGrid(Grid):
@@ -206,6 +290,13 @@ class ChartGrid(Grid):
         count = sum(1 for panel in self.query(ChartPanel) if panel.display) or 1
         columns = 2 if count > 3 and self.size.width >= 120 else 1
         rows = -(-count // columns)
-        fits = count <= 3 or self.size.height // rows >= MIN_CHART_ROWS
+        fits = self.size.height // rows >= MIN_CHART_ROWS
         self.styles.grid_size_columns = columns
         self.styles.grid_rows = "1fr" if fits else str(MIN_CHART_ROWS)
+
+
+def view_label(since: float, until: float, live: bool) -> str:
+    """The span a view shows, for the status line: LIVE or the time being viewed (UTC)."""
+    if live:
+        return "LIVE"
+    return f"{clock(since)} → {clock(until, with_date=clock(since)[:10] != clock(until)[:10])} UTC"

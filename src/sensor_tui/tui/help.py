@@ -17,10 +17,12 @@ from sensor_tui.tui.keys import help_rows
 PANELS: tuple[tuple[str, str], ...] = (
     (
         "charts",
-        "one per tag: blue line = readings, red ● = anomalies, green lines = the normal "
-        "band, a bar along the bottom = the time an alarm was active (its kind's colour); the "
-        "title shows the latest value, the bottom the band, the anomalies in view and whether "
-        "the detector is still warming up",
+        "one per tag, all over the same span: blue line = readings (yellow: not stored yet), "
+        "red ● = anomalies, ▲ ▼ = values beyond the scale, green ┈ = the normal band on the rows "
+        "labelled with its limits, a bar along the bottom = the time an alarm was active (its "
+        "kind's colour); x axis in UTC clock time; ▶ and a heavy border = selected (a click "
+        "selects); the top border shows the latest (or cursor) value, the bottom the band, the "
+        "anomalies in view counted in the database and whether the detector is warming up",
     ),
     (
         "alarms",
@@ -37,8 +39,10 @@ PANELS: tuple[tuple[str, str], ...] = (
     ),
     (
         "status",
-        "RUNNING / PAUSED / FROZEN, readings per second, stored, anomalies, rejected; "
-        "database state, retry queue, dead-letter count, HTTP address, database file",
+        "RUNNING / PAUSED, view LIVE / FROZEN / the span being viewed, window, readings per "
+        "second (stored or not), stored, anomalies this run, rejected; the cursor's values; "
+        "database state and outage reason, readings not stored yet, retry queue, dead letter, "
+        "HTTP, file",
     ),
 )
 

@@ -31,3 +31,13 @@ class HistoryLoaded(Message):
     anomalies: list[dict[str, Any]] = field(default_factory=list)
     """Recent anomalous readings (newest last), only on the first load."""
     error: str | None = None
+
+
+@dataclass
+class ViewLoaded(Message):
+    """Every tag's stored view of `span` was read from SQLite by a worker (issue 12)."""
+
+    span: tuple[float, float]
+    views: dict[str, Any]
+    """Tag -> `series.StoredView`."""
+    error: str | None = None

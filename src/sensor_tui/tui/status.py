@@ -25,6 +25,14 @@ class MonitorState:
     flushing: bool = False
     simulator_error: str | None = None
     """Why the simulator's last tick failed (it keeps trying); None while it works."""
+    view: str = "LIVE"
+    """LIVE, FROZEN or the span being viewed (issue 12)."""
+    cursor: str | None = None
+    """The cursor's time and every tag's value there, when the cursor is on."""
+    unstored: int = 0
+    """Readings charted but not committed yet (a database outage)."""
+    rate: float | None = None
+    """Readings arriving per second, stored or not (None: the pipeline's stored rate)."""
 
 
 def _badge(state: MonitorState, snap: Snapshot) -> str:
@@ -44,6 +52,10 @@ def _badge(state: MonitorState, snap: Snapshot) -> str:
         badge = "[b reverse $warning] ○ NO INPUT [/]"
     if state.frozen:
         badge += f" [b reverse $accent] ❄ FROZEN +{state.frozen_count:,} [/]"
+    elif state.view == "LIVE":
+        badge += " view [b]LIVE[/]"
+    else:
+        badge += f" [b reverse $accent] ◀ {escape(state.view)} [/] +{state.frozen_count:,} new"
     return badge
 
 
@@ -74,22 +86,27 @@ def _dead_letter(snap: Snapshot) -> str:
 
 def status_markup(state: MonitorState, snap: Snapshot) -> str:
     """Two lines of markup: activity and counts, then pipeline health and where data goes."""
-    line1 = SEPARATOR.join(
-        (
-            _badge(state, snap),
-            f"[b]{snap.rate:.1f}[/]/s",
-            f"stored [b]{snap.stored:,}[/]",
-            f"anomalies [b $error]{snap.anomalies_total:,}[/]",
-            f"rejected [b]{snap.rejected_total:,}[/]",
-            f"window [b]{window_label(state.window)}[/]",
-        )
-    )
+    rate = snap.rate if state.rate is None else state.rate
+    fields1 = [
+        _badge(state, snap),
+        f"window [b]{window_label(state.window)}[/]",
+        f"[b]{rate:.1f}[/]/s",
+        f"stored [b]{snap.stored:,}[/]",
+        f"anomalies this run [b $error]{snap.anomalies_total:,}[/]",
+        f"rejected [b]{snap.rejected_total:,}[/]",
+    ]
+    if state.cursor:
+        fields1[2:] = [f"[b]⌖ {escape(state.cursor)}[/]"]
+    line1 = SEPARATOR.join(fields1)
     retry = f"[b $warning]{snap.retry_depth:,}[/]" if snap.retry_depth else "0"
+    outage = f"[b reverse $error] DB OUTAGE [/] [b $error]{escape(snap.outage_reason)}[/]"
     fields = [
-        "[b reverse $error] DB OUTAGE [/]" if snap.outage else "[b $success]db ok[/]",
+        outage if snap.outage else "[b $success]db ok[/]",
         f"retry queue {retry}",
         _dead_letter(snap),
     ]
+    if state.unstored:
+        fields.insert(1, f"[b reverse $warning] {state.unstored:,} not stored yet [/]")
     if state.simulator_error:
         fields.append(f"[b $error]{escape(state.simulator_error)}[/]")
     fields += [_source_field(source) for source in snap.sources]

@@ -1,0 +1,64 @@
+"""What the monitor's parts share: the state every mixin of `SensorApp` reads (issue 12).
+
+`SensorApp` is assembled from small mixins (`Navigation`, `ReadingsIn`, `Actions`) so app.py
+stays about the life cycle. Each mixin derives from this class, which declares the shared state
+and the few methods one part calls on another, so every part type-checks on its own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.reactive import reactive
+
+from sensor_tui.runner import Monitor
+from sensor_tui.tui.anomaly_table import AnomalyTable
+from sensor_tui.tui.chart import TagChart
+from sensor_tui.tui.live import LiveFeed
+from sensor_tui.tui.timeline import Timeline
+
+
+class MonitorBase(App[None]):
+    """Shared state of the monitor app (set in `SensorApp.__init__`)."""
+
+    selected: reactive[int] = reactive(0)
+    """Index of the selected tag (fault keys and expand act on it)."""
+    frozen: reactive[bool] = reactive(False)
+    """Charts stopped following now with space (ingest goes on and is counted)."""
+    expanded: reactive[bool] = reactive(False)
+    """Only the selected chart is shown, as large as the screen allows."""
+
+    monitor: Monitor
+    clock: Callable[[], float] = time.time
+    timeline: Timeline
+    table_rows: int
+    frozen_count: int
+    last_anomaly: dict[str, float]
+    exported: Path | None
+    _feed: LiveFeed
+    _charts: dict[str, TagChart]
+    _table: AnomalyTable
+    _loading: bool
+    _first_load: bool
+
+    def refresh_status(self) -> None:
+        """Rebuild the status line (SensorApp)."""
+        raise NotImplementedError
+
+    def history_anomalies(self, rows: list[dict[str, Any]]) -> None:
+        """The table's first rows, read with the history (ReadingsIn)."""
+        raise NotImplementedError
+
+    @property
+    def selected_tag(self) -> str:
+        """Name of the selected tag."""
+        return self.monitor.config.tags[self.selected].name
+
+    @property
+    def selected_chart(self) -> TagChart:
+        """The selected tag's chart."""
+        return self._charts[self.selected_tag]
