@@ -15,8 +15,7 @@ import pytest
 
 from sensor_tui.alarming import states
 from sensor_tui.pipeline import Pipeline
-from sensor_tui.readings import Reading
-from sensor_tui.series import epoch
+from sensor_tui.readings import Reading, epoch
 from sensor_tui.tags import Config
 from sensor_tui.tui.alarm_panel import AlarmPanel
 from sensor_tui.tui.alarm_screens import (

@@ -6,9 +6,9 @@ from array import array
 
 import pytest
 
+from sensor_tui.readings import epoch
 from sensor_tui.series import (
     TagSeries,
-    epoch,
     read_history,
     window_label,
 )

@@ -97,6 +97,11 @@ def now_ts() -> str:
     return format_ts(datetime.now(UTC))
 
 
+def epoch(timestamp: str) -> float:
+    """Canonical timestamp text (`2026-11-26T17:26:18.000000Z`) to Unix epoch seconds."""
+    return round(datetime.fromisoformat(timestamp).timestamp(), 6)
+
+
 def parse_ts(text: str) -> datetime:
     """Parse a canonical timestamp back to an aware datetime."""
     return datetime.fromisoformat(text)

@@ -46,11 +46,6 @@ def window_label(seconds: float) -> str:
     return "".join(parts[:2])
 
 
-def epoch(timestamp: str) -> float:
-    """Canonical timestamp text (`2026-11-26T17:26:18.000000Z`) to Unix epoch seconds."""
-    return round(datetime.fromisoformat(timestamp).timestamp(), 6)
-
-
 class TagSeries:
     """One tag's readings for its chart, in time order, without duplicates.
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sensor_tui.alarming import states
+from sensor_tui.readings import epoch
 
 BUCKET = 600.0
 """Ten minutes, the EEMUA 191 rate period."""
@@ -48,11 +48,6 @@ class AlarmFacts:
         return cls(
             alarm_id, tag, kind, epoch(start), epoch(end), bool(active), state, origin, source
         )
-
-
-def epoch(stamp: str) -> float:
-    """Seconds since 1970 of a canonical timestamp."""
-    return datetime.fromisoformat(stamp).timestamp()
 
 
 @dataclass(slots=True)

@@ -7,7 +7,8 @@ from typing import Any
 
 from sensor_tui.alarming import states
 from sensor_tui.alarming.grading import Fault, Grade, grade
-from sensor_tui.alarming.health import AlarmFacts, Health, epoch, health
+from sensor_tui.alarming.health import AlarmFacts, Health, health
+from sensor_tui.readings import epoch
 from sensor_tui.storage import Reader
 from sensor_tui.storage.alarm_reads import fault_events, report_rows
 

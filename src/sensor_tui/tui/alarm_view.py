@@ -23,9 +23,8 @@ from textual.widgets import DataTable
 from sensor_tui.alarming import states
 from sensor_tui.alarming.commands import AlarmCommand, duration_label, shelve_until
 from sensor_tui.alarming.report import build_report, report_lines
-from sensor_tui.readings import now_ts
+from sensor_tui.readings import epoch, now_ts
 from sensor_tui.runner import Monitor
-from sensor_tui.series import epoch
 from sensor_tui.storage import Reader, StoreUnavailable
 from sensor_tui.storage.alarm_reads import journal, list_alarms
 from sensor_tui.storage.alarms import AlarmChange

@@ -12,8 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sensor_tui.pipeline import StoredBatch
-from sensor_tui.readings import Reading
-from sensor_tui.series import epoch
+from sensor_tui.readings import Reading, epoch
 from sensor_tui.tui.anomaly_table import AnomalyRow
 from sensor_tui.tui.base import MonitorBase
 from sensor_tui.tui.chart import format_value
