@@ -43,8 +43,8 @@ def absolute_paths(source: str) -> list[tuple[int, str]]:
 
 
 def test_issue10_the_check_finds_an_absolute_path():
-    source = '"""Reads /work/x."""\nDATA = Path("/work/shared/data")\nTMP = f"/tmp/{name}"\n'
-    assert absolute_paths(source) == [(2, "/work/shared/data"), (3, "/tmp/")]
+    source = '"""Reads /srv/x."""\nDATA = Path("/srv/shared/data")\nTMP = f"/tmp/{name}"\n'
+    assert absolute_paths(source) == [(2, "/srv/shared/data"), (3, "/tmp/")]
     assert absolute_paths('URL = "/ingest/batch"\nREL = "../shared/data"\n') == []
 
 
