@@ -157,3 +157,14 @@ def test_unwritable_directory_is_unavailable(config: Config, tmp_path: Path) -> 
             Store(locked / "x.db", config).open()
     finally:
         locked.chmod(0o700)
+
+
+def test_where_binds_every_value_and_leaves_out_absent_terms() -> None:
+    """The one WHERE builder of the readers: values are bound, never spliced into the SQL."""
+    from sensor_tui.storage.reader import where
+
+    assert where(("tag = ?", None), ("state IN ({})", [])) == ("", [])
+    assert where(("tag IN ({})", ["a", "b"]), ("timestamp < ?", "2026"), ("x = ?", None)) == (
+        " WHERE tag IN (?, ?) AND timestamp < ?",
+        ["a", "b", "2026"],
+    )

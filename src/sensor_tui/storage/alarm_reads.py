@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sensor_tui.storage.alarms import ALARM_FIELDS, ALARM_NAMES
-from sensor_tui.storage.reader import Reader
+from sensor_tui.storage.reader import Reader, where
 from sensor_tui.storage.store import StoreUnavailable
 
 
@@ -39,19 +39,10 @@ def list_alarms(
     """Alarms, newest start first, optionally only in some states, of one tag, since a time."""
     if not has_lifecycle(reader):
         return []
-    clauses: list[str] = []
-    params: list[Any] = []
-    if states:
-        clauses.append(f"state IN ({','.join('?' * len(states))})")
-        params.extend(states)
-    if tag is not None:
-        clauses.append("tag = ?")
-        params.append(tag)
-    if since is not None:
-        clauses.append('"end" >= ?')
-        params.append(since)
-    where = " WHERE " + " AND ".join(clauses) if clauses else ""
-    sql = f"SELECT {ALARM_FIELDS} FROM alarms{where} ORDER BY start DESC LIMIT ?"
+    clause, params = where(
+        ("state IN ({})", list(states or ())), ("tag = ?", tag), ('"end" >= ?', since)
+    )
+    sql = f"SELECT {ALARM_FIELDS} FROM alarms{clause} ORDER BY start DESC LIMIT ?"
     rows = _rows(reader, sql, [*params, limit])
     return [dict(zip(ALARM_NAMES, row, strict=True)) for row in rows]
 

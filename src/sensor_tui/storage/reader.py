@@ -198,20 +198,12 @@ class Reader:
     ) -> Iterator[tuple[Any, ...]]:
         """Stored readings in time order, streamed from the cursor (an export of months never
         exists in memory): (timestamp, tag, value, is_anomaly, score, kind, source)."""
-        clauses, params = [], []
-        if tags:
-            clauses.append(f"tag IN ({', '.join('?' * len(tags))})")
-            params.extend(tags)
-        if start is not None:
-            clauses.append("timestamp >= ?")
-            params.append(start)
-        if end is not None:
-            clauses.append("timestamp < ?")
-            params.append(end)
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        clause, params = where(
+            ("tag IN ({})", tags), ("timestamp >= ?", start), ("timestamp < ?", end)
+        )
         sql = (
             "SELECT timestamp, tag, value, is_anomaly, score, kind, source FROM measurements"
-            f"{where} ORDER BY timestamp, tag"
+            f"{clause} ORDER BY timestamp, tag"
         )
         return self._stream(sql, tuple(params))
 
@@ -232,16 +224,24 @@ HISTORY_SQL = (
 )
 
 
-def _time_filter(tag: str | None, since: str | None, until: str | None) -> tuple[str, list[Any]]:
-    """A WHERE clause of bound parameters (never concatenated values)."""
-    clauses, params = [], []
-    if tag is not None:
-        clauses.append("tag = ?")
-        params.append(tag)
-    if since is not None:
-        clauses.append("timestamp >= ?")
-        params.append(since)
-    if until is not None:
-        clauses.append("timestamp <= ?")
-        params.append(until)
+def where(*terms: tuple[str, Any]) -> tuple[str, list[Any]]:
+    """A WHERE clause of bound parameters (never concatenated values) from (condition, value)
+    terms; a term whose value is None or empty is left out. A list or tuple value binds one
+    parameter per item where its condition says `{}` (`tag IN ({})`)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for condition, value in terms:
+        if value is None or (isinstance(value, list | tuple) and not value):
+            continue
+        if isinstance(value, list | tuple):
+            clauses.append(condition.format(", ".join("?" * len(value))))
+            params.extend(value)
+        else:
+            clauses.append(condition)
+            params.append(value)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _time_filter(tag: str | None, since: str | None, until: str | None) -> tuple[str, list[Any]]:
+    """Readings of one tag (or all) between two inclusive bounds."""
+    return where(("tag = ?", tag), ("timestamp >= ?", since), ("timestamp <= ?", until))
