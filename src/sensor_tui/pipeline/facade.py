@@ -40,7 +40,7 @@ from sensor_tui.pipeline.batches import (
 )
 from sensor_tui.pipeline.deadletter import DeadLetter, ReplayResult, default_path
 from sensor_tui.pipeline.detect import DetectionStage
-from sensor_tui.pipeline.fanout import AlarmFanout, AlarmSubscriber, Fanout
+from sensor_tui.pipeline.fanout import AlarmSubscriber, alarms_fanout, readings_fanout
 from sensor_tui.pipeline.outcomes import Outcomes
 from sensor_tui.pipeline.retry import RetrySchedule
 from sensor_tui.pipeline.writer import Writer
@@ -74,8 +74,8 @@ class Pipeline:
         self.validator = Validator(config)
         self.detection = DetectionStage(config)
         self._busy_ms = busy_ms
-        self._fanout = Fanout()
-        self._accepted = Fanout()
+        self._fanout = readings_fanout()
+        self._accepted = readings_fanout()
         self._retry = RetrySchedule(self.retry_policy, self.counters)
         self._outcomes = Outcomes(
             self.counters, self.dead_letter, self.validator, self._fanout, self._retry
@@ -83,7 +83,7 @@ class Pipeline:
         self._writer = Writer(
             self._new_store, self.detection, self._outcomes, self._retry, queue_batches, group_rows
         )
-        self._alarm_fanout = AlarmFanout()
+        self._alarm_fanout = alarms_fanout()
         self._writer.side.on_alarm_changes = self._alarm_fanout.publish
         self._accepting = False
         self._submit_lock = threading.Lock()

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
-from sensor_tui.pipeline.batches import StoredBatch, Subscriber
+from sensor_tui.pipeline.batches import StoredBatch
 from sensor_tui.storage.alarms import AlarmChange
 
 log = logging.getLogger(__name__)
@@ -20,45 +21,27 @@ log = logging.getLogger(__name__)
 AlarmSubscriber = Callable[[list[AlarmChange]], None]
 """Told of the alarm rows each commit changed (issue 11), from the writer thread."""
 
+T = TypeVar("T")
 
-class AlarmFanout:
-    """Subscribers to "alarms changed" (the notifier, the UI), each call guarded."""
 
-    def __init__(self) -> None:
-        self._subscribers: list[AlarmSubscriber] = []
+class Fanout(Generic[T]):
+    """Subscribers to one kind of event ("readings stored", "alarms changed"), told in the order
+    they subscribed, each call guarded. `skip` names events not worth telling (an empty batch)."""
+
+    def __init__(self, what: str, skip: Callable[[T], bool] | None = None) -> None:
+        self._subscribers: list[Callable[[T], None]] = []
         self._lock = threading.Lock()
+        self._what = what
+        self._skip = skip
 
-    def subscribe(self, callback: AlarmSubscriber) -> None:
+    def subscribe(self, callback: Callable[[T], None]) -> None:
         """Add a subscriber (from any thread)."""
         with self._lock:
             self._subscribers.append(callback)
 
-    def publish(self, changes: list[AlarmChange]) -> None:
-        """Call every subscriber with the changes; one that raises is logged and skipped."""
-        with self._lock:
-            subscribers = list(self._subscribers)
-        for callback in subscribers:
-            try:
-                callback(changes)
-            except Exception:
-                log.exception("alarm subscriber %r failed", callback)
-
-
-class Fanout:
-    """Subscribers to "readings stored", told in the order they subscribed."""
-
-    def __init__(self) -> None:
-        self._subscribers: list[Subscriber] = []
-        self._lock = threading.Lock()
-
-    def subscribe(self, callback: Subscriber) -> None:
-        """Add a subscriber (from any thread)."""
-        with self._lock:
-            self._subscribers.append(callback)
-
-    def publish(self, event: StoredBatch) -> None:
+    def publish(self, event: T) -> None:
         """Call every subscriber with `event`; one that raises is logged, the rest still run."""
-        if not event.readings:
+        if self._skip is not None and self._skip(event):
             return
         with self._lock:
             subscribers = list(self._subscribers)
@@ -66,4 +49,14 @@ class Fanout:
             try:
                 callback(event)
             except Exception:
-                log.exception("subscriber %r failed", callback)
+                log.exception("%s subscriber %r failed", self._what, callback)
+
+
+def readings_fanout() -> Fanout[StoredBatch]:
+    """Subscribers to "readings stored" (or accepted); a batch without readings tells nobody."""
+    return Fanout("readings", skip=lambda event: not event.readings)
+
+
+def alarms_fanout() -> Fanout[list[AlarmChange]]:
+    """Subscribers to "alarms changed" (the notifier, the UI)."""
+    return Fanout("alarm")

@@ -30,7 +30,7 @@ class Outcomes:
         counters: Counters,
         dead_letter: DeadLetter,
         validator: Validator,
-        fanout: Fanout,
+        fanout: Fanout[StoredBatch],
         retry: RetrySchedule,
     ) -> None:
         self.counters = counters
