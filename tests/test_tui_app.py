@@ -359,7 +359,11 @@ def _palette_has_match(app) -> bool:
     return bool(lists) and lists.first().option_count > 0
 
 
-def test_anomaly_toast_once_per_quiet_minute_per_tag(tmp_path, config):
+def test_issue11_one_toast_per_new_alarm_and_a_flood_is_summed_up(tmp_path):
+    """A toast says that an alarm was raised, once: the alarm's later flagged readings raise
+    none; four alarms raised in one commit give three toasts and one "and 1 more"."""
+    tags = tuple(Tag(f"line_{i}_temp", "°C", (35.0, 40.0), (-20.0, 150.0)) for i in range(5))
+    config = Config(tags=tags)
     monitor = make_monitor(tmp_path / "db.sqlite", config, simulate=False)
     app = make_app(monitor)
     start = recent_start(600)
@@ -369,22 +373,39 @@ def test_anomaly_toast_once_per_quiet_minute_per_tag(tmp_path, config):
 
         return (start + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
 
+    def outlier(tag: str, second: int) -> dict:
+        return {"tag": tag, "timestamp": at(second), "value": 80.0}
+
     async def body():
-        async with app.run_test() as pilot:
+        async with app.run_test(size=(120, 40)) as pilot:
             notes = record_notifications(app)
             calm = [
-                {"tag": "fermenter_temp", "timestamp": at(i), "value": 37.0 + 0.1 * (i % 3)}
-                for i in range(150)  # past the default detector's warm-up
+                {"tag": tag.name, "timestamp": at(i), "value": 37.0 + 0.1 * (i % 3)}
+                for tag in tags
+                for i in range(200)  # past the default detector's warm-up
             ]
             monitor.pipeline.submit(calm, "http").result(5)
-            for second in (150, 160, 161, 230):  # 160 and 161 fall in the quiet minute after 150
-                reading = {"tag": "fermenter_temp", "timestamp": at(second), "value": 80.0}
-                result = monitor.pipeline.submit([reading], "http").result(5)
+            first = tags[0].name
+            for second in (200, 201, 202):  # one alarm: its second and third reading add none
+                result = monitor.pipeline.submit([outlier(first, second)], "http").result(5)
                 assert result.anomalies == 1
-            await wait_until(pilot, lambda: app.query_one(AnomalyTable).row_count == 4)
-            await pilot.pause(0.1)
-            toasts = [note for note in notes if note.startswith("Anomaly")]
-            assert len(toasts) == 2 and "fermenter_temp = 80" in toasts[0]
+                await pilot.pause(0.05)
+            await wait_until(pilot, lambda: any(n.startswith("Alarm") for n in notes))
+            await pilot.pause(0.2)
+            alarms = [note for note in notes if note.startswith("Alarm")]
+            assert len(alarms) == 1, notes
+            assert f"{first}: spike at 80" in alarms[0] and "°C" in alarms[0]
+
+            burst = [outlier(tag.name, 203) for tag in tags[1:]]
+            burst.append({"tag": first, "timestamp": at(203), "value": 37.1})
+            monitor.pipeline.submit(burst, "http").result(5)
+            await wait_until(pilot, lambda: any("more new alarm" in n for n in notes))
+            await pilot.pause(0.2)
+            alarms = [note for note in notes if note.startswith("Alarm:")]
+            assert len(alarms) == 1 + 3, notes
+            assert [n for n in notes if "more new alarm" in n] == [
+                "Alarm flood: and 1 more new alarm: see the alarm panel"
+            ]
 
     run(body())
 

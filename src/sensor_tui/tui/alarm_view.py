@@ -22,6 +22,8 @@ from textual.widgets import DataTable
 
 from sensor_tui.alarming import states
 from sensor_tui.alarming.commands import AlarmCommand, duration_label, shelve_until
+from sensor_tui.alarming.priority import HIGH, LOW
+from sensor_tui.alarming.priority import NAMES as PRIORITY_NAMES
 from sensor_tui.alarming.report import build_report, report_lines
 from sensor_tui.readings import epoch, now_ts
 from sensor_tui.runner import Monitor
@@ -36,19 +38,23 @@ from sensor_tui.tui.alarm_screens import (
     ShelveScreen,
 )
 from sensor_tui.tui.anomaly_table import AnomalyTable
-from sensor_tui.tui.chart import TagChart
+from sensor_tui.tui.chart import TagChart, format_value
 
+TOASTS = 3
+"""New alarms toasted one by one in one burst; more are summed up in one toast."""
 GRADE_EVERY = 5.0
 """Seconds between live grades of the detector (a read of the alarms and events tables)."""
 DETAIL_READINGS = 5000
 
 
 class AlarmInbox:
-    """Alarm rows changed by commits, by id (the latest wins), waiting for the UI."""
+    """Alarm rows changed by commits, by id (the latest wins), waiting for the UI, and the ids
+    of the alarms those commits raised (they toast: one toast per alarm, not per reading)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rows: dict[str, dict[str, Any]] = {}
+        self._raised: list[str] = []
 
     def put(self, changes: list[AlarmChange]) -> bool:
         """Add rows; True when the inbox was empty before (post one wake-up)."""
@@ -56,13 +62,24 @@ class AlarmInbox:
             was_empty = not self._rows
             for change in changes:
                 self._rows[change.row["id"]] = change.row
+                if change.from_state is None and change.to_state in states.ACTIVE_STATES:
+                    self._raised.append(change.row["id"])
             return was_empty and bool(self._rows)
 
-    def take(self) -> list[dict[str, Any]]:
-        """Everything waiting; empty afterwards."""
+    def take(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Everything waiting, and the rows of the alarms raised meanwhile; empty afterwards."""
         with self._lock:
-            rows, self._rows = list(self._rows.values()), {}
-        return rows
+            rows, self._rows = self._rows, {}
+            raised, self._raised = self._raised, []
+        return list(rows.values()), [rows[key] for key in dict.fromkeys(raised) if key in rows]
+
+
+def alarm_message(row: dict[str, Any], unit: str) -> str:
+    """A new alarm in one line: tag, kind, the value that raised it."""
+    kind = (row.get("kind") or "anomaly").replace("_", " ")
+    value = row.get("peak_value")
+    shown = "" if value is None else f" at {format_value(value)} {unit}".rstrip()
+    return f"{row['tag']}: {kind}{shown}"
 
 
 @dataclass
@@ -163,10 +180,29 @@ class AlarmViewMixin(App[None]):
 
     def on_alarms_changed(self, _: AlarmsChanged) -> None:
         """Update the panel and the charts' spans with what the writer committed."""
-        rows = self._alarm_inbox.take()
+        rows, raised = self._alarm_inbox.take()
         if rows and self._alarm_panel.is_attached:
             self._alarm_panel.upsert(rows)
             self._update_spans({row["tag"] for row in rows})
+            self._toast_alarms(raised)
+
+    def _toast_alarms(self, raised: list[dict[str, Any]]) -> None:
+        """One toast per new alarm, at most `TOASTS` per burst: a flood is summed up in one
+        more toast (the panel holds every row), so toasts never bury the screen."""
+        for row in raised[:TOASTS]:
+            prio = row.get("priority") or LOW
+            self.notify(
+                alarm_message(row, self._alarm_panel.units.get(row["tag"], "")),
+                title=f"Alarm: {PRIORITY_NAMES[prio]}",
+                severity="error" if prio <= HIGH else "warning",
+            )
+        more = len(raised) - TOASTS
+        if more > 0:
+            self.notify(
+                f"and {more} more new alarm{'s' if more > 1 else ''}: see the alarm panel",
+                title="Alarm flood",
+                severity="error",
+            )
 
     @work(thread=True, group="alarms-load")
     def _load_alarms(self) -> None:

@@ -75,7 +75,6 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
         self.table_rows = table_rows
         self.timeline = Timeline(WINDOWS.index(DEFAULT_WINDOW))
         self.frozen_count = 0
-        self.last_anomaly: dict[str, float] = {}
         self.exported: Path | None = None
         """The last CSV written by `x` (tests read it)."""
         self._feed = LiveFeed()

@@ -37,7 +37,6 @@ class MonitorBase(App[None]):
     timeline: Timeline
     table_rows: int
     frozen_count: int
-    last_anomaly: dict[str, float]
     exported: Path | None
     _feed: LiveFeed
     _charts: dict[str, TagChart]

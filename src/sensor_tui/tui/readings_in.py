@@ -2,24 +2,19 @@
 
 A mixin of `SensorApp`. Pipeline threads only put readings in the `LiveFeed` and post one
 `ReadingsStored`; the app's thread moves them into the charts (marked not stored yet until their
-commit), the anomaly table and the toasts.
+commit), and the anomaly table (toasts are per alarm: `alarm_view`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from typing import Any
 
 from sensor_tui.pipeline import StoredBatch
 from sensor_tui.readings import Reading, epoch
 from sensor_tui.tui.anomaly_table import AnomalyRow
 from sensor_tui.tui.base import MonitorBase
-from sensor_tui.tui.chart import format_value
 from sensor_tui.tui.messages import ReadingsStored
-
-QUIET_SECONDS = 60.0
-"""A tag's anomaly toasts only if that tag had no anomaly for this long (no flood in a burst)."""
 
 
 class ReadingsIn(MonitorBase):
@@ -37,7 +32,7 @@ class ReadingsIn(MonitorBase):
 
     def on_readings_stored(self, _: ReadingsStored) -> None:
         """Move accepted readings into the charts (marked not stored yet), clear the marks of
-        committed ones, feed the table and toasts."""
+        committed ones, feed the anomaly table."""
         accepted, stored, dropped = self._feed.take()
         if not self._table.is_attached:  # the last commits of a shutdown
             return
@@ -49,7 +44,6 @@ class ReadingsIn(MonitorBase):
         fresh = [*accepted, *unseen]
         anomalies = [AnomalyRow.from_reading(r) for r in fresh if r.is_anomaly]
         self._table.add_anomalies(anomalies)
-        self._toast(anomalies)
         if not self.timeline.live:
             self.frozen_count += len(accepted)
 
@@ -97,22 +91,4 @@ class ReadingsIn(MonitorBase):
 
     def history_anomalies(self, rows: list[dict[str, Any]]) -> None:
         """The table's first rows, read with the history."""
-        anomalies = [AnomalyRow.from_row(row) for row in rows]
-        self._table.add_anomalies(anomalies)
-        for row in anomalies:
-            moment = epoch(row.timestamp)
-            self.last_anomaly[row.tag] = max(moment, self.last_anomaly.get(row.tag, moment))
-
-    def _toast(self, anomalies: Iterable[AnomalyRow]) -> None:
-        for row in anomalies:
-            moment = epoch(row.timestamp)
-            last = self.last_anomaly.get(row.tag)
-            self.last_anomaly[row.tag] = max(moment, last or moment)
-            if last is None or moment - last >= QUIET_SECONDS:
-                chart = self._charts.get(row.tag)
-                unit = chart.tag.unit if chart else ""
-                self.notify(
-                    f"{row.tag} = {format_value(row.value)} {unit} ({row.kind or 'anomaly'})",
-                    title="Anomaly",
-                    severity="warning",
-                )
+        self._table.add_anomalies([AnomalyRow.from_row(row) for row in rows])
