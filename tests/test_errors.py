@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from sensor_tui.cli import cli
 from sensor_tui.errors import SensorTuiError
 from sensor_tui.headless import ConsoleLog
+from sensor_tui.http import metrics
 from sensor_tui.http.server import BindError
 from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped
 from sensor_tui.readings import Reading
@@ -118,6 +119,8 @@ def test_issue10_simulator_thread_survives_and_reports_an_exception(
     assert snap.as_dict()["source_errors"] >= 3
     assert "SIMULATOR FAILED" in shown and "RUNNING" not in shown
     assert pipeline.snapshot().source_errors == 6
+    exposed = metrics.render(pipeline.snapshot(), {}, 1.0).splitlines()
+    assert "sensor_tui_source_errors_total 6" in exposed  # an alert can watch for it
     assert pipeline.flush(5) and pipeline.snapshot().stored == 3 * (sim.calls - 6)
     tracebacks = [r for r in caplog.records if r.getMessage() == "simulator tick failed"]
     assert len(tracebacks) == 1 and tracebacks[0].exc_info  # once, not once per tick

@@ -89,6 +89,12 @@ SIMPLE: tuple[tuple[str, str, str, str], ...] = (
         "Unreadable dead-letter lines set aside.",
     ),
     ("readings_per_second", "gauge", "rate", "Readings committed per second (last 10 s)."),
+    (
+        "source_errors_total",
+        "counter",
+        "source_errors",
+        "Unexpected failures of a source thread (the simulator), each logged with its traceback.",
+    ),
 )
 
 
