@@ -449,3 +449,30 @@ def test_unusable_database_exits_with_a_reason(tmp_path, config):
 
     run(body())
     assert app.return_code == 2
+
+
+def test_footer_shows_whole_hints_only_and_gives_them_back_when_wider(tmp_path, config):
+    """At 60 and 80 columns the last hint used to be cut mid-word ("c Curso"): every hint shown
+    now lies entirely on screen, the rest are hidden, and a wider terminal shows them again."""
+    from textual.widgets import Footer
+
+    app = make_app(make_monitor(tmp_path / "db.sqlite", config, simulate=False))
+
+    def shown(footer) -> list:
+        return [child for child in footer.children if child.display]
+
+    async def body():
+        async with app.run_test(size=(60, 24)) as pilot:
+            footer = app.query_one(Footer)
+            for width in (60, 80):
+                await pilot.resize_terminal(width, 24)
+                await wait_until(pilot, lambda: len(shown(footer)) < len(footer.children))
+                await pilot.pause(0.1)
+                visible = shown(footer)
+                assert visible and all(c.region.right <= footer.region.right for c in visible)
+                assert "Help" in str(visible[1].render())  # the way to every key stays
+            narrow = len(shown(footer))
+            await pilot.resize_terminal(200, 24)
+            await wait_until(pilot, lambda: len(shown(footer)) > narrow)
+
+    run(body())

@@ -25,7 +25,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from sensor_tui.errors import SensorTuiError
 from sensor_tui.runner import Monitor
@@ -36,6 +36,7 @@ from sensor_tui.tui.actions import Actions
 from sensor_tui.tui.alarm_view import AlarmViewMixin, SpanRequested
 from sensor_tui.tui.anomaly_table import AnomalyTable
 from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value, view_label
+from sensor_tui.tui.footer import FittedFooter
 from sensor_tui.tui.live import LiveFeed
 from sensor_tui.tui.navigation import Navigation
 from sensor_tui.tui.plot import clock as clock_text
@@ -102,7 +103,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
             yield self._table
         yield self._status
         yield Static(id="too-small")
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittedFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Subscribe, start the monitor (unless not live), load history, start the tick."""
