@@ -51,7 +51,6 @@ from sensor_tui.detection.base import DEFAULT_THRESHOLD, Verdict
 from sensor_tui.detection.likelihood import LOG_SCALE, PRIORS
 from sensor_tui.detection.likelihood import decades as _decades
 from sensor_tui.detection.likelihood import track as _track
-from sensor_tui.detection.pattern import PatternNovelty
 from sensor_tui.detection.seasonal import DailyProfile
 from sensor_tui.detection.tuning import (
     AGE_TAU,
@@ -103,7 +102,6 @@ class AdaptiveDetector:
         "_n",
         "_offset",
         "_oob_run",
-        "_pattern",
         "_prev",
         "_profile",
         "_qa",
@@ -174,7 +172,6 @@ class AdaptiveDetector:
         self._calm = 0
         self._last_jump = -(10**9)
         self._oob_run = 0
-        self._pattern = PatternNovelty()
 
     def warm(self, values: Iterable[float]) -> None:
         """Learn from stored history without flagging, so a restart has no blind spot."""
@@ -248,7 +245,6 @@ class AdaptiveDetector:
         arb = rb if rb >= 0.0 else -rb
         ub = arb / sb_eff
 
-        dp = self._pattern.update(value + season, self._flag_at - SUSPECT)
         if warm:
             decades, kind, da, db, burst = 0.0, None, 0.0, 0.0, False
         else:
@@ -344,10 +340,6 @@ class AdaptiveDetector:
             kind = "noise"
         elif kind == "level":
             kind = "step" if self._stepping else "drift"
-        if dp > decades:
-            # A change of shape: named last, so it never alters what the four others learn.
-            decades, kind = dp, "pattern"
-            flagged = decades >= flag_at
         if not flagged:
             if self._age:
                 self._age += 1
