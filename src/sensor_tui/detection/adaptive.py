@@ -178,6 +178,12 @@ class AdaptiveDetector:
         for value in values:
             self.update(value, "")
 
+    def warm_readings(self, readings: Iterable[tuple[float, str]]) -> None:
+        """Learn from stored (value, timestamp) history: as `warm`, and the daily profile
+        learns from it too (after a restart a daily cycle is known at once, not a day later)."""
+        for value, timestamp in readings:
+            self.update(value, timestamp)
+
     def update(self, value: float, timestamp: str) -> Verdict:
         """Score the next reading of this tag and learn from it."""
         n = self._n = self._n + 1

@@ -37,7 +37,10 @@ class Detector(Protocol):
         ...
 
     def warm(self, values: Iterable[float]) -> None:
-        """Learn from stored history without flagging, so a restart has no blind spot."""
+        """Learn from stored history without flagging, so a restart has no blind spot.
+
+        A detector that also learns from timestamps (the time of day) may offer
+        `warm_readings(pairs of (value, timestamp))`; the pipeline calls that one instead."""
         ...
 
 

@@ -45,9 +45,16 @@ class DetectionStage:
         self._alarms_lock = threading.Lock()
 
     def warm(self, reader: Reader) -> None:
-        """Feed each detector its tag's recent history (no warm-up blind spot after a restart)."""
+        """Feed each detector its tag's recent history (no warm-up blind spot after a restart);
+        with the timestamps to a detector that takes them (`warm_readings`: its daily profile
+        learns the time of day), as values to one that does not (a plug-in's `warm`)."""
         for name, detector in self.detectors.items():
-            detector.warm(reader.recent_values(name, WARM_HISTORY))
+            history = reader.recent_readings(name, WARM_HISTORY)
+            warm_readings = getattr(detector, "warm_readings", None)
+            if warm_readings is not None:
+                warm_readings(history)
+            else:
+                detector.warm(value for value, _ in history)
 
     def detect(self, batch: Batch) -> None:
         """Score each reading; a detector that raises costs the verdict, never the reading."""

@@ -84,11 +84,17 @@ class Reader:
 
     def recent_values(self, tag: str, limit: int) -> list[float]:
         """The last `limit` values of a tag, oldest first (to warm a detector)."""
+        return [value for value, _ in self.recent_readings(tag, limit)]
+
+    def recent_readings(self, tag: str, limit: int) -> list[tuple[float, str]]:
+        """The last `limit` (value, timestamp) of a tag, oldest first (to warm a detector
+        that also learns the time of day)."""
         rows = self._rows(
-            "SELECT value FROM measurements WHERE tag = ? ORDER BY timestamp DESC LIMIT ?",
+            "SELECT value, timestamp FROM measurements WHERE tag = ? "
+            "ORDER BY timestamp DESC LIMIT ?",
             (tag, limit),
         )
-        return [row[0] for row in reversed(rows)]
+        return [(row[0], row[1]) for row in reversed(rows)]
 
     def latest(
         self,
