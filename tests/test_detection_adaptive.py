@@ -258,3 +258,25 @@ def test_issue9_an_outlier_amid_a_burst_is_named_noise_yet_teaches_the_spike_tai
     flagged, _score, kind = detector.update(130.0, "")
     assert flagged and kind == "noise"
     assert detector._qa[2] > tail
+
+
+def test_warming_up_is_said_by_the_detectors_themselves() -> None:
+    """The charts' "warming up" mark asks the detector (no reading of private fields)."""
+    from sensor_tui.detection.zscore import ZScoreDetector
+
+    robust = RobustDetector(warmup=50)
+    for _ in range(100):
+        robust.update(5.0, "")  # flat from the start: nothing learned yet
+    assert robust.warming_up
+    values = _gauss(4, 60, 0.1, mean=5.0)
+    for value in values[:49]:
+        robust.update(value, "")
+    assert robust.warming_up
+    for value in values[49:]:
+        robust.update(value, "")
+    assert not robust.warming_up
+    zscore = ZScoreDetector(min_values=10)
+    zscore.warm([1.0] * 9)
+    assert zscore.warming_up
+    zscore.warm([1.0])
+    assert not zscore.warming_up

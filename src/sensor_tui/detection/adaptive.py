@@ -173,6 +173,11 @@ class AdaptiveDetector:
         self._last_jump = -(10**9)
         self._oob_run = 0
 
+    @property
+    def warming_up(self) -> bool:
+        """True until `warmup` readings after the tag's first change (no verdict before)."""
+        return self._moved == 0 or self._n - self._moved < self.warmup
+
     def warm(self, values: Iterable[float]) -> None:
         """Learn from stored history without flagging, so a restart has no blind spot."""
         for value in values:

@@ -40,7 +40,9 @@ class Detector(Protocol):
         """Learn from stored history without flagging, so a restart has no blind spot.
 
         A detector that also learns from timestamps (the time of day) may offer
-        `warm_readings(pairs of (value, timestamp))`; the pipeline calls that one instead."""
+        `warm_readings(pairs of (value, timestamp))`; the pipeline calls that one instead.
+        One that knows when it has too little history to judge may say so with a
+        `warming_up` bool property; the charts then say "warming up"."""
         ...
 
 

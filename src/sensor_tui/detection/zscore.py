@@ -70,6 +70,11 @@ class ZScoreDetector:
         self._push(value)
         return verdict
 
+    @property
+    def warming_up(self) -> bool:
+        """True until the window holds `min_values` readings (no verdict before)."""
+        return len(self._values) < self.min_values
+
     def warm(self, values: Iterable[float]) -> None:
         """Fill the window from history."""
         for value in values:

@@ -128,23 +128,10 @@ class GradeLoaded(Message):
 
 
 def is_warming(detector: Any) -> bool:
-    """True while a detector has too few readings to judge (no verdict yet).
-
-    A detector may say so itself (`warming_up`); the built-in ones are read from their state:
-    the adaptive detector learns `warmup` readings from the tag's first change, the z-score
-    fills `min_values`. Read from the UI thread without a lock: a stale count costs one tick.
-    """
-    said = getattr(detector, "warming_up", None)
-    if isinstance(said, bool):
-        return said
-    warmup, n = getattr(detector, "warmup", None), getattr(detector, "_n", None)
-    if isinstance(warmup, int) and isinstance(n, int):
-        moved = getattr(detector, "_moved", 0)
-        return bool(moved == 0 or n - moved < warmup) if hasattr(detector, "_moved") else n < warmup
-    values = getattr(detector, "_values", None)
-    if values is not None and hasattr(detector, "min_values"):
-        return len(values) < detector.min_values
-    return False
+    """True while a detector says it has too few readings to judge (`warming_up`, which the
+    built-in ones have; a plug-in without it is taken as judging). Read from the UI thread
+    without a lock: a stale answer costs one tick."""
+    return getattr(detector, "warming_up", False) is True
 
 
 class AlarmViewMixin(App[None]):
