@@ -51,6 +51,7 @@ from sensor_tui.detection.base import DEFAULT_THRESHOLD, Verdict
 from sensor_tui.detection.likelihood import LOG_SCALE, PRIORS
 from sensor_tui.detection.likelihood import decades as _decades
 from sensor_tui.detection.likelihood import track as _track
+from sensor_tui.detection.period import PeriodModel
 from sensor_tui.detection.seasonal import DailyProfile
 from sensor_tui.detection.tuning import (
     AGE_TAU,
@@ -102,6 +103,7 @@ class AdaptiveDetector:
         "_n",
         "_offset",
         "_oob_run",
+        "_period",
         "_prev",
         "_profile",
         "_qa",
@@ -147,6 +149,7 @@ class AdaptiveDetector:
         self._moved = 0
         self._prev = 0.0
         self._profile = DailyProfile()
+        self._period = PeriodModel()
         self._season = 0.0
         self._quantum = 1e308
         self._lf = 0.0
@@ -203,6 +206,7 @@ class AdaptiveDetector:
         run = self._run = was_run + 1 if jump <= tiny else 0
         cont = self._cont
 
+        dp = self._period.decades(value)  # against the same phase of the tag's own period
         # -- the daily cycle, learned: readings are judged against their time of day.
         season = self._profile.offset(timestamp) if timestamp else 0.0
         value -= season
@@ -260,6 +264,8 @@ class AdaptiveDetector:
                 decades, kind = dc, "noise"
             if ds > decades:
                 decades, kind = ds, "stuck"
+            if dp > decades:
+                decades, kind = dp, "pattern"
             # An outlier amid a burst of large changes is the burst: named noise, but only in
             # the verdict. It still teaches the spike tail and opens a level episode as what it
             # is, else outliers that keep coming amid bursts (bursty counts) are never learned.
@@ -283,6 +289,7 @@ class AdaptiveDetector:
             # that keep coming back (bursty counts) become expected; a long fault cannot.
             _track(self._qa, ua, ONSET_BOOST)
         if not suspect:
+            self._period.learn()
             boost = 1.0 if not warm else 4.0
             if n > 20:
                 _track(self._qa, ua, boost)
