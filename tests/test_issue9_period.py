@@ -53,11 +53,12 @@ def _flags(values: list[float]) -> list[tuple[int, str | None]]:
 
 
 def test_issue9_a_cycle_that_flattens_is_a_broken_pattern() -> None:
-    """One period flattened to its mean (level and noise unchanged) is flagged as a pattern
-    within it; the same cycle without the flat period raises nothing."""
+    """One period flattened to its mean (level and noise unchanged) is flagged within it, as a
+    drift (the contract's kinds: a level that left its usual course); the same cycle without
+    the flat period raises nothing. Before, it was seen only when the cycle came back."""
     n, start = 4000, 3000
     assert _flags(_cycle(n, 5)) == []
     flags = _flags(_cycle(n, 5, range(start, start + PERIOD)))
     assert flags, "the flattened cycle was not seen"
     first, kind = flags[0]
-    assert start <= first < start + PERIOD and kind == "pattern"
+    assert start <= first < start + PERIOD and kind == "drift"

@@ -17,6 +17,10 @@ questions, four statistics, each over what is usual for this tag:
   that a repeat is followed by another, calibrated against the tag's own completed runs (a
   quantised sensor dwells on one value for long stretches).
 
+A fifth looks further back (`sensor_tui.detection.period`): the tag's own period, learned from
+its readings, and how far a short mean is from the same phase of each of the last three periods
+(a holiday in a weekly pattern, a cycle that flattens); flagged as a drift.
+
 No scale falls below a quarter of the sensor's resolution (its smallest change seen), so a
 one-count blip on a sensor that repeats one value is one count, not a thousand tiny scales.
 
@@ -265,7 +269,7 @@ class AdaptiveDetector:
             if ds > decades:
                 decades, kind = ds, "stuck"
             if dp > decades:
-                decades, kind = dp, "pattern"
+                decades, kind = dp, "drift"  # the level has left its usual shape
             # An outlier amid a burst of large changes is the burst: named noise, but only in
             # the verdict. It still teaches the spike tail and opens a level episode as what it
             # is, else outliers that keep coming amid bursts (bursty counts) are never learned.
