@@ -17,6 +17,10 @@ questions, four statistics, each over what is usual for this tag:
   that a repeat is followed by another, calibrated against the tag's own completed runs (a
   quantised sensor dwells on one value for long stretches).
 
+A fifth looks further back (`sensor_tui.detection.period`): the tag's own period, learned from
+its readings, and how far a short mean is from the same phase of each of the last three periods
+(a holiday in a weekly pattern, a cycle that flattens); flagged as a drift.
+
 No scale falls below a quarter of the sensor's resolution (its smallest change seen), so a
 one-count blip on a sensor that repeats one value is one count, not a thousand tiny scales.
 
@@ -51,6 +55,7 @@ from sensor_tui.detection.base import DEFAULT_THRESHOLD, Verdict
 from sensor_tui.detection.likelihood import LOG_SCALE, PRIORS
 from sensor_tui.detection.likelihood import decades as _decades
 from sensor_tui.detection.likelihood import track as _track
+from sensor_tui.detection.period import PeriodModel
 from sensor_tui.detection.seasonal import DailyProfile
 from sensor_tui.detection.tuning import (
     AGE_TAU,
@@ -102,6 +107,7 @@ class AdaptiveDetector:
         "_n",
         "_offset",
         "_oob_run",
+        "_period",
         "_prev",
         "_profile",
         "_qa",
@@ -147,6 +153,7 @@ class AdaptiveDetector:
         self._moved = 0
         self._prev = 0.0
         self._profile = DailyProfile()
+        self._period = PeriodModel()
         self._season = 0.0
         self._quantum = 1e308
         self._lf = 0.0
@@ -214,6 +221,7 @@ class AdaptiveDetector:
         run = self._run = was_run + 1 if jump <= tiny else 0
         cont = self._cont
 
+        dp = self._period.decades(value)  # against the same phase of the tag's own period
         # -- the daily cycle, learned: readings are judged against their time of day.
         season = self._profile.offset(timestamp) if timestamp else 0.0
         value -= season
@@ -271,6 +279,8 @@ class AdaptiveDetector:
                 decades, kind = dc, "noise"
             if ds > decades:
                 decades, kind = ds, "stuck"
+            if dp > decades:
+                decades, kind = dp, "drift"  # the level has left its usual shape
             # An outlier amid a burst of large changes is the burst: named noise, but only in
             # the verdict. It still teaches the spike tail and opens a level episode as what it
             # is, else outliers that keep coming amid bursts (bursty counts) are never learned.
@@ -294,6 +304,7 @@ class AdaptiveDetector:
             # that keep coming back (bursty counts) become expected; a long fault cannot.
             _track(self._qa, ua, ONSET_BOOST)
         if not suspect:
+            self._period.learn()
             boost = 1.0 if not warm else 4.0
             if n > 20:
                 _track(self._qa, ua, boost)
