@@ -51,6 +51,7 @@ from sensor_tui.detection.base import DEFAULT_THRESHOLD, Verdict
 from sensor_tui.detection.likelihood import LOG_SCALE, PRIORS
 from sensor_tui.detection.likelihood import decades as _decades
 from sensor_tui.detection.likelihood import track as _track
+from sensor_tui.detection.recent import RECENT_BELOW, RECENT_SPAN, RecentRange
 from sensor_tui.detection.seasonal import DailyProfile
 from sensor_tui.detection.tuning import (
     AGE_TAU,
@@ -109,6 +110,7 @@ class AdaptiveDetector:
         "_qc",
         "_qs",
         "_quantum",
+        "_recent",
         "_ref",
         "_repeats",
         "_run",
@@ -172,6 +174,7 @@ class AdaptiveDetector:
         self._calm = 0
         self._last_jump = -(10**9)
         self._oob_run = 0
+        self._recent = RecentRange(RECENT_SPAN)
 
     def warm(self, values: Iterable[float]) -> None:
         """Learn from stored history without flagging, so a restart has no blind spot."""
@@ -336,6 +339,10 @@ class AdaptiveDetector:
             self._ref = (fc, self._tr, n)
             self._stepping = 0 <= n - self._last_jump <= 8
             self._offset = rb
+        if not self._age or self._recent.pending is not None:
+            flagged = self._recent.judge(ra, flagged, kind == "spike" and not self._age)
+            if not flagged and decades >= flag_at:
+                decades = flag_at - RECENT_BELOW  # an outlier no larger than lately: not news
         if burst:
             kind = "noise"
         elif kind == "level":
