@@ -70,6 +70,30 @@ def test_issue9_a_step_does_not_make_later_outliers_expected() -> None:
     assert 1500 in onsets
 
 
+def test_issue9_a_step_inside_the_recent_range_is_announced_one_reading_late() -> None:
+    """A jump no larger than a recent glitch is held back one reading; when the next reading
+    is still out, the excursion goes on (a step) and is announced then."""
+    rng = random.Random(3)
+    level, values = 50.0, []
+    for _ in range(3000):  # a wandering process: its level statistic is slow to flag a step
+        level += rng.gauss(0.0, 0.1)
+        values.append(level + rng.gauss(0.0, 1.0))
+    values[1000] += 16.0
+    for i in range(1200, 1500):
+        values[i] += 12.0
+    onsets, _ = _run(values)
+    assert onsets[0] == 1000 and onsets[1] in range(1200, 1202)
+
+
+def test_issue9_outliers_of_the_warm_up_do_not_make_later_ones_expected() -> None:
+    """Readings of the warm-up were never judged (nor shown): they are not "lately"."""
+    values = _noise(1000, 14)
+    values[60] += 16.0
+    values[400] += 12.0
+    onsets, _ = _run(values)
+    assert onsets == [400]
+
+
 def test_issue9_recent_range_covers_the_last_span_of_values() -> None:
     recent = RecentRange(RECENT_SPAN)
     assert not recent.within(0.0)  # nothing known yet

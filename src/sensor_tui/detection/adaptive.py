@@ -339,8 +339,9 @@ class AdaptiveDetector:
             self._ref = (fc, self._tr, n)
             self._stepping = 0 <= n - self._last_jump <= 8
             self._offset = rb
-        if not self._age or self._recent.pending is not None:
-            flagged = self._recent.judge(ra, flagged, kind == "spike" and not self._age)
+        recent = self._recent  # a lone outlier no larger than lately is not news (recent.py)
+        if not warm and (not self._age or recent.pending is not None or recent.held):
+            flagged = recent.judge(ra, flagged, kind == "spike" and not self._age)
             if not flagged and decades >= flag_at:
                 decades = flag_at - RECENT_BELOW  # an outlier no larger than lately: not news
         if burst:

@@ -10,8 +10,10 @@ reading is normal again), and an outlier that would open an alarm inside that ra
 as unusual but not flagged. Its spike tail still learns from it, as from any alarm onset.
 
 What does not enter the range: readings inside an alarm (a step's or a burst's readings are a
-fault, not a height the tag may repeat unannounced), and outliers on a side the tag has not
-reached lately. Measured on NAB and the simulator in docs/detection.md.
+fault, not a height the tag may repeat unannounced), and the warm-up's readings (never judged,
+never shown). An outlier held back this way is an on-delay of one reading: if the next reading
+is flagged too, the excursion goes on (a step, a burst) and is announced then. Measured on NAB
+and the simulator in docs/detection.md.
 
 `RecentRange` keeps the range per block of span / BLOCKS readings (two comparisons per reading,
 no list of values).
@@ -31,7 +33,7 @@ readings back."""
 class RecentRange:
     """Min and max of about the last `span` readings, kept per block of span / BLOCKS."""
 
-    __slots__ = ("_block", "_count", "_highs", "_lows", "_size", "hi", "lo", "pending")
+    __slots__ = ("_block", "_count", "_highs", "_lows", "_size", "held", "hi", "lo", "pending")
 
     def __init__(self, span: int) -> None:
         self._size = max(1, span // BLOCKS)
@@ -44,12 +46,16 @@ class RecentRange:
         """Range of the current, still open block."""
         self.pending: float | None = None
         """A flagged outlier's residual, kept until the next reading says whether it was lone."""
+        self.held = False
+        """The last reading was an outlier held back as not news: if this one is flagged too,
+        the excursion goes on (a step, a burst) and is announced now, one reading late."""
 
     def judge(self, residual: float, flagged: bool, onset: bool) -> bool:
         """Whether a reading outside any alarm stays flagged; learns the range on the way.
 
         Normal readings widen the range; a flagged outlier that opens an alarm (`onset`) within
-        the range is not news (returns False, and counts as normal); one beyond it is held until
+        the range is not news (returns False, counts as normal) unless the reading after it is
+        flagged too (`held`: then that one is announced); one beyond the range is kept until
         the next reading: if that one is not flagged, the outlier was lone and joins the range
         (so a recurring burst is news once); a step or a burst does not.
         """
@@ -58,13 +64,15 @@ class RecentRange:
             self.pending = None
             if not flagged:
                 self.add(pending)
+        held, self.held = self.held, False
         if not flagged:
             self.add(residual)
             return False
-        if not onset:
+        if held or not onset:
             return True
         if self.within(residual):
             self.add(residual)
+            self.held = True
             return False
         self.pending = residual
         return True
