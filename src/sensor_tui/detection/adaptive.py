@@ -56,6 +56,7 @@ from sensor_tui.detection.likelihood import LOG_SCALE, PRIORS
 from sensor_tui.detection.likelihood import decades as _decades
 from sensor_tui.detection.likelihood import track as _track
 from sensor_tui.detection.period import PeriodModel
+from sensor_tui.detection.recent import RECENT_BELOW, RECENT_SPAN, RecentRange
 from sensor_tui.detection.seasonal import DailyProfile
 from sensor_tui.detection.tuning import (
     AGE_TAU,
@@ -115,6 +116,7 @@ class AdaptiveDetector:
         "_qc",
         "_qs",
         "_quantum",
+        "_recent",
         "_ref",
         "_repeats",
         "_run",
@@ -179,6 +181,7 @@ class AdaptiveDetector:
         self._calm = 0
         self._last_jump = -(10**9)
         self._oob_run = 0
+        self._recent = RecentRange(RECENT_SPAN)
 
     @property
     def warming_up(self) -> bool:
@@ -358,6 +361,11 @@ class AdaptiveDetector:
             self._ref = (fc, self._tr, n)
             self._stepping = 0 <= n - self._last_jump <= 8
             self._offset = rb
+        recent = self._recent  # a lone outlier no larger than lately is not news (recent.py)
+        if not warm and (not self._age or recent.pending is not None or recent.held):
+            flagged = recent.judge(ra, flagged, kind == "spike" and not self._age)
+            if not flagged and decades >= flag_at:
+                decades = flag_at - RECENT_BELOW  # an outlier no larger than lately: not news
         if burst:
             kind = "noise"
         elif kind == "level":
