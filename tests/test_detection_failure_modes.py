@@ -180,3 +180,22 @@ def test_issue9_bursts_that_become_the_rule_end_their_alarm() -> None:
     alarms = _alarms(values, interval=300.0)
     assert alarms and _index(alarms[0].start, 300.0) in range(2000, 2030)
     assert all(_index(alarm.end, 300.0) < 2000 + 2 * LONG for alarm in alarms)
+
+
+def test_issue9_a_step_that_ends_soon_after_it_was_measured_ends_its_alarm() -> None:
+    """Steps of 20 to 150 readings, 5 to 40 noise widths high: each alarm ends within the
+    hold-off of the step's end. Before, a step that ended after its offset was measured held
+    its alarm open for 1,300 readings: the reference kept following "beneath the step"."""
+    for length in (20, 50, 100, 150):
+        for size in (5.0, 15.0, 40.0):
+            rng = random.Random(3)
+            values = [rng.gauss(50.0, 1.0) for _ in range(4000)]
+            for k in range(1000, 1000 + length):
+                values[k] += size
+            alarms = _alarms(values)
+            assert alarms, (length, size)
+            assert all(_index(a.end) <= 1000 + length + DEFAULT_HOLD_OFF for a in alarms), (
+                length,
+                size,
+                [(a.start, a.end) for a in alarms],
+            )

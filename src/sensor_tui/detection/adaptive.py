@@ -345,6 +345,12 @@ class AdaptiveDetector:
             self._sb = sb + rate * ((arb if arb < limit else limit) - sb)
         if timestamp and not suspect:
             self._profile.learn(value + season - fc)
+        if self._stepping and self._step_is_over(n, rb):
+            # The readings are back: less than half the step's offset is left. The episode
+            # ends here, and the reference stays where it is instead of following the process
+            # "beneath the step" down by the offset (which held the alarm open until LONG).
+            self._stepping = False
+            self._episode = 0
         if self._stepping:
             self._follow_under_step(n, fc, rb)
         else:
@@ -391,6 +397,14 @@ class AdaptiveDetector:
         elif decades < flag_at + 2.0 * AGE_TAU:
             decades = flag_at + 2.0 * AGE_TAU  # an onset ranks above every later reading
         return (True, 1.0 - 10.0 ** (-decades / LOG_SCALE), kind)
+
+    def _step_is_over(self, n: int, rb: float) -> bool:
+        """Past its first readings (which measure the offset), a step is over once the
+        deviation has lost more than half its offset, or changed sign."""
+        if n - self._episode < STEP_SETTLE:
+            return False
+        offset = self._offset
+        return (rb < 0.5 * offset) if offset > 0.0 else (rb > 0.5 * offset)
 
     def _follow_under_step(self, n: int, fc: float, rb: float) -> None:
         """Under a step, keep following the process beneath it: a step adds a constant offset,
