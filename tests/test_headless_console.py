@@ -73,20 +73,27 @@ def _run_with_outage(monitor: Monitor, end_outage: bool) -> str:
     """run_headless while a thread makes the database fail (and maybe recover), then SIGTERM."""
     pipeline = monitor.pipeline
 
+    failed: list[str] = []
+
     def operator() -> None:
-        assert wait_until(lambda: pipeline.snapshot().stored > 0, 30)
-        pipeline.set_outage(True)
-        assert wait_until(lambda: pipeline.snapshot().dead_lettered > 0, 30)
-        if end_outage:
-            pipeline.set_outage(False)
-            assert wait_until(lambda: _drained(monitor), 30)
-        os.kill(os.getpid(), signal.SIGTERM)  # run_headless's handler: stop and flush
+        try:
+            assert wait_until(lambda: pipeline.snapshot().stored > 0, 30), "nothing stored"
+            pipeline.set_outage(True)
+            assert wait_until(lambda: pipeline.snapshot().dead_lettered > 0, 30), "no dead letter"
+            if end_outage:
+                pipeline.set_outage(False)
+                assert wait_until(lambda: _drained(monitor), 30), "not drained after the outage"
+        except AssertionError as exc:  # told to the test's thread, which fails on it
+            failed.append(str(exc))
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)  # run_headless's handler: stop and flush
 
     thread = threading.Thread(target=operator, daemon=True)
     thread.start()
     out = io.StringIO()
     assert run_headless(monitor, duration=60, out=out) == 0
     thread.join(10)
+    assert not failed, failed
     return "\n".join(message(line) for line in out.getvalue().splitlines())
 
 

@@ -270,3 +270,48 @@ def test_issue5_quitting_during_a_lock_is_prompt(tmp_path: Path, limit: float) -
         holder.release()
     assert sum(f.result(0).dead_lettered for f in futures) == 18
     assert took < limit, took  # no final attempt into a known outage
+
+
+def test_issue5_the_retry_queue_empties_once_writes_work_while_readings_keep_coming(
+    tmp_path: Path,
+) -> None:
+    """After an outage, with readings arriving every 20 ms: the retry queue drains and stays
+    (nearly) empty. Before, each new batch joined the queue behind the retried ones (to keep
+    the order) with a fresh backoff, so the queue never emptied: the status line said "retry 3"
+    forever, and every reading waited a backoff before its commit."""
+    from datetime import UTC, datetime, timedelta
+
+    from sensor_tui.readings import format_ts
+
+    config = load_config(None)
+    pipeline = Pipeline(config, tmp_path / "r.db", tmp_path / "dl.jsonl")
+    pipeline.start(replay=False)
+    tag = config.tags[0]
+    low, high = tag.normal
+    sent = 0
+
+    def send() -> Future:
+        nonlocal sent
+        sent += 1
+        stamp = format_ts(datetime(2026, 1, 5, tzinfo=UTC) + timedelta(seconds=sent))
+        reading = {"tag": tag.name, "timestamp": stamp, "value": (low + high) / 2}
+        return pipeline.submit([reading], "http")
+
+    try:
+        pipeline.set_outage(True)
+        for _ in range(5):
+            send()
+            time.sleep(0.02)
+        pipeline.set_outage(False)
+        samples = []
+        began = time.monotonic()
+        while time.monotonic() - began < 3.0:
+            send()
+            time.sleep(0.02)
+            if time.monotonic() - began > 2.0:  # writes have worked for two seconds
+                samples.append(pipeline.snapshot().retry_depth)
+        assert pipeline.flush(10)
+        assert samples and samples.count(0) >= len(samples) / 2, samples
+        assert pipeline.snapshot().stored == sent
+    finally:
+        pipeline.stop()

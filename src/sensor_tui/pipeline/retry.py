@@ -89,6 +89,15 @@ class RetrySchedule:
                 self._attempting.extend(due)
             return due
 
+    def hurry(self) -> None:
+        """A write just committed: every waiting batch is due now. The backoff is for a failing
+        database; kept after it recovered, batches that keep arriving would each wait it out
+        behind the queue (to stay in order), and the queue would never empty."""
+        with self._cond:
+            now = time.monotonic()
+            for batch in self._pending:
+                batch.due = min(batch.due, now)
+
     def take_all(self) -> list[Batch]:
         """Shutting down: every waiting batch, for one last attempt; later adds are refused."""
         with self._cond:

@@ -208,6 +208,7 @@ class Writer:
             self._outcomes.write_failed(str(exc))
             return False
         self._outcomes.committed(group, stored)
+        self._retry.hurry()  # writes work: what waits for a retry goes next, not after a backoff
         if self._outcomes.dead_letter.pending():
             self._replay_after_outage(store)
         return True
