@@ -28,9 +28,17 @@ def snapshot_app(tmp_path, monkeypatch, config):
 
 
 async def _history_drawn(pilot) -> None:
+    """Until the screen stops changing: the history and alarm workers' messages are handled,
+    and the tables have sized their columns (which they do when idle). Two fixed pauses were
+    not always enough under load: the alarm panel was drawn with its header-wide columns."""
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.pause()
+    previous = None
+    for _ in range(40):
+        await pilot.pause()
+        shot = pilot.app.export_screenshot()
+        if shot == previous:
+            return
+        previous = shot
 
 
 @pytest.mark.parametrize("size", [(60, 20), (80, 24), (120, 40), (200, 50)], ids=str)

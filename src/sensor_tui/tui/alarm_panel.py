@@ -64,6 +64,31 @@ KEEP = 500
 """Alarms the panel holds (a shift's worth); older normal ones are let go first."""
 
 
+def column_widths(units: dict[str, str], value_width: int) -> dict[str, int]:
+    """Each column as wide as its widest possible content, known from the configuration.
+
+    Fixed rather than measured: a table that sizes its columns from the rows it holds changes
+    its layout as alarms come and go, and (measured when idle) was at times drawn with
+    header-wide columns that cut every tag to three letters until the next new row.
+    """
+    widest = {
+        "state": max(
+            len(f"{symbol} {states.LABELS.get(state, state)}")
+            for state, (symbol, _) in STATE_STYLES.items()
+        ),
+        "prio": max(len(name) for name in PRIORITY_NAMES.values()),
+        "tag": max((len(tag) for tag in units), default=0),
+        "kind": max(len(f"{symbol} {kind}") for kind, (symbol, _) in KINDS.items()),
+        "start": len("2026-01-15 08:14:59"),
+        "dur": len("999h59"),
+        "peak": value_width,
+        "now": value_width,
+        "unit": max((len(unit) for unit in units.values()), default=0),
+        "src": len("real"),
+    }
+    return {key: max(widest[key], len(label)) for key, label in COLUMNS}
+
+
 def kind_text(kind: str) -> Text:
     """The kind with its symbol, in its colour."""
     symbol, (r, g, b) = KINDS.get(kind, KINDS["anomaly"])
@@ -117,9 +142,13 @@ def cells(row: dict[str, Any], unit: str, value_now: float | None) -> tuple[Any,
 class AlarmPanel(DataTable[Any]):
     """Alarms newest first, filtered by state and tag; see the module docstring."""
 
-    def __init__(self, units: dict[str, str], *, id: str | None = None) -> None:
+    def __init__(
+        self, units: dict[str, str], *, value_width: int = 7, id: str | None = None
+    ) -> None:
         super().__init__(id=id, zebra_stripes=True, cursor_type="row")
         self.units = units
+        self.value_width = value_width
+        """Characters of the widest value a tag can report (see `column_widths`)."""
         self.alarms: dict[str, dict[str, Any]] = {}
         """Every alarm held, shown or filtered out, by id."""
         self.state_filter = "open"
@@ -130,9 +159,10 @@ class AlarmPanel(DataTable[Any]):
         self.grade_line = ""
 
     def on_mount(self) -> None:
-        """Columns and titles."""
+        """Columns (of fixed widths, see `column_widths`) and titles."""
+        widths = column_widths(self.units, self.value_width)
         for key, label in COLUMNS:
-            self.add_column(label, key=key)
+            self.add_column(label, key=key, width=widths[key])
         self._titles()
 
     # -- what is shown -----------------------------------------------------------------------

@@ -151,7 +151,9 @@ class AlarmViewMixin(App[None]):
         """The grade under the panel counts from here (the monitor's start)."""
         self._graded_at = 0.0
         units = {tag.name: tag.unit for tag in self.monitor.config.tags}
-        self._alarm_panel = AlarmPanel(units, id="alarms")
+        limits = [end for tag in self.monitor.config.tags for end in (*tag.valid, *tag.normal)]
+        value_width = max([7, *(len(format_value(end)) for end in limits)])
+        self._alarm_panel = AlarmPanel(units, value_width=value_width, id="alarms")
 
     def _alarm_mount(self) -> None:
         self.monitor.pipeline.subscribe_alarms(self._on_alarm_changes)
