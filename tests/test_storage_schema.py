@@ -118,7 +118,7 @@ def test_issue10_readers_leave_the_file_byte_identical(config: Config, tmp_path:
     reader.anomalies(limit=5)
     reader.tag_stats(list(config.tag_names))
     reader.tag_rows()
-    reader.recent_values("fermenter_temp", 100)
+    reader.recent_readings("fermenter_temp", 100)
     reader.history("fermenter_temp", "2026", "2027")
     with pytest.raises(sqlite3.OperationalError):
         reader.connection().execute("CREATE TABLE x (y)")

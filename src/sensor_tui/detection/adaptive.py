@@ -190,8 +190,7 @@ class AdaptiveDetector:
 
     def warm(self, values: Iterable[float]) -> None:
         """Learn from stored history without flagging, so a restart has no blind spot."""
-        for value in values:
-            self.update(value, "")
+        self.warm_readings((value, "") for value in values)
 
     def warm_readings(self, readings: Iterable[tuple[float, str]]) -> None:
         """Learn from stored (value, timestamp) history: as `warm`, and the daily profile

@@ -82,10 +82,6 @@ class Reader:
         rows = self._rows("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
         return bool(rows)
 
-    def recent_values(self, tag: str, limit: int) -> list[float]:
-        """The last `limit` values of a tag, oldest first (to warm a detector)."""
-        return [value for value, _ in self.recent_readings(tag, limit)]
-
     def recent_readings(self, tag: str, limit: int) -> list[tuple[float, str]]:
         """The last `limit` (value, timestamp) of a tag, oldest first (to warm a detector
         that also learns the time of day)."""
