@@ -15,6 +15,7 @@ from typing import Any
 
 from sensor_tui.alarming.settings import AlarmSettings, AlarmSettingsError, parse_alarm_settings
 from sensor_tui.errors import SensorTuiError
+from sensor_tui.units import Unit, UnitSettingsError, default_unit, parse_units
 
 
 class ConfigError(SensorTuiError):
@@ -85,6 +86,13 @@ class Config:
     (the core does not know the protocols)."""
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
     """`[alarms]`: the notification command (issue 11)."""
+    units: tuple[Unit, ...] = ()
+    """`[[units]]`: groups of tags judged together (`sensor_tui.units`). `load_config` gives
+    the built-in tags one by default; a Config built in code has none unless given."""
+
+    def unit(self, name: str) -> Unit | None:
+        """The configured unit of that name, or None."""
+        return next((unit for unit in self.units if unit.name == name), None)
 
     def tag(self, name: str) -> Tag | None:
         """The configured tag of that name, or None."""
@@ -197,7 +205,10 @@ def parse_config(data: dict[str, Any]) -> Config:
         raise ConfigError("'sources' must be an array of tables: use [[sources]]")
     try:
         alarms = parse_alarm_settings(data.get("alarms", {}))
-    except AlarmSettingsError as exc:
+        names = [tag.name for tag in tags]
+        default = default_unit(names, [tag.name for tag in DEFAULT_TAGS])
+        units = parse_units(data.get("units"), names, default)
+    except (AlarmSettingsError, UnitSettingsError) as exc:
         raise ConfigError(str(exc)) from exc
     return Config(
         tags=tags,
@@ -206,6 +217,7 @@ def parse_config(data: dict[str, Any]) -> Config:
         threshold=threshold,
         sources=tuple(sources),
         alarms=alarms,
+        units=units,
     )
 
 
