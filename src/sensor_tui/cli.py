@@ -1,4 +1,5 @@
-"""The command line: `run` (the default), `import`, `stats`, `recover`, `export`, `alarms`.
+"""The command line: `run` (the default), `import`, `stats`, `recover`, `export`, `alarms`,
+`baseline`.
 
 A thin edge: each command parses options, builds the core objects and prints. Heavy imports
 (Textual, the importer) happen inside the command that needs them, so `stats` and `import` start
@@ -387,8 +388,10 @@ def export_command(
 
 def _add_alarms() -> None:
     from sensor_tui.cli_alarms import alarms
+    from sensor_tui.cli_units import baseline
 
     cli.add_command(alarms)
+    cli.add_command(baseline)
 
 
 _add_alarms()

@@ -14,6 +14,7 @@ import click
 
 from sensor_tui.alarming import states
 from sensor_tui.alarming.priority import NAMES as PRIORITY_NAMES
+from sensor_tui.alarming.unit_alarms import contributions_text
 
 STATE_CHOICES = (*states.STATES, "open", "active", "all")
 
@@ -46,7 +47,8 @@ def _reader(db: str) -> Any:
 def alarms(
     ctx: click.Context, db: str, state: str, tag: str | None, limit: int, as_json: bool
 ) -> None:
-    """Alarms, newest first: state, priority, tag, kind, start, end, peak (see also `report`)."""
+    """Alarms, newest first: state, priority, tag, kind, start, end, peak, and for a unit's
+    alarm the tags that moved it (see also `report`)."""
     ctx.ensure_object(dict)["db"] = db
     if ctx.invoked_subcommand is not None:
         return
@@ -72,8 +74,10 @@ def _print_alarms(rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     table = Table(title=f"{len(rows)} alarms, newest first (UTC)", box=box.SIMPLE_HEAD)
-    for column in ("state", "prio", "tag", "kind", "start", "end", "readings", "peak", "origin"):
+    columns = ("state", "prio", "tag", "kind", "start", "end", "readings", "peak", "origin")
+    for column in columns:
         table.add_column(column, no_wrap=True)
+    table.add_column("contributions")
     for row in rows:
         peak = row["peak_value"]
         table.add_row(
@@ -86,6 +90,7 @@ def _print_alarms(rows: list[dict[str, Any]]) -> None:
             str(row["readings"]),
             "" if peak is None else f"{peak:.4g}",
             row["origin"] or row["source"] or "",
+            contributions_text(row.get("contributions")),
         )
     console = Console()
     if not console.is_terminal:

@@ -77,9 +77,7 @@ def _parse_unit(entry: Any, index: int, tag_names: Sequence[str]) -> Unit:
     return Unit(name.strip(), tuple(tags), detector, int(warmup))
 
 
-def parse_units(
-    entries: Any, tag_names: Sequence[str], default: Unit | None
-) -> tuple[Unit, ...]:
+def parse_units(entries: Any, tag_names: Sequence[str], default: Unit | None) -> tuple[Unit, ...]:
     """The `[[units]]` tables, checked against the configured tags; `default` when absent."""
     if entries is None:
         return (default,) if default is not None else ()

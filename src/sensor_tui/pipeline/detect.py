@@ -16,7 +16,9 @@ from sensor_tui.alarming.episodes import EpisodeFacts
 from sensor_tui.detection import Detector, make_detector
 from sensor_tui.detection.alarms import Alarm, AlarmTracker
 from sensor_tui.pipeline.batches import Batch
+from sensor_tui.pipeline.units import UnitStage
 from sensor_tui.storage import Reader
+from sensor_tui.storage.units import load_references
 from sensor_tui.tags import Config, ConfigError
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ class DetectionStage:
     def __init__(self, config: Config) -> None:
         try:
             self.detectors: dict[str, Detector] = {t.name: make_detector(t) for t in config.tags}
+            self.units = UnitStage(config)
+            """The units' observations and detectors: used on the writer thread only."""
         except ValueError as exc:  # an unknown detector name: the configuration's fault
             raise ConfigError(str(exc)) from exc
         self.alarms = AlarmTracker()
@@ -47,7 +51,10 @@ class DetectionStage:
     def warm(self, reader: Reader) -> None:
         """Feed each detector its tag's recent history (no warm-up blind spot after a restart);
         with the timestamps to a detector that takes them (`warm_readings`: its daily profile
-        learns the time of day), as values to one that does not (a plug-in's `warm`)."""
+        learns the time of day), as values to one that does not (a plug-in's `warm`). Units
+        load their stored references."""
+        if self.units.units:
+            self.units.load(load_references(reader.connection().conn))
         for name, detector in self.detectors.items():
             history = reader.recent_readings(name, WARM_HISTORY)
             warm_readings = getattr(detector, "warm_readings", None)
@@ -93,3 +100,4 @@ class DetectionStage:
         """Shutting down: every open alarm ends (written by the writer's last step)."""
         with self._alarms_lock:
             self.alarms.close_all()
+        self.units.close_all()

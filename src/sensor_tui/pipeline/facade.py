@@ -47,6 +47,7 @@ from sensor_tui.pipeline.writer import Writer
 from sensor_tui.readings import Reading, Rejected, Validator, now_ts
 from sensor_tui.storage import OutageSwitch, Reader, Store, StoreUnavailable
 from sensor_tui.storage.alarms import AlarmChange
+from sensor_tui.storage.units import Reference
 from sensor_tui.tags import Config
 
 log = logging.getLogger(__name__)
@@ -221,6 +222,16 @@ class Pipeline:
             if not self._accepting:
                 raise PipelineStopped("the pipeline is stopped")
             future: Future[list[AlarmChange]] = self._writer.call(apply)
+        return future
+
+    def refit_unit(self, name: str, since: str | None, until: str | None) -> Future[Reference]:
+        """Learn unit `name`'s reference from the readings stored in [since, until) and store
+        it, on the writer thread; the future raises ValueError for too few readings."""
+        if self.config.unit(name) is None:
+            raise ValueError(f"no unit {name!r}")
+        future: Future[Reference] = self._writer.call(
+            lambda store: self.detection.units.refit(name, store, since, until)
+        )
         return future
 
     def subscribe_alarms(self, callback: AlarmSubscriber) -> None:

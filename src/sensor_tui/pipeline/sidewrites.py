@@ -54,14 +54,17 @@ class SideWrites:
         return bool(events)
 
     def write_alarms(self, store: Store) -> None:
-        """Upsert changed alarms on their own (the data write carries them when there is one)."""
+        """Upsert changed alarms (and what the units wait to store) on their own (the data
+        write carries them when there is one)."""
         changed, rows = self._detection.take_alarms()
-        if not rows:
+        units = self._detection.units.take()
+        if not rows and not units:
             return
         try:
-            store.upsert_alarms(rows)
+            store.upsert_alarms(rows, units)
         except StoreUnavailable:
             self._detection.requeue_alarms(changed)
+            self._detection.units.requeue(units)
 
     def expire_shelves(self, store: Store) -> None:
         """Unshelve alarms whose shelving time is up (at most once a second)."""

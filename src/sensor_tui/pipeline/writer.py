@@ -178,6 +178,7 @@ class Writer:
             # gateways) this is the first chance to drain what an outage dead-lettered.
             self._replay_after_outage(store)
         batches = [batch for batch in group if batch.readings]
+        self._observe_units(batches)
         if batches and (
             self._retry.depth() > 0
             or self._quitting_in_outage()
@@ -185,6 +186,15 @@ class Writer:
         ):
             self._schedule(batches, "retry queue full or shutting down")
         self.side.write_alarms(store)
+
+    def _observe_units(self, batches: list[Batch]) -> None:
+        """Judge the unit observations of new batches (once: retries are not observed again);
+        a bug there costs unit verdicts, never readings."""
+        try:
+            for batch in batches:
+                self._detection.units.observe(batch.readings)
+        except Exception:
+            log.exception("unit stage failed on a group; its unit verdicts are lost")
 
     def _schedule(self, batches: list[Batch], reason: str) -> None:
         """Hand failed batches to the retry schedule; dead-letter what it refuses."""
@@ -201,10 +211,12 @@ class Writer:
         payloads = [batch.payload or rows_payload(batch.readings) for batch in group]
         payload = payloads[0] if len(payloads) == 1 else join_payloads(payloads)
         changed, alarms = self._detection.take_alarms()
+        units = self._detection.units.take()
         try:
-            stored = store.write_payload(payload, alarms)
+            stored = store.write_payload(payload, alarms, units)
         except StoreUnavailable as exc:
             self._detection.requeue_alarms(changed)
+            self._detection.units.requeue(units)
             self._outcomes.write_failed(str(exc))
             return False
         self._outcomes.committed(group, stored)

@@ -24,8 +24,8 @@ from datetime import UTC, datetime, timedelta
 
 from sensor_tui.events import Event
 from sensor_tui.pipeline import BatchResult, Pipeline, PipelineStopped
-from sensor_tui.sources.coupling import UnitProcess, decoupled
 from sensor_tui.readings import Reading, format_ts
+from sensor_tui.sources.coupling import UnitProcess, decoupled
 from sensor_tui.tags import Config, Tag
 
 log = logging.getLogger(__name__)

@@ -7,6 +7,7 @@ alarm rows answer in milliseconds whatever the number of readings.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -21,6 +22,21 @@ def _rows(reader: Reader, sql: str, params: Sequence[Any]) -> list[tuple[Any, ..
         return reader.connection().execute(sql, list(params)).fetchall()
     except sqlite3.Error as exc:
         raise StoreUnavailable(f"cannot read {reader.path}: {exc}") from exc
+
+
+def _fields(reader: Reader) -> str:
+    """The alarm columns; a file older than unit health has no contributions (NULL for all)."""
+    sql = "SELECT 1 FROM pragma_table_info('alarms') WHERE name = 'contributions'"
+    rows = _rows(reader, sql, ())
+    return ALARM_FIELDS if rows else ALARM_FIELDS.replace("contributions", "NULL")
+
+
+def _alarm(row: Sequence[Any]) -> dict[str, Any]:
+    """A row as a dict; a unit alarm's contributions decoded to {tag: share}."""
+    alarm = dict(zip(ALARM_NAMES, row, strict=True))
+    raw = alarm.get("contributions")
+    alarm["contributions"] = json.loads(raw) if isinstance(raw, str) else None
+    return alarm
 
 
 def has_lifecycle(reader: Reader) -> bool:
@@ -42,17 +58,17 @@ def list_alarms(
     clause, params = where(
         ("state IN ({})", list(states or ())), ("tag = ?", tag), ('"end" >= ?', since)
     )
-    sql = f"SELECT {ALARM_FIELDS} FROM alarms{clause} ORDER BY start DESC LIMIT ?"
+    sql = f"SELECT {_fields(reader)} FROM alarms{clause} ORDER BY start DESC LIMIT ?"
     rows = _rows(reader, sql, [*params, limit])
-    return [dict(zip(ALARM_NAMES, row, strict=True)) for row in rows]
+    return [_alarm(row) for row in rows]
 
 
 def get_alarm(reader: Reader, alarm_id: str) -> dict[str, Any] | None:
     """One alarm by id, or None."""
     if not has_lifecycle(reader):
         return None
-    rows = _rows(reader, f"SELECT {ALARM_FIELDS} FROM alarms WHERE id = ?", (alarm_id,))
-    return dict(zip(ALARM_NAMES, rows[0], strict=True)) if rows else None
+    rows = _rows(reader, f"SELECT {_fields(reader)} FROM alarms WHERE id = ?", (alarm_id,))
+    return _alarm(rows[0]) if rows else None
 
 
 def journal(reader: Reader, alarm_id: str) -> list[dict[str, Any]]:

@@ -23,22 +23,24 @@ from sensor_tui.readings import format_ts, parse_ts
 ALARM_FIELDS = (
     'id, tag, kind, start, "end", peak_score, readings, active, state, priority, acked_at, '
     "acked_by, shelved_until, shelved_from_state, last_value, peak_value, deviation, source, "
-    "origin, updated_at"
+    "origin, updated_at, contributions"
 )
 ALARM_NAMES = tuple(name.strip().strip('"') for name in ALARM_FIELDS.split(","))
 
 UPSERT_EPISODE_SQL = (
     'INSERT INTO alarms (id, tag, kind, start, "end", peak_score, readings, active, state, '
     "priority, last_value, peak_value, deviation, source, origin, shelved_from_state, "
-    "updated_at) VALUES (:id, :tag, :kind, :start, :end, :peak_score, :readings, :active, "
-    ":state, :priority, :last_value, :peak_value, :deviation, :source, :origin, "
-    ":shelved_from_state, :updated_at) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, "
+    "updated_at, contributions) VALUES (:id, :tag, :kind, :start, :end, :peak_score, :readings, "
+    ":active, :state, :priority, :last_value, :peak_value, :deviation, :source, :origin, "
+    ":shelved_from_state, :updated_at, :contributions) "
+    "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, "
     '"end" = excluded."end", peak_score = excluded.peak_score, readings = excluded.readings, '
     "active = excluded.active, state = excluded.state, priority = excluded.priority, "
     "last_value = excluded.last_value, peak_value = coalesce(excluded.peak_value, peak_value), "
     "deviation = max(excluded.deviation, coalesce(deviation, 0)), "
     "source = coalesce(excluded.source, source), origin = excluded.origin, "
-    "shelved_from_state = excluded.shelved_from_state, updated_at = excluded.updated_at"
+    "shelved_from_state = excluded.shelved_from_state, updated_at = excluded.updated_at, "
+    "contributions = coalesce(excluded.contributions, contributions)"
 )
 
 JOURNAL_SQL = (
@@ -102,21 +104,19 @@ def _events_near(conn: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> Ne
 
 
 def _origin(near: Nearby, row: dict[str, Any]) -> str | None:
-    """The fault behind an alarm: an event of the tag overlapping it (with tolerance); an
-    injected one wins over a random simulator spike."""
-    events = near.get(row["tag"])
-    if not events:
-        return None
-    starts, rest = events
+    """The fault behind an alarm: an event of the tag (of a unit's tags) overlapping it (with
+    tolerance); an injected one wins over a random simulator spike."""
     start = parse_ts(row["start"])
     earliest, ended_after = format_ts(start - ORIGIN_BEFORE), format_ts(start - ORIGIN_TOLERANCE)
     found = None
-    lo, hi = bisect.bisect_left(starts, earliest), bisect.bisect_right(starts, row["end"])
-    for ev_end, source in rest[lo:hi]:
-        if ev_end is None or ev_end >= ended_after:
-            if source != "random":
-                return "injected"
-            found = "random"
+    for tag in row.get("origin_tags") or (row["tag"],):  # a unit alarm: any of its tags
+        starts, rest = near.get(tag, ([], []))
+        lo, hi = bisect.bisect_left(starts, earliest), bisect.bisect_right(starts, row["end"])
+        for ev_end, source in rest[lo:hi]:
+            if ev_end is None or ev_end >= ended_after:
+                if source != "random":
+                    return "injected"
+                found = "random"
     return found
 
 

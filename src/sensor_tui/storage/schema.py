@@ -170,6 +170,29 @@ ALARM_INDEXES = (
 )
 
 
+def _v5_units(db: Database) -> None:
+    """Unit health: each unit's learned reference (so a restart keeps it), the unit statistic of
+    every observation (the unit's chart), and the contributions of a unit alarm's tags.
+
+    A unit alarm is an `alarms` row like a tag's (its `tag` is the unit's name), so it has the
+    same life cycle; `contributions` is its JSON object {tag: share}, NULL for a tag's alarm."""
+    present = {row[1] for row in db.execute("PRAGMA table_info(alarms)").fetchall()}
+    if "contributions" not in present:
+        db.execute("ALTER TABLE alarms ADD COLUMN contributions TEXT")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS unit_references ("
+        "unit TEXT PRIMARY KEY, detector TEXT NOT NULL, tags TEXT NOT NULL, state TEXT NOT NULL, "
+        'since TEXT, "until" TEXT, observations INTEGER NOT NULL, origin TEXT NOT NULL, '
+        "fitted_at TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS unit_scores ("
+        "unit TEXT NOT NULL, timestamp TEXT NOT NULL, statistic REAL NOT NULL, "
+        "control_limit REAL NOT NULL, is_anomaly INTEGER NOT NULL DEFAULT 0, "
+        "PRIMARY KEY (unit, timestamp)) WITHOUT ROWID"
+    )
+
+
 Migration = Callable[[Database], None]
 
 MIGRATIONS: dict[int, Migration] = {
@@ -177,6 +200,7 @@ MIGRATIONS: dict[int, Migration] = {
     2: _v2_detection,
     3: _v3_alarm_lifecycle,
     4: create_rollups,  # issue 12: per-minute and per-hour rollups, kept by the writer
+    5: _v5_units,
 }
 """Version number -> the step that brings a file from the version before it to this one.
 

@@ -19,6 +19,7 @@ from textual.widgets import DataTable
 
 from sensor_tui.alarming import states
 from sensor_tui.alarming.priority import NAMES as PRIORITY_NAMES
+from sensor_tui.alarming.unit_alarms import contributions_text
 from sensor_tui.tui.chart import format_value
 
 KINDS: dict[str, tuple[str, tuple[int, int, int]]] = {
@@ -29,6 +30,8 @@ KINDS: dict[str, tuple[str, tuple[int, int, int]]] = {
     "stuck": ("═", (60, 210, 220)),
     "noise": ("≈", (255, 150, 40)),
     "out_of_band": ("◆", (255, 40, 120)),
+    "relation": ("⋈", (120, 200, 255)),
+    "shift": ("⇶", (120, 160, 255)),
     "anomaly": ("●", (220, 220, 220)),
 }
 STATE_STYLES = {
@@ -50,6 +53,7 @@ COLUMNS = (
     ("now", "now"),
     ("unit", "unit"),
     ("src", "src"),
+    ("moved", "moved by"),
 )
 FILTERS: dict[str, tuple[str, ...] | None] = {
     "open": states.OPEN_STATES,
@@ -60,6 +64,8 @@ FILTERS: dict[str, tuple[str, ...] | None] = {
     "normal": (states.NORMAL,),
 }
 """State filters offered by `f`; "open" (anything not normal) is the default."""
+MOVED_WIDTH = 30
+"""A unit alarm's leading tags and shares ("fermenter_ph 74%, fermenter_temp 20%")."""
 KEEP = 500
 """Alarms the panel holds (a shift's worth); older normal ones are let go first."""
 
@@ -85,6 +91,7 @@ def column_widths(units: dict[str, str], value_width: int) -> dict[str, int]:
         "now": value_width,
         "unit": max((len(unit) for unit in units.values()), default=0),
         "src": len("real"),
+        "moved": MOVED_WIDTH,
     }
     return {key: max(widest[key], len(label)) for key, label in COLUMNS}
 
@@ -136,6 +143,7 @@ def cells(row: dict[str, Any], unit: str, value_now: float | None) -> tuple[Any,
         Text("" if now is None else format_value(now), justify="right"),
         unit,
         origin_label(row),
+        contributions_text(row.get("contributions"), top=2),
     )
 
 
