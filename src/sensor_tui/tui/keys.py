@@ -281,6 +281,7 @@ KEYS: tuple[Key, ...] = (
     _inject("drift", "d", "a drift"),
     _inject("stuck", "k", "a stuck sensor"),
     _inject("noise", "n", "a noise burst"),
+    _inject("decouple", "b", "a broken relation (the tag leaves its unit's pattern, in its band)"),
     Key(
         "outage",
         "o",
@@ -299,6 +300,17 @@ KEYS: tuple[Key, ...] = (
         "Charts",
         help="freeze / unfreeze the charts (ingest continues; the status line counts what arrives)",
         title="Freeze / unfreeze charts",
+        show=False,
+    ),
+    Key(
+        "mark-reference",
+        "M",
+        "mark_reference",
+        "Mark normal",
+        "Charts",
+        help="mark the span in view as normal for the selected unit (or the selected tag's "
+        "unit): its detector learns it as the reference, stored for the next start",
+        title="Mark the span in view as the unit's reference",
         show=False,
     ),
     _tag(1),
