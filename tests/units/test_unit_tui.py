@@ -1,4 +1,4 @@
-"""The unit's health chart and keys in the real monitor under Pilot (real simulator, real SQLite)."""
+"""The unit's health chart and keys in the real monitor under Pilot (real simulator, SQLite)."""
 
 from __future__ import annotations
 
