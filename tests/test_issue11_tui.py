@@ -8,6 +8,7 @@ is checked in the file and on screen.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -212,7 +213,7 @@ def test_issue11_a_burst_of_1000_flagged_readings_is_one_row(config: Config, db_
     readings, events = fault_stream(config, "stuck", duration=1000, after=0)
 
     async def body() -> None:
-        app = _app(config, db_path)
+        app = _app(replace(config, units=()), db_path)  # the tag's alarm alone, no unit's
         async with app.run_test(size=SIZE) as pilot:
             panel = app.query_one(AlarmPanel)
             pipeline = app.monitor.pipeline

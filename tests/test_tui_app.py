@@ -128,10 +128,12 @@ def test_number_keys_and_tab_select_a_tag(tmp_path, config):
             assert app.selected == 1 and panel(app, 1).has_class("-selected")
             assert not panel(app, 0).has_class("-selected")
             await pilot.press("3", "tab")
+            assert app.selected == 3 and app.selected_unit == "fermenter"  # the unit's chart
+            await pilot.press("tab")
             assert app.selected == 0
-            await pilot.press("shift+tab")
+            await pilot.press("shift+tab", "shift+tab")
             assert app.selected == 2
-            await pilot.press("9")  # only three tags: nothing happens
+            await pilot.press("9")  # three tags and one unit: nothing happens
             assert app.selected == 2
 
     run(body())
