@@ -287,7 +287,8 @@ class ChartGrid(Grid):
 
     def arrange_charts(self) -> None:
         """Pick columns and row height for the charts currently displayed."""
-        count = sum(1 for panel in self.query(ChartPanel) if panel.display) or 1
+        panels = self.query("ChartPanel, UnitChartPanel")  # a unit's chart is one more
+        count = sum(1 for panel in panels if panel.display) or 1
         columns = 2 if count > 3 and self.size.width >= 120 else 1
         rows = -(-count // columns)
         fits = self.size.height // rows >= MIN_CHART_ROWS
