@@ -28,9 +28,10 @@ def contributions(whitening: np.ndarray, scores: np.ndarray, inverses: np.ndarra
 
 
 def shares(tags: tuple[str, ...], values: np.ndarray) -> dict[str, float]:
-    """Non-negative shares per tag summing to 1 (equal shares when nothing contributes)."""
-    clipped = np.maximum(values, 0.0)
-    total = float(clipped.sum())
-    if total <= 0.0 or not np.isfinite(total):
+    """Shares per tag summing to 1 (equal shares when nothing contributes); `values` are
+    contributions, never negative but for rounding, which the clip removes."""
+    total = float(np.add.reduce(values))
+    if not total > 0.0 or not np.isfinite(total):
         return dict.fromkeys(tags, 1.0 / len(tags))
-    return dict(zip(tags, (clipped / total).tolist(), strict=True))
+    fractions = np.maximum(values, 0.0) / total
+    return dict(zip(tags, fractions.tolist(), strict=True))

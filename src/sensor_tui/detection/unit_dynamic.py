@@ -126,6 +126,7 @@ class DynamicUnitDetector:
     def _set_model(self, model: UnitModel, lags: int) -> None:
         self._model, self._lags = model, lags
         self._inverses = block_inverses(model.whitening, len(self.tags))
+        self._inverse_scale = 1.0 / model.scale
         self._reset_stream()
 
     def _reset_stream(self) -> None:
@@ -149,8 +150,8 @@ class DynamicUnitDetector:
             raise ValueError(
                 f"expected {width} values ({', '.join(self.tags)}), got shape {x.shape}"
             )
-        x = (x - model.center) / model.scale
-        if not math.isfinite(float(x.sum())):
+        x = (x - model.center) * self._inverse_scale
+        if not math.isfinite(float(np.dot(x, x))):
             raise ValueError("an observation holds a missing or non-finite value")
         buffer = self._buffer
         buffer[width:] = buffer[:-width]
@@ -160,9 +161,9 @@ class DynamicUnitDetector:
             return UnitVerdict(self._levels[2], self._limits.limit, False)
         deviation = buffer - model.mean
         scores = model.whitening @ deviation
-        squares = scores * scores
-        major = float(squares[: model.major].sum())
-        minor = float(squares.sum()) - major
+        head = scores[: model.major]
+        major = float(np.dot(head, head))
+        minor = float(np.dot(scores, scores)) - major
         return self._judge(major, minor, deviation, scores)
 
     def _judge(
