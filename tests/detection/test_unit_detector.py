@@ -97,3 +97,31 @@ def test_state_of_other_tags_is_refused() -> None:
     other = DynamicUnitDetector(("a", "b", "c"))
     with pytest.raises(ValueError, match="tags"):
         other.load_state(state)
+
+
+def test_one_noisy_observation_does_not_open_an_alarm() -> None:
+    detector = fitted()
+    stream = fermenter(400, 13).observations.copy()
+    spread = fermenter(1000, 0).observations.std(axis=0)
+    stream[200, 1] += 6 * spread[1]  # one pH reading six standard deviations off
+    run = run_detector(detector, stream)
+    assert not run.flags.any()
+
+
+def test_the_alarm_ends_soon_after_the_fault_ends() -> None:
+    detector = fitted()
+    scenario = fermenter(1200, 7, "drift", 400, 800, ramp=20)
+    run = run_detector(detector, scenario.observations)
+    episode = next(e for e in alarm_episodes(run.flags) if e[0] <= 799 <= e[1])
+    assert episode[1] - 799 <= 30, "the alarm outlives its fault by at most 30 observations"
+
+
+def test_after_a_restart_the_first_window_is_not_judged_until_full() -> None:
+    detector = fitted()
+    restored = DynamicUnitDetector(FERMENTER_TAGS)
+    restored.load_state(detector.state())
+    far_off = np.array([45.0, 5.0, 500.0])  # nothing like the reference
+    first, second, third = (restored.update(far_off) for _ in range(3))
+    assert not first.is_anomaly and not second.is_anomaly
+    assert first.statistic == second.statistic  # the normal level it starts from
+    assert third.statistic > first.statistic

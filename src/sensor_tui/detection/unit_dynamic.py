@@ -43,10 +43,11 @@ class DynamicSettings:
     """The detector's knobs (the defaults are the measured choice)."""
 
     lags: int = 2
-    smoothing: float = 0.2
+    smoothing: float = 0.1
     folds: int = 10
     quantile: float = 0.99
-    false_rate: float = 1e-4
+    false_rate: float = 1e-5
+    spike_share: float = 1.0
     on_delay: int = 2
     off_delay: int = 3
     adapt_rate: float = 0.0005
@@ -76,6 +77,19 @@ def learn_limits(reference: np.ndarray, lags: int, settings: DynamicSettings) ->
         (float(expected[0]), float(expected[1])),
         control_limit(minor, settings.quantile, settings.false_rate),
     )
+
+
+def spike_cap(limits: _Limits, settings: DynamicSettings, lags: int) -> float:
+    """The largest distance one window may feed the average: so much that one glitch, which
+    stays in the window for `lags` + 1 observations, moves the average at most `spike_share`
+    of the way from its normal level to the limit. One glitch then cannot open an alarm, and a
+    large fault's average stays near the limit rather than rising a hundredfold, so that it
+    falls back below the limit soon after the fault ends."""
+    expected = sum(limits.expected)
+    if settings.spike_share <= 0.0:
+        return math.inf
+    steps = settings.smoothing * (lags + 1)
+    return expected + settings.spike_share * (limits.limit - expected) / steps
 
 
 class DynamicUnitDetector:
@@ -127,6 +141,7 @@ class DynamicUnitDetector:
         self._model, self._lags = model, lags
         self._inverses = block_inverses(model.whitening, len(self.tags))
         self._inverse_scale = 1.0 / model.scale
+        self._cap = spike_cap(self._limits, self.settings, lags)
         self._reset_stream()
 
     def _reset_stream(self) -> None:
@@ -170,6 +185,9 @@ class DynamicUnitDetector:
         self, major: float, minor: float, deviation: np.ndarray, scores: np.ndarray
     ) -> UnitVerdict:
         s = self.settings.smoothing
+        total = major + minor
+        if total > self._cap:
+            major, minor = major * self._cap / total, minor * self._cap / total
         levels = self._levels
         levels[0] += s * (major - levels[0])
         levels[1] += s * (minor - levels[1])
