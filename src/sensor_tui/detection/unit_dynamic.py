@@ -9,11 +9,17 @@ and the alternatives tried are in `docs/unit-detection.md`). Per observation:
    and along the minor ones ("relation": the tags stopped keeping their relations);
 3. an exponentially weighted average of that distance (the statistic): a small persistent change
    that a single observation hides shows once it has lasted a few observations, while one noisy
-   observation moves the average by only `smoothing` of its size;
-4. the limit: a quantile of the same statistic on each block of the reference judged by a model
-   fitted without that block, because in-sample distances of a model fitted on a few hundred
-   observations are far smaller than those of new normal data;
-5. on-delay and off-delay turn "above the limit" into an alarm.
+   observation moves the average by only `smoothing` of its size; what one window may feed it
+   is capped (`spike_cap`), so a glitch cannot open an alarm alone and the average of a large
+   fault falls back below the limit soon after the fault ends;
+4. the limit: the same statistic on each block of the reference judged by a model fitted
+   without that block (in-sample distances of a model fitted on a few hundred observations are
+   far smaller than those of new normal data), its 99th percentile extended into the tail to a
+   false rate of `false_rate` per observation (`unit_limits`), so that a stream at 1 Hz is not
+   paged every hour;
+5. on-delay and off-delay turn "above the limit" into an alarm; its kind is "relation" when the
+   minor part alone is above its own limit, else "shift"; its contributions are the smoothed
+   reconstruction-based contributions of each tag (`unit_contributions`).
 
 Slow adaptation: the reference mean follows the unit only while the statistic is below the
 reference's median and no alarm is on, with a forgetting factor of `adapt_rate` per observation,
