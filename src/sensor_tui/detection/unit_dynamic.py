@@ -52,7 +52,7 @@ class DynamicSettings:
     smoothing: float = 0.1
     folds: int = 10
     quantile: float = 0.99
-    false_rate: float = 1e-5
+    false_rate: float = 1e-6
     spike_share: float = 1.0
     on_delay: int = 2
     off_delay: int = 3
