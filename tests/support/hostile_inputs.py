@@ -1,0 +1,172 @@
+"""Hypothesis strategies for hostile input: timestamps, values, tags, markup, sizes, nesting.
+
+Shared by the timestamp grammar's fuzz tests, the hostile-input suite and `benchmarks/hostile.py`
+(which draws from a seeded generator instead: `draw_measurement`).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from hypothesis import strategies as st
+
+TAGS = ("fermenter_temp", "fermenter_ph", "agitator_rpm")
+VALID = {
+    "fermenter_temp": (-20.0, 150.0),
+    "fermenter_ph": (0.0, 14.0),
+    "agitator_rpm": (0.0, 3000.0),
+}
+
+ISSUE_EXAMPLES = (
+    "2026-12-07T19:46:33.000+01Z",
+    "2026-12-07T19:46+01Z",
+    "2026-12-07T184614.5",
+    "2020-W48-4T17:26:18Z",
+)
+"""Spellings once stored as garbage (a fixed-position fast path cut them into shape)."""
+
+MARKUP = (
+    "[/]",
+    "[bold red]x[/]",
+    "[link=https://example.com]x[/link]",
+    "[",
+    "]",
+    "\\[x]",
+    "[@click=quit]",
+)
+
+
+def _two(low: int, high: int) -> st.SearchStrategy[str]:
+    return st.integers(low, high).map(lambda n: f"{n:02d}")
+
+
+@st.composite
+def timestamp_texts(draw: st.DrawFn) -> str:
+    """Near-ISO text: mostly the documented grammar, often one part wrong (separator, zone,
+    field range, fraction length, basic format, case, padding)."""
+    year = draw(
+        st.one_of(
+            st.integers(1900, 2099).map(str),
+            st.sampled_from(["0001", "1899", "9999", "20x6", "+2026", "226"]),
+        )
+    )
+    month = draw(st.one_of(_two(1, 12), st.sampled_from(["00", "13", "W48", "1", "337"])))
+    day = draw(st.one_of(_two(1, 31), st.sampled_from(["00", "32", "4", "-4"])))
+    date = draw(st.sampled_from(["{y}-{m}-{d}", "{y}{m}{d}", "{y}-{m}"])).format(
+        y=year, m=month, d=day
+    )
+    if draw(st.integers(0, 9)) == 0:
+        return date
+    sep = draw(st.sampled_from(["T", " ", "t", "_", "  ", ""]))
+    hour = draw(st.one_of(_two(0, 23), st.sampled_from(["24", "25", "7"])))
+    minute = draw(st.one_of(_two(0, 59), st.sampled_from(["60", "5"])))
+    clock = draw(
+        st.sampled_from(
+            ["{h}:{m}", "{h}:{m}:{s}", "{h}{m}{s}", "{h}", "{h}:{m}:{s}.{f}", "{h}:{m}:{s},{f}"]
+        )
+    )
+    second = draw(st.one_of(_two(0, 59), st.sampled_from(["60", "61"])))
+    fraction = draw(st.text("0123456789", min_size=0, max_size=11))
+    zone = draw(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "",
+                    "Z",
+                    "z",
+                    "+01Z",
+                    "+01",
+                    "+0100",
+                    "Z+01:00",
+                    "+00:00",
+                    "-00:00",
+                    "UTC",
+                    "+01:00:00",
+                ]
+            ),
+            st.builds(
+                lambda sign, h, m: f"{sign}{h}:{m}", st.sampled_from("+-"), _two(0, 24), _two(0, 60)
+            ),
+        )
+    )
+    time = clock.format(h=hour, m=minute, s=second, f=fraction)
+    pad = draw(st.sampled_from(["", "", "", " ", "\t", "\n"]))
+    return f"{pad}{date}{sep}{time}{zone}{pad}"
+
+
+def any_timestamp() -> st.SearchStrategy[Any]:
+    """Anything a JSON body or a CSV cell may carry where a timestamp is expected."""
+    return st.one_of(
+        timestamp_texts(),
+        st.sampled_from(ISSUE_EXAMPLES),
+        st.text(max_size=40),
+        st.integers(-(10**15), 10**15),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(1_500_000_000, 1_800_000_000).map(str),
+        st.none(),
+        st.booleans(),
+        st.lists(st.integers(), max_size=3),
+    )
+
+
+def draw_measurement(rng: random.Random, index: int) -> dict[str, Any]:
+    """One hostile measurement, from a seeded generator (the benchmark's hot loop: Hypothesis'
+    own drawing is too slow for 100,000 inputs). About a third are valid and unique by `index`."""
+    kind = rng.random()
+    tag = rng.choice(TAGS)
+    low, high = VALID[tag]
+    stamp = 1_767_225_600 + index  # unique per input: a valid one is stored exactly once
+    if kind < 0.35:
+        return {"tag": tag, "value": rng.uniform(low, high), "timestamp": _spelling(rng, stamp)}
+    bad = rng.choice(_BAD_FIELDS)
+    item: dict[str, Any] = {"tag": tag, "value": rng.uniform(low, high), "timestamp": stamp}
+    item.update(bad(rng))
+    return item
+
+
+def _spelling(rng: random.Random, stamp: int) -> Any:
+    moment = datetime.fromtimestamp(stamp, UTC)
+    choice = rng.randrange(4)
+    if choice == 0:
+        return stamp
+    if choice == 1:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if choice == 2:
+        zone = timezone(timedelta(hours=rng.randint(-12, 14)))
+        return moment.astimezone(zone).isoformat()
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _nested(depth: int) -> Any:
+    value: Any = 1.0
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+_BAD_FIELDS = (
+    lambda rng: {"timestamp": rng.choice(ISSUE_EXAMPLES)},
+    lambda rng: {
+        "timestamp": rng.choice(
+            ["0001-01-01T00:00:00Z", "1e30", "NaN", "", "2026-02-30T00:00:00Z", "x" * 200]
+        )
+    },
+    lambda rng: {"timestamp": rng.choice([10**20, -1, 1.7e12, True])},
+    lambda rng: {
+        "value": rng.choice(
+            ["NaN", "inf", "-inf", "1e400", "", None, True, "3_7", "37,5", "x" * 10_000]
+        )
+    },
+    lambda rng: {"value": rng.choice([1e308, -1e308, 1e6, -1e6])},
+    lambda rng: {"value": _nested(rng.randint(1, 200))},
+    lambda rng: {"value": {"nested": {"deep": [1, 2, {"x": None}]}}},
+    lambda rng: {"tag": rng.choice(MARKUP)},
+    lambda rng: {
+        "tag": rng.choice(
+            ["", " ", None, 7, ["fermenter_temp"], "\u202e\u0000", "\ud800", "t" * 5000]
+        )
+    },
+    lambda rng: {"tag": _nested(rng.randint(1, 50))},
+)
