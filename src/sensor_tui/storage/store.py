@@ -175,12 +175,14 @@ class Store:
                 changes = alarm_sql.write_episodes(conn, alarms, now_ts())
             conn.commit()
         except (sqlite3.Error, OSError) as exc:
-            if conn.in_transaction:
-                try:
-                    conn.rollback()
-                except sqlite3.Error:
-                    self.close()
+            self._rollback(conn)
             raise StoreUnavailable(str(exc)) from exc
+        except BaseException:
+            # Anything else (a bug in an alarm step, a bad row): never leave BEGIN IMMEDIATE
+            # open, or every later write fails with "cannot start a transaction within a
+            # transaction" and the monitor stops storing. The caller decides what to keep.
+            self._rollback(conn)
+            raise
         if not self._same_file():
             # Deleted or replaced between the check and the commit: the rows went to an
             # unlinked file. Say so, and the retry writes them again into the new file (issue 5).
