@@ -25,6 +25,7 @@ from sqlite_utils import Database
 from sensor_tui.errors import SensorTuiError
 from sensor_tui.readings import Reading, now_ts
 from sensor_tui.storage import alarms as alarm_sql
+from sensor_tui.storage.open_events import end_open_events
 from sensor_tui.storage.rollups import add_new_rows
 from sensor_tui.storage.schema import migrate
 from sensor_tui.tags import Config
@@ -200,6 +201,15 @@ class Store:
         db = self._writable_db()
         try:
             db.table("events").upsert(row, pk="id")
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def end_open_events(self) -> int:
+        """End the events a previous run left open (`storage.open_events`); returns how many."""
+        db = self._writable_db()
+        try:
+            with db.conn:
+                return end_open_events(db.conn)
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(str(exc)) from exc
 
