@@ -33,6 +33,7 @@ from tests.support.hostile_requests import hostile_request
 from tests.support.mosquitto_harness import Publisher
 
 Key = tuple[str, str]
+JSON = {"Content-Type": "application/json"}
 Drawn = tuple[int, dict[str, Any], bool]
 """(index, measurement, valid by construction)"""
 
@@ -45,6 +46,7 @@ class Report:
     raw_requests: int = 0
     """Protocol-level hostile HTTP requests besides the measurements (`hostile_requests`)."""
     acknowledged: int = 0
+    acknowledged_by: Counter[str] = field(default_factory=Counter)
     server_errors: int = 0
     crashes: list[str] = field(default_factory=list)
     lost: list[Key] = field(default_factory=list)
@@ -59,7 +61,7 @@ class Report:
         return [
             f"inputs: {sum(self.inputs.values())} ({dict(sorted(self.inputs.items()))})",
             f"hostile HTTP requests besides: {self.raw_requests}",
-            f"acknowledged readings: {self.acknowledged}",
+            f"acknowledged readings: {self.acknowledged} ({dict(self.acknowledged_by)})",
             f"crashes: {len(self.crashes)}",
             f"5xx: {self.server_errors}",
             f"acknowledged lost: {len(self.lost)}",
@@ -175,6 +177,7 @@ class HostileRun:
                 )
             if accepted and key is not None:
                 self.report.acknowledged += 1
+                self.report.acknowledged_by[where] += 1
                 self.expected[key] = float(item["value"])
             elif key is not None:
                 self.refused.add(key)
@@ -190,7 +193,7 @@ class HostileRun:
                 self._send(conn, *hostile_request(rng))
                 self.report.raw_requests += 1
             body = json.dumps({"measurements": [item for _, item, _ in chunk]}).encode()
-            status, answer = self._send(conn, "POST", "/ingest/batch", body, {})
+            status, answer = self._send(conn, "POST", "/ingest/batch", body, JSON)
             if status not in (200, 400):
                 continue  # 5xx (counted) or no answer: nothing was acknowledged
             listed = isinstance(answer.get("rejected"), list)
