@@ -20,7 +20,7 @@ from tests.support.mosquitto_harness import Broker
 
 pytestmark = pytest.mark.timeout(90)
 
-INPUTS = 1_500
+INPUTS = 3_000
 
 
 @pytest.fixture

@@ -177,3 +177,43 @@ _BAD_FIELDS = (
     },
     lambda rng: {"tag": _nested(rng.randint(1, 50))},
 )
+
+
+def values() -> st.SearchStrategy[Any]:
+    """Values: in and out of range, non-finite, numeric text, mistyped, nested."""
+    return st.one_of(
+        st.floats(-1e6, 1e6),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(-(10**30), 10**30),
+        st.text(max_size=30),
+        st.sampled_from(["37.5", " 7 ", "1e400", "NaN", "0x10", "37,5", ""]),
+        st.none(),
+        st.booleans(),
+        st.recursive(st.floats(0, 10), lambda inner: st.lists(inner, max_size=2), max_leaves=8),
+        st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+    )
+
+
+def tags() -> st.SearchStrategy[Any]:
+    """Tags: the real ones, padded, markup, control characters, long, mistyped."""
+    return st.one_of(
+        st.sampled_from(TAGS),
+        st.sampled_from(TAGS).map(lambda tag: f" {tag}\t"),
+        st.sampled_from(MARKUP),
+        st.text(max_size=20),
+        st.text(min_size=1000, max_size=3000),
+        st.none(),
+        st.integers(),
+        st.lists(st.sampled_from(TAGS), max_size=2),
+    )
+
+
+def measurements() -> st.SearchStrategy[Any]:
+    """One measurement as a client may send it: mostly objects, some not, keys missing or extra."""
+    recent = st.integers(1_769_817_600, 1_780_000_000)
+    stamp = st.one_of(any_timestamp(), recent, recent.map(str))
+    item = st.fixed_dictionaries(
+        {"tag": tags(), "value": values()},
+        optional={"timestamp": stamp, "extra": st.text(max_size=5)},
+    )
+    return st.one_of(item, item, item, st.none(), st.integers(), st.text(max_size=10))

@@ -190,10 +190,10 @@ class HostileRun:
         for start in range(0, len(items), 50):
             chunk = items[start : start + 50]
             for _ in range(rng.randrange(6) if self.valid_share < 1 else 0):  # protocol fuzz
-                self._send(conn, *hostile_request(rng))
+                self.send(conn, *hostile_request(rng))
                 self.report.raw_requests += 1
             body = json.dumps({"measurements": [item for _, item, _ in chunk]}).encode()
-            status, answer = self._send(conn, "POST", "/ingest/batch", body, JSON)
+            status, answer = self.send(conn, "POST", "/ingest/batch", body, JSON)
             if status not in (200, 400):
                 continue  # 5xx (counted) or no answer: nothing was acknowledged
             listed = isinstance(answer.get("rejected"), list)
@@ -202,7 +202,7 @@ class HostileRun:
                 self._judge(drawn, refused is not None and offset not in refused, "http")
         conn.close()
 
-    def _send(
+    def send(
         self, conn: http.client.HTTPConnection, method: str, path: str, body: bytes, headers: dict
     ) -> tuple[int, dict[str, Any]]:
         try:
@@ -259,7 +259,7 @@ class HostileRun:
     def audit(self) -> Report:
         """Compare the database with what was acknowledged; ask /health."""
         conn = http.client.HTTPConnection(*self.address, timeout=30)
-        self.report.health, _ = self._send(conn, "GET", "/health", b"", {})
+        self.report.health, _ = self.send(conn, "GET", "/health", b"", {})
         conn.close()
         now = canonical(int(time.time()) - 600)
         with sqlite3.connect(self.db) as db:
