@@ -15,6 +15,7 @@ from typing import Any
 from sensor_tui.storage.alarms import ALARM_FIELDS, ALARM_NAMES
 from sensor_tui.storage.reader import Reader, where
 from sensor_tui.storage.store import StoreUnavailable
+from sensor_tui.timestamps import is_canonical
 
 
 def _rows(reader: Reader, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -39,6 +40,20 @@ def _alarm(row: Sequence[Any]) -> dict[str, Any]:
     return alarm
 
 
+def _well_formed(
+    reader: Reader, rows: list[tuple[Any, ...]], start: int, what: str
+) -> list[tuple[Any, ...]]:
+    """Rows whose start and end (columns `start`, `start + 1`; end may be NULL) are in the
+    stored form; the others, written by an older release, are counted and skipped."""
+    good = [
+        row
+        for row in rows
+        if is_canonical(row[start]) and (row[start + 1] is None or is_canonical(row[start + 1]))
+    ]
+    reader.skip_malformed(len(rows) - len(good), what)
+    return good
+
+
 def has_lifecycle(reader: Reader) -> bool:
     """True when the file has the alarm life cycle (schema version 3 or later)."""
     rows = _rows(reader, "SELECT 1 FROM sqlite_master WHERE name = 'alarm_events'", ())
@@ -59,7 +74,7 @@ def list_alarms(
         ("state IN ({})", list(states or ())), ("tag = ?", tag), ('"end" >= ?', since)
     )
     sql = f"SELECT {_fields(reader)} FROM alarms{clause} ORDER BY start DESC LIMIT ?"
-    rows = _rows(reader, sql, [*params, limit])
+    rows = _well_formed(reader, _rows(reader, sql, [*params, limit]), 3, "alarms")
     return [_alarm(row) for row in rows]
 
 
@@ -110,7 +125,7 @@ def report_rows(reader: Reader, since: str | None = None) -> list[tuple[Any, ...
         'SELECT id, tag, kind, start, "end", active, state, origin, source FROM alarms'
         f"{where} ORDER BY start"
     )
-    return _rows(reader, sql, params)
+    return _well_formed(reader, _rows(reader, sql, params), 3, "alarms")
 
 
 def fault_events(reader: Reader, since: str | None = None) -> list[tuple[Any, ...]]:
@@ -120,4 +135,4 @@ def fault_events(reader: Reader, since: str | None = None) -> list[tuple[Any, ..
         'SELECT id, tag, kind, start, "end", source FROM events '
         f"WHERE tag IS NOT NULL AND start != '' AND kind != 'outage'{where} ORDER BY start"
     )
-    return _rows(reader, sql, [since] if since else [])
+    return _well_formed(reader, _rows(reader, sql, [since] if since else []), 3, "events")
