@@ -103,9 +103,9 @@ def write_csv(path: Path, data: np.ndarray, start: datetime) -> list[str]:
     return stamps
 
 
-def import_file(config: Any, db: Path, csv_path: Path) -> tuple[float, int]:
+def import_file(config: Any, db: Path, csv_path: Path) -> tuple[float, float, int]:
     """Import through a new pipeline (a restart: the stored reference is loaded); returns the
-    unit stage's seconds and observations judged."""
+    unit stage's wall and CPU seconds and the observations judged."""
     from sensor_tui.pipeline import Pipeline
     from sensor_tui.sources.csv_import import import_csv
 
@@ -117,7 +117,7 @@ def import_file(config: Any, db: Path, csv_path: Path) -> tuple[float, int]:
     finally:
         pipeline.stop()
     stage = pipeline.detection.units
-    return stage.seconds, stage.judged
+    return stage.seconds, stage.cpu_seconds, stage.judged
 
 
 def mark_reference(config: Any, db: Path, since: str, until: str) -> None:
@@ -180,11 +180,14 @@ def score_file(name: str, fault: int, flags: np.ndarray, alarms: list[dict[str, 
     )
 
 
-def pca_flags(reference: np.ndarray, test: np.ndarray) -> np.ndarray:
-    """The PCA T²/Q baseline at 99% limits, fitted on d00 (the unit-detector engineer's)."""
-    from sensor_tui.detection.unit_evaluation import pca_baseline_flags
+def pca_detector(reference: np.ndarray) -> Any:
+    """The published baseline, as `detection.unit_evaluation.pca_baseline` builds it: PCA with
+    9 components, T² or Q above its empirical 99% limit, fitted on d00."""
+    from sensor_tui.detection.unit_pca import PCAUnitDetector
 
-    return np.asarray(pca_baseline_flags(reference, test), dtype=bool)
+    baseline = PCAUnitDetector(TAGS, 9, 0.99)
+    baseline.fit(reference)
+    return baseline
 
 
 def print_table(results: list[FileResult]) -> None:
@@ -195,11 +198,9 @@ def print_table(results: list[FileResult]) -> None:
     )
     print("|" + " --- |" * 11)
     for r in results:
-        lead = ""
-        if r.alarms and r.alarms[-1]["contributions"]:
-            first = next((a for a in r.alarms if a["contributions"]), None) or r.alarms[0]
-            shares = sorted((first["contributions"] or {}).items(), key=lambda kv: -kv[1])[:3]
-            lead = ", ".join(f"{tag} {share:.0%}" for tag, share in shares)
+        first = next((a for a in r.alarms if a["contributions"]), None)
+        shares = sorted((first or {}).get("contributions", {}).items(), key=lambda kv: -kv[1])
+        lead = ", ".join(f"{tag} {share:.0%}" for tag, share in shares[:3])
 
         def pct(x: float | None) -> str:
             return "-" if x is None else f"{100 * x:.1f}%"
@@ -214,7 +215,7 @@ def print_table(results: list[FileResult]) -> None:
         )
 
 
-def summary(results: list[FileResult], us_per_observation: float) -> dict[str, Any]:
+def summary(results: list[FileResult], us_per_observation: float, cpu_us: float) -> dict[str, Any]:
     """The --json figures (top level: the product; `pca`: the baseline)."""
     scored = [r for r in results if r.fault in DETECTABLE]
     normal = next((r for r in results if r.fault == 0), None)
@@ -234,6 +235,7 @@ def summary(results: list[FileResult], us_per_observation: float) -> dict[str, A
         "faults_scored": len(scored),
         "false_alarm_rows_d00_te": normal.alarm_rows if normal else None,
         "us_per_observation": round(us_per_observation, 2),
+        "cpu_us_per_observation": round(cpu_us, 2),
         "pca": {
             "mean_detection": mean([r.pca_detection for r in scored]),
             "far_d00_te": pct(normal.pca_far) if normal else None,
@@ -242,7 +244,7 @@ def summary(results: list[FileResult], us_per_observation: float) -> dict[str, A
     }
 
 
-def run(faults: list[int], workdir: Path) -> tuple[list[FileResult], float]:
+def run(faults: list[int], workdir: Path) -> tuple[list[FileResult], float, float]:
     """Import d00, mark it as the reference, import every test file; score each."""
     names = ["d00_te.dat", *(f"d{n:02d}_te.dat" for n in faults)]
     arrays = {name: load(name) for name in ["d00.dat", *names]}
@@ -253,22 +255,23 @@ def run(faults: list[int], workdir: Path) -> tuple[list[FileResult], float]:
     import_file(config, db, reference_csv)
     until = (datetime.fromisoformat(stamps[-1]) + STEP).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     mark_reference(config, db, stamps[0].replace("Z", ".000000Z"), until)
-    results, seconds, judged = [], 0.0, 0
+    results, seconds, cpu, judged = [], 0.0, 0.0, 0
+    pca = pca_detector(arrays["d00.dat"])
     for i, name in enumerate(names):
         fault = int(name[1:3])
         path = workdir / name.replace(".dat", ".csv")
         file_stamps = write_csv(path, arrays[name], START + timedelta(days=3 * (i + 1)))
-        spent, count = import_file(config, db, path)
-        seconds, judged = seconds + spent, judged + count
+        spent, spent_cpu, count = import_file(config, db, path)
+        seconds, cpu, judged = seconds + spent, cpu + spent_cpu, judged + count
         flags, alarms = read_back(db, file_stamps)
         result = score_file(name, fault, flags, alarms, file_stamps)
-        pca = pca_flags(arrays["d00.dat"], arrays[name])
-        result.pca_detection = float(pca[FAULT_AT:].mean()) if fault else None
-        result.pca_far_first_160 = float(pca[:FAULT_AT].mean())
-        result.pca_far = None if fault else float(pca.mean())
+        baseline = np.asarray(pca.flags(arrays[name]), dtype=bool)
+        result.pca_detection = float(baseline[FAULT_AT:].mean()) if fault else None
+        result.pca_far_first_160 = float(baseline[:FAULT_AT].mean())
+        result.pca_far = None if fault else float(baseline.mean())
         results.append(result)
         print(f"  {name}: {judged} observations judged so far", file=sys.stderr)
-    return results, 1e6 * seconds / max(judged, 1)
+    return results, 1e6 * seconds / max(judged, 1), 1e6 * cpu / max(judged, 1)
 
 
 def main() -> None:
@@ -282,9 +285,9 @@ def main() -> None:
     faults = [int(n) for n in args.faults.split(",")] if args.faults else list(range(1, 22))
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        results, us = run(faults, Path(tmp))
+        results, us, cpu_us = run(faults, Path(tmp))
     print_table(results)
-    figures = summary(results, us)
+    figures = summary(results, us, cpu_us)
     top = {k: v for k, v in figures.items() if k != "files"}
     print(json.dumps(top, indent=2))
     print(f"({time.perf_counter() - started:.0f} s in all)")

@@ -136,6 +136,8 @@ class UnitStage:
         self._pending = UnitRows()
         self.seconds = 0.0
         """Time spent judging observations (the cost per observation is reported)."""
+        self.cpu_seconds = 0.0
+        """The same in CPU time of the writer thread (what it costs on a busy machine)."""
         self.judged = 0
 
     def load(self, references: dict[str, Reference]) -> None:
@@ -171,12 +173,13 @@ class UnitStage:
                 self.fit(state.unit.name, np.asarray([v for _, v in rows]), rows[0][0],
                          rows[-1][0], "warm-up")  # fmt: skip
             return
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         try:
             verdict = state.detector.update(np.asarray(values, dtype=float))
         except Exception:  # a plug-in's bug costs the verdict, never the readings
             log.exception("unit detector for %s failed on an observation", state.unit.name)
             return
+        self.cpu_seconds += time.thread_time() - started_cpu
         self.seconds += time.perf_counter() - started
         self.judged += 1
         state.tracker.feed(stamp, verdict)
