@@ -22,8 +22,8 @@ LAG = {"fermenter_ph": 5}
 
 FAST_TAU = 30.0
 """Readings the load swing takes to revert: several swings fit in a default warm-up."""
-FAST_SPREAD = 0.08
-"""The load swing's spread, in band widths (four times the measurement noise)."""
+FAST_SPREAD = 0.04
+"""The load swing's spread, in band widths (twice the measurement noise)."""
 
 
 class _Latent:
