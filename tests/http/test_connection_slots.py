@@ -22,9 +22,7 @@ HALF_HEAD = b"GET /data HTTP/1.1\r\nHost: x\r\nX-Never-Ends: "
 
 @pytest.fixture
 def pipeline(tmp_path: Path) -> Iterator[Pipeline]:
-    pipeline = Pipeline(
-        load_config(None), tmp_path / "s.db", tmp_path / "dead.jsonl", FAST_RETRY
-    )
+    pipeline = Pipeline(load_config(None), tmp_path / "s.db", tmp_path / "dead.jsonl", FAST_RETRY)
     pipeline.start()
     yield pipeline
     pipeline.stop()
