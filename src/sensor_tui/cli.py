@@ -27,11 +27,41 @@ if TYPE_CHECKING:
 DEFAULT_DB = "sensor_data.db"
 
 
+class BadInput(click.ClickException):
+    """Bad input named by the user (a file, a configuration, a tag): exit 2, like a usage
+    error. Runtime failures (a database that cannot be read) exit 1."""
+
+    exit_code = 2
+
+
+class SensorTuiGroup(DefaultGroup):
+    """Every command's errors in one form: `sensor-tui: <message>` on stderr, one line, exit 2
+    for usage and bad input, 1 for runtime failures (click's own form, "Error: ..." after a
+    usage block, is replaced: scripts and people read one form)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the command line; errors as the class docstring says."""
+        if not kwargs.pop("standalone_mode", True):
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as exc:
+            hint = ""
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                hint = f" (see '{exc.ctx.command_path} --help')"
+            click.echo(f"sensor-tui: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("sensor-tui: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 def _config(path: str | None) -> Config:
     try:
         return load_config(path)
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise BadInput(str(exc)) from exc
 
 
 def _dead_letter_path(db: str, dead_letter: str | None) -> Path:
@@ -52,12 +82,14 @@ def _setup_logging(log_file: str | None, headless: bool) -> None:
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, code: int = 2) -> None:
+    """Stop with `sensor-tui: message`: exit 2 for bad input (the default), 1 for a runtime
+    failure."""
     click.echo(f"sensor-tui: {message}", err=True)
-    sys.exit(2)
+    sys.exit(code)
 
 
-@click.group(cls=DefaultGroup, default="run", default_if_no_args=True)
+@click.group(cls=SensorTuiGroup, default="run", default_if_no_args=True)
 @click.version_option(__version__, prog_name="sensor-tui")
 def cli() -> None:
     """sensor-tui: a terminal monitor for industrial process sensors.
@@ -102,7 +134,13 @@ dead_letter_option = click.option(
 @click.option(
     "--token",
     envvar="SENSOR_TUI_TOKEN",
-    help="Require 'Authorization: Bearer TOKEN' on HTTP (env SENSOR_TUI_TOKEN).",
+    help="Require 'Authorization: Bearer TOKEN' on HTTP. Prefer env SENSOR_TUI_TOKEN or "
+    "--token-file: a command line is visible in ps.",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False),
+    help="Read the HTTP token from this file (first line, whitespace stripped).",
 )
 @click.option(
     "--mqtt",
@@ -118,8 +156,10 @@ dead_letter_option = click.option(
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Where logs go.")
 def run(**opts: Any) -> None:
     """Run the monitor (the default command)."""
+    from sensor_tui.cli_token import resolve_token
     from sensor_tui.runner import Monitor, MonitorOptions
 
+    token = resolve_token(click.get_current_context(), opts["token"], opts["token_file"])
     config = _config(opts["config"])
     _setup_logging(opts["log_file"], opts["headless"])
     options = MonitorOptions(
@@ -129,7 +169,7 @@ def run(**opts: Any) -> None:
         simulate=not opts["no_sim"],
         seed=opts["seed"],
         http=opts["http"],
-        token=opts["token"],
+        token=token,
         sources=_sources(config, opts["mqtt"], opts["mqtt_ca"], opts["db"]),
     )
     try:
@@ -152,7 +192,7 @@ def _sources(config: Config, urls: tuple[str, ...], ca: str | None, db: str) -> 
     try:
         return tuple(parse_sources(config.sources, urls, os.path.abspath(db), ca))
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise BadInput(str(exc)) from exc
 
 
 def _run_ui(monitor: Any, duration: float | None) -> None:
@@ -243,7 +283,7 @@ def stats(db: str, dead_letter: str | None, as_json: bool) -> None:
     try:
         tags = reader.tag_stats(list(_stats_config(reader).tag_names))
     except SensorTuiError as exc:
-        _fail(str(exc))
+        _fail(str(exc), 1)
     finally:
         reader.close()
     letters = DeadLetter(_dead_letter_path(db, dead_letter))
@@ -338,12 +378,15 @@ def recover(db: str, dead_letter: str | None, config: str | None) -> None:
     """Replay the dead-letter file into the database now (idempotent)."""
     from sensor_tui.pipeline import Pipeline
 
+    folder = os.path.dirname(os.path.abspath(db))
+    if not os.path.isdir(folder):
+        _fail(f"no folder {folder} for the database {db}")
     cfg = _config(config) if config else _recorded_config(db)
     pipeline = Pipeline(cfg, db, _dead_letter_path(db, dead_letter))
     try:
         result = pipeline.replay_dead_letter()
     except (SensorTuiError, OSError) as exc:
-        _fail(f"cannot replay {pipeline.dead_letter.path}: {exc}")
+        _fail(f"cannot replay {pipeline.dead_letter.path}: {exc}", 1)
     click.echo(
         f"Replayed {pipeline.dead_letter.path}: {result.stored} stored, "
         f"{result.duplicates} already stored, {result.bad_lines} unreadable lines moved to "
@@ -351,47 +394,15 @@ def recover(db: str, dead_letter: str | None, config: str | None) -> None:
     )
 
 
-@cli.command("export")
-@db_option
-@click.option("--since", help="First moment (UTC): 2014-02-14, '2014-02-14 13:05', 13:05, -2h.")
-@click.option("--until", help="End (excluded), same forms; default: no end.")
-@click.option("--tag", "tags", multiple=True, help="Only this tag (repeat for several).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="CSV file [default: stdout].")
-def export_command(
-    db: str, since: str | None, until: str | None, tags: tuple[str, ...], output: str | None
-) -> None:
-    """Write stored readings to CSV (timestamp,tag,value,...), streamed: any size fits."""
-    import time
-
-    from sensor_tui.export import export_csv, export_file
-    from sensor_tui.storage import StoreUnavailable
-    from sensor_tui.when import BadMoment, parse_when
-
-    if not os.path.isfile(db):
-        _fail(f"no database at {db}")
-    now = time.time()
-    try:
-        start = parse_when(since, now) if since else None
-        end = parse_when(until, now) if until else None
-    except BadMoment as exc:
-        raise click.BadParameter(str(exc)) from exc
-    try:
-        if output:
-            count = export_file(db, output, tags, start, end)
-            click.echo(f"Exported {count:,} readings to {output}", err=True)
-        else:
-            export_csv(db, sys.stdout, tags, start, end)
-    except StoreUnavailable as exc:
-        _fail(str(exc))
-
-
-def _add_alarms() -> None:
+def _add_commands() -> None:
     from sensor_tui.cli_alarms import alarms
+    from sensor_tui.cli_export import export_command
 
     cli.add_command(alarms)
+    cli.add_command(export_command)
 
 
-_add_alarms()
+_add_commands()
 
 
 def main() -> None:

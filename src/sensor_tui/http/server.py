@@ -440,6 +440,8 @@ def start_server(
     address cannot be bound.
     """
     host, port = parse_bind(spec)
+    if token and not token.strip():
+        raise BindError("the token is only whitespace; choose a real secret")
     token = token or None
     if token is None and not is_loopback(host):
         raise BindError(

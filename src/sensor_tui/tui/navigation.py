@@ -266,11 +266,13 @@ class Navigation(MonitorBase):
 
     @work(thread=True, group="export")
     def _export_worker(self, path: Path, tags: list[str], since: float, until: float) -> None:
-        from sensor_tui.export import export_file
+        from sensor_tui.export import ExportRefused, export_file
 
         try:
-            count = export_file(self.monitor.pipeline.db_path, path, tags, since, until + 1e-6)
-        except (StoreUnavailable, OSError) as exc:
+            count = export_file(
+                self.monitor.pipeline.db_path, path, tags, since, until + 1e-6, force=True
+            )
+        except (StoreUnavailable, ExportRefused, OSError) as exc:
             self.call_from_thread(self.notify, str(exc), title="Export failed", severity="error")
             return
         self.exported = path
