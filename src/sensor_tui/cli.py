@@ -172,6 +172,7 @@ def run(**opts: Any) -> None:
         token=token,
         sources=_sources(config, opts["mqtt"], opts["mqtt_ca"], opts["db"]),
     )
+    lock = _instance_lock(opts["db"])
     try:
         monitor = Monitor(config, options)
         if opts["headless"]:
@@ -181,6 +182,20 @@ def run(**opts: Any) -> None:
         _run_ui(monitor, opts["duration"])
     except (SensorTuiError, OSError) as exc:  # anything else is a bug: show its traceback
         _fail(str(exc))
+    finally:
+        lock.release()
+
+
+def _instance_lock(db: str) -> Any:
+    """The database's instance lock (see `instance_lock`); a second monitor exits 1."""
+    from sensor_tui.instance_lock import InstanceLocked, acquire
+
+    try:
+        return acquire(db)
+    except InstanceLocked as exc:
+        _fail(str(exc), 1)
+    except OSError as exc:
+        _fail(f"cannot open the database's lock file: {exc}")
 
 
 def _sources(config: Config, urls: tuple[str, ...], ca: str | None, db: str) -> tuple[Any, ...]:
@@ -382,11 +397,14 @@ def recover(db: str, dead_letter: str | None, config: str | None) -> None:
     if not os.path.isdir(folder):
         _fail(f"no folder {folder} for the database {db}")
     cfg = _config(config) if config else _recorded_config(db)
+    lock = _instance_lock(db)  # a running monitor replays this file itself
     pipeline = Pipeline(cfg, db, _dead_letter_path(db, dead_letter))
     try:
         result = pipeline.replay_dead_letter()
     except (SensorTuiError, OSError) as exc:
         _fail(f"cannot replay {pipeline.dead_letter.path}: {exc}", 1)
+    finally:
+        lock.release()
     click.echo(
         f"Replayed {pipeline.dead_letter.path}: {result.stored} stored, "
         f"{result.duplicates} already stored, {result.bad_lines} unreadable lines moved to "
