@@ -127,7 +127,11 @@ dead_letter_option = click.option(
     help="Simulator period in seconds.",
 )
 @click.option(
-    "--no-sim", is_flag=True, help="No simulator: readings come only from HTTP and sources."
+    "--sim/--no-sim",
+    "sim",
+    default=None,
+    help="Run the simulator, or not (readings only from HTTP and sources). Default: on, except "
+    "on a database that holds readings none of which came from the simulator (an import).",
 )
 @click.option("--seed", type=int, help="Seed for a reproducible simulator.")
 @click.option("--http", "http", metavar="[HOST:]PORT", help="Start the HTTP endpoint.")
@@ -166,7 +170,7 @@ def run(**opts: Any) -> None:
         db_path=Path(opts["db"]),
         dead_letter_path=_dead_letter_path(opts["db"], opts["dead_letter"]),
         interval=opts["interval"],
-        simulate=not opts["no_sim"],
+        simulate=_simulate(opts["sim"], opts["db"]),
         seed=opts["seed"],
         http=opts["http"],
         token=token,
@@ -184,6 +188,31 @@ def run(**opts: Any) -> None:
         _fail(str(exc))
     finally:
         lock.release()
+
+
+def _simulate(asked: bool | None, db: str) -> bool:
+    """--sim / --no-sim when given; else on, unless the database holds only outside readings."""
+    if asked is not None:
+        return asked
+    from sensor_tui.storage import Reader, StoreUnavailable
+    from sensor_tui.storage.provenance import holds_only_outside_readings
+
+    if not os.path.isfile(db):
+        return True
+    reader = Reader(db)
+    try:
+        outside = holds_only_outside_readings(reader)
+    except StoreUnavailable:
+        return True  # the monitor itself reports the unreadable file
+    finally:
+        reader.close()
+    if outside:
+        click.echo(
+            f"sensor-tui: {db} holds no simulator readings: the simulator stays off "
+            "(--sim starts it)",
+            err=True,
+        )
+    return not outside
 
 
 def _instance_lock(db: str) -> Any:
