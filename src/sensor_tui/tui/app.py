@@ -39,6 +39,7 @@ from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value, 
 from sensor_tui.tui.footer import FittedFooter
 from sensor_tui.tui.live import LiveFeed
 from sensor_tui.tui.navigation import Navigation
+from sensor_tui.tui.no_color import guard_monochrome
 from sensor_tui.tui.plot import clock as clock_text
 from sensor_tui.tui.readings_in import ReadingsIn
 from sensor_tui.tui.status import MonitorState, StatusBar
@@ -69,6 +70,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
         table_rows: int = 100,
     ) -> None:
         super().__init__()
+        guard_monochrome(self)  # NO_COLOR: Textual's own filter would crash the first frame
         self.monitor = monitor
         self.duration = duration
         self.clock = clock

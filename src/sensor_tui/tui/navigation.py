@@ -120,7 +120,7 @@ class Navigation(MonitorBase):
             self._view_loading = None
         if message.error:
             self._view_failed = (message.span, time.monotonic())
-            self.notify(message.error, title="History not loaded", severity="error")
+            self.notify(message.error, title="History not loaded", severity="error", markup=False)
             return
         if message.span != self._wanted_view():
             return
@@ -171,7 +171,7 @@ class Navigation(MonitorBase):
         """Merge history into the series, redraw; load more if still short."""
         self._loading = False
         if message.error:
-            self.notify(message.error, title="History not loaded", severity="error")
+            self.notify(message.error, title="History not loaded", severity="error", markup=False)
             return
         for tag, (times, values, flags) in message.series.items():
             self._charts[tag].series.add_history(times, values, flags, message.since)
@@ -230,7 +230,7 @@ class Navigation(MonitorBase):
         try:
             moment = parse_when(text, self.clock())
         except BadMoment as exc:
-            self.notify(str(exc), title="Go to", severity="error")
+            self.notify(str(exc), title="Go to", severity="error", markup=False)
             return
         self.timeline.go_to(moment, self.clock())
         self._moved()
@@ -273,9 +273,14 @@ class Navigation(MonitorBase):
                 self.monitor.pipeline.db_path, path, tags, since, until + 1e-6, force=True
             )
         except (StoreUnavailable, ExportRefused, OSError) as exc:
-            self.call_from_thread(self.notify, str(exc), title="Export failed", severity="error")
+            self.call_from_thread(
+                self.notify, str(exc), title="Export failed", severity="error", markup=False
+            )
             return
         self.exported = path
         self.call_from_thread(
-            self.notify, f"{count:,} readings of {len(tags)} tags to {path}", title="Exported"
+            self.notify,
+            f"{count:,} readings of {len(tags)} tags to {path}",
+            title="Exported",
+            markup=False,
         )
