@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from click_default_group import DefaultGroup
 
 from sensor_tui import __version__
+from sensor_tui.cli_errors import BadInput, SensorTuiGroup
+from sensor_tui.cli_errors import fail as _fail
+from sensor_tui.cli_start import instance_lock as _instance_lock
+from sensor_tui.cli_start import simulate as _simulate
 from sensor_tui.errors import SensorTuiError
 from sensor_tui.tags import Config, ConfigError, load_config
 
@@ -25,36 +28,6 @@ if TYPE_CHECKING:
     from sensor_tui.storage import Reader
 
 DEFAULT_DB = "sensor_data.db"
-
-
-class BadInput(click.ClickException):
-    """Bad input named by the user (a file, a configuration, a tag): exit 2, like a usage
-    error. Runtime failures (a database that cannot be read) exit 1."""
-
-    exit_code = 2
-
-
-class SensorTuiGroup(DefaultGroup):
-    """Every command's errors in one form: `sensor-tui: <message>` on stderr, one line, exit 2
-    for usage and bad input, 1 for runtime failures (click's own form, "Error: ..." after a
-    usage block, is replaced: scripts and people read one form)."""
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Run the command line; errors as the class docstring says."""
-        if not kwargs.pop("standalone_mode", True):
-            return super().main(*args, standalone_mode=False, **kwargs)
-        try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
-        except click.ClickException as exc:
-            hint = ""
-            if isinstance(exc, click.UsageError) and exc.ctx is not None:
-                hint = f" (see '{exc.ctx.command_path} --help')"
-            click.echo(f"sensor-tui: {exc.format_message()}{hint}", err=True)
-            sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("sensor-tui: aborted", err=True)
-            sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
 
 
 def _config(path: str | None) -> Config:
@@ -80,13 +53,6 @@ def _setup_logging(log_file: str | None, headless: bool) -> None:
         handler = logging.NullHandler()  # the UI owns the terminal; no --log-file, no log
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
-
-
-def _fail(message: str, code: int = 2) -> None:
-    """Stop with `sensor-tui: message`: exit 2 for bad input (the default), 1 for a runtime
-    failure."""
-    click.echo(f"sensor-tui: {message}", err=True)
-    sys.exit(code)
 
 
 @click.group(cls=SensorTuiGroup, default="run", default_if_no_args=True)
@@ -188,43 +154,6 @@ def run(**opts: Any) -> None:
         _fail(str(exc))
     finally:
         lock.release()
-
-
-def _simulate(asked: bool | None, db: str) -> bool:
-    """--sim / --no-sim when given; else on, unless the database holds only outside readings."""
-    if asked is not None:
-        return asked
-    from sensor_tui.storage import Reader, StoreUnavailable
-    from sensor_tui.storage.provenance import holds_only_outside_readings
-
-    if not os.path.isfile(db):
-        return True
-    reader = Reader(db)
-    try:
-        outside = holds_only_outside_readings(reader)
-    except StoreUnavailable:
-        return True  # the monitor itself reports the unreadable file
-    finally:
-        reader.close()
-    if outside:
-        click.echo(
-            f"sensor-tui: {db} holds no simulator readings: the simulator stays off "
-            "(--sim starts it)",
-            err=True,
-        )
-    return not outside
-
-
-def _instance_lock(db: str) -> Any:
-    """The database's instance lock (see `instance_lock`); a second monitor exits 1."""
-    from sensor_tui.instance_lock import InstanceLocked, acquire
-
-    try:
-        return acquire(db)
-    except InstanceLocked as exc:
-        _fail(str(exc), 1)
-    except OSError as exc:
-        _fail(f"cannot open the database's lock file: {exc}")
 
 
 def _sources(config: Config, urls: tuple[str, ...], ca: str | None, db: str) -> tuple[Any, ...]:

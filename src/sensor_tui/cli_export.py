@@ -13,7 +13,8 @@ import time
 
 import click
 
-from sensor_tui.cli import DEFAULT_DB, BadInput, _fail
+from sensor_tui.cli_errors import BadInput
+from sensor_tui.cli_errors import fail as _fail
 
 
 def _known_tags(db: str) -> set[str]:
@@ -39,7 +40,7 @@ def _check(db: str, tags: tuple[str, ...], start: float | None, end: float | Non
 @click.command("export")
 @click.option(
     "--db",
-    default=DEFAULT_DB,
+    default="sensor_data.db",
     show_default=True,
     type=click.Path(dir_okay=False),
     help="SQLite database file.",

@@ -25,7 +25,7 @@ from sensor_tui.storage import Reader, StoreUnavailable
 from sensor_tui.storage.rollups import resolution_for
 from sensor_tui.tui.base import MonitorBase
 from sensor_tui.tui.chart import TagChart
-from sensor_tui.tui.goto import GoToScreen
+from sensor_tui.tui.goto import GoToScreen, stored_span, where_note
 from sensor_tui.tui.messages import HistoryLoaded, ViewLoaded
 from sensor_tui.tui.timeline import PAN_SCREEN
 from sensor_tui.when import BadMoment, parse_when
@@ -234,6 +234,16 @@ class Navigation(MonitorBase):
             return
         self.timeline.go_to(moment, self.clock())
         self._moved()
+        self._note_where(moment)
+
+    @work(thread=True, group="goto-note", exclusive=True)
+    def _note_where(self, moment: float) -> None:
+        """Say so when the moment is in the future or outside the stored readings."""
+        note = where_note(moment, self.clock(), *stored_span(self.monitor.pipeline.db_path))
+        if note:
+            self.call_from_thread(
+                self.notify, note, title="Go to", severity="warning", markup=False
+            )
 
     def action_cursor(self) -> None:
         """Show or hide the cursor (its time and every tag's value at it)."""
