@@ -162,9 +162,16 @@ class StatusBar(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=True)
         self._shown = ""
+        self._last: tuple[MonitorState, Snapshot] | None = None
+
+    def on_resize(self) -> None:
+        """Fit the last state to the new width (a paused or replayed app has no tick)."""
+        if self._last is not None:
+            self.show(*self._last)
 
     def show(self, state: MonitorState, snap: Snapshot) -> None:
         """Update from the app state and a counters snapshot."""
+        self._last = (state, snap)
         width = self.content_region.width or None  # None before the first layout
         markup = status_markup(state, snap, width)
         if markup != self._shown:
