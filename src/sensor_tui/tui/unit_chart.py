@@ -60,7 +60,7 @@ class UnitChart(Widget):
     def replot(self, since: float, until: float) -> None:
         """Redraw the view; the screen is touched only when a row changed."""
         self.view = (since, until)
-        trace = Trace(since, until, (0.0, 1.0), "×lim")
+        trace = Trace(since, until, (0.0, 1.0), "lim")
         keep = (self.times >= since) & (self.times <= until)
         trace.times, trace.lows = self.times[keep], self.ratios[keep]
         trace.highs = trace.lows

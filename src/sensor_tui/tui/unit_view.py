@@ -80,7 +80,9 @@ class UnitView(MonitorBase):
         """Redraw each unit's chart."""
         stage = self.monitor.pipeline.detection.units
         for name, panel in self._unit_panels.items():
-            panel.chart.set_points(message.points.get(name, []), stage.status(name))
+            points = message.points.get(name, [])
+            # statistics in view: the unit is judged (a monitor not started loads no reference)
+            panel.chart.set_points(points, None if points else stage.status(name))
             panel.chart.replot(*self.view_span())
 
     def on_unit_chart_panel_selected(self, message: UnitChartPanel.Selected) -> None:
