@@ -40,7 +40,10 @@ class Actions(MonitorBase):
             where = "readings come only from HTTP"
         else:
             where = "and no --http or source: nothing feeds the monitor"
-        self.notify(f"No simulator in this run (--sim starts one): {where}.", severity="warning")
+        self.notify(
+            f"No simulator in this run (--no-sim, or imported data; --sim starts one): {where}.",
+            severity="warning",
+        )
 
     def action_outage(self) -> None:
         """Switch the simulated database outage on or off."""
