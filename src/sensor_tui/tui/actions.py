@@ -31,7 +31,11 @@ class Actions(MonitorBase):
             return
         event = sim.inject(self.selected_tag, kind)
         later = " (starts when the simulator resumes)" if sim.paused else ""
-        self.notify(f"{kind} on {self.selected_tag}, {event.detail}{later}", title="Fault injected")
+        self.notify(
+            f"{kind} on {self.selected_tag}, {event.detail}{later}",
+            title="Fault injected",
+            markup=False,  # the tag is the user's text
+        )
 
     def _no_simulator(self) -> None:
         if self.monitor.sources:
