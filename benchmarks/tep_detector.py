@@ -83,8 +83,8 @@ def print_headline(figures: dict[str, object]) -> None:
         f"   PCA baseline {pca['mean_detection']:.3f}"
     )
     print(
-        f"  half A (tuned on) {figures['mean_detection_half_a']:.3f}, "
-        f"half B (held out) {figures['mean_detection_half_b']:.3f}"
+        f"  half A {figures['mean_detection_half_a']:.3f}, "
+        f"half B {figures['mean_detection_half_b']:.3f} (held out only when --tune chose on A)"
     )
     print(
         f"false-alarm rate d00_te: {figures['far_d00_te']:.2f}%"
