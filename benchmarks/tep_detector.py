@@ -31,12 +31,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from sensor_tui.detection.unit_base import UnitDetector
 from sensor_tui.detection.unit_dynamic import DynamicSettings, DynamicUnitDetector
 from sensor_tui.detection.unit_evaluation import (
     TEP_DETECTABLE,
+    TEP_HALF_A,
     TEP_TAGS,
     Summary,
     TepData,
@@ -45,18 +44,13 @@ from sensor_tui.detection.unit_evaluation import (
     pca_baseline,
     read_tep,
     run_detector,
+    tep_figures,
 )
 from sensor_tui.detection.unit_registry import make_unit_detector
 from sensor_tui.detection.unit_scenarios import FERMENTER_TAGS, fermenter
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "tep"
-HALF_A = TEP_DETECTABLE[::2]
-HALF_B = TEP_DETECTABLE[1::2]
 Factory = Callable[[tuple[str, ...]], UnitDetector]
-
-
-def _mean(summary: Summary, faults: tuple[int, ...]) -> float:
-    return float(np.mean([summary.per_fault[f].detection for f in faults]))
 
 
 def _delay(value: int | None) -> str:
@@ -80,27 +74,6 @@ def print_table(summary: Summary, baseline: Summary) -> None:
     print("  (* faults 3, 9, 15: not detectable, left out of the means)")
 
 
-def headline(summary: Summary, baseline: Summary) -> dict[str, object]:
-    """The figures `--json` writes (the keys `benchmarks/tep.py` uses, plus the halves)."""
-    return {
-        "mean_detection": summary.mean_detection,
-        "mean_detection_half_a": _mean(summary, HALF_A),
-        "mean_detection_half_b": _mean(summary, HALF_B),
-        "far_d00_te": 100.0 * summary.normal.false_alarm,
-        "far_before_onset": 100.0 * summary.far_before_onset,
-        "faults_alarmed": summary.faults_alarmed,
-        "false_alarm_rows_d00_te": summary.normal.alarm_rows,
-        "us_per_observation": summary.us_per_observation,
-        "cpu_us_per_observation": summary.cpu_us_per_observation,
-        "per_fault": {str(f): dataclasses.asdict(fig) for f, fig in summary.per_fault.items()},
-        "pca": {
-            "mean_detection": baseline.mean_detection,
-            "far_d00_te": 100.0 * baseline.normal.false_alarm,
-            "far_before_onset": 100.0 * baseline.far_before_onset,
-        },
-    }
-
-
 def print_headline(figures: dict[str, object]) -> None:
     """The summary lines, detector beside baseline."""
     pca = figures["pca"]
@@ -110,8 +83,8 @@ def print_headline(figures: dict[str, object]) -> None:
         f"   PCA baseline {pca['mean_detection']:.3f}"
     )
     print(
-        f"  half A (tuned on) {figures['mean_detection_half_a']:.3f}, "
-        f"half B (held out) {figures['mean_detection_half_b']:.3f}"
+        f"  half A {figures['mean_detection_half_a']:.3f}, "
+        f"half B {figures['mean_detection_half_b']:.3f} (held out only when --tune chose on A)"
     )
     print(
         f"false-alarm rate d00_te: {figures['far_d00_te']:.2f}%"
@@ -170,12 +143,12 @@ def tune(data: TepData) -> dict[str, float]:
             "on_delay": on_delay,
         }
         factory = dynamic_factory(overrides)
-        s = evaluate_tep(lambda f=factory: f(TEP_TAGS), data, (*HALF_A,))
+        s = evaluate_tep(lambda f=factory: f(TEP_TAGS), data, (*TEP_HALF_A,))
         ok = (
             s.normal.alarm_rows == 0  # the targets with a margin: none of the allowed one
             and s.normal.false_alarm <= 0.01
             and s.far_before_onset <= 0.01
-            and s.faults_alarmed == len(HALF_A)
+            and s.faults_alarmed == len(TEP_HALF_A)
         )
         print(
             f"  {overrides} half A {s.mean_detection:.3f} FAR {s.normal.false_alarm:.3f} "
@@ -215,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = evaluate_tep(lambda: factory(TEP_TAGS), data)
     baseline = pca_baseline(data)
     print_table(summary, baseline)
-    figures = headline(summary, baseline)
+    figures = tep_figures(summary, baseline)
     print_headline(figures)
     check = fermenter_check(factory)
     print(

@@ -133,6 +133,7 @@ def run(**opts: Any) -> None:
     token = resolve_token(click.get_current_context(), opts["token"], opts["token_file"])
     config = _config(opts["config"])
     _setup_logging(opts["log_file"], opts["headless"])
+    lock = _instance_lock(opts["db"])  # first: a second monitor stops before deciding anything
     options = MonitorOptions(
         db_path=Path(opts["db"]),
         dead_letter_path=_dead_letter_path(opts["db"], opts["dead_letter"]),
@@ -143,7 +144,6 @@ def run(**opts: Any) -> None:
         token=token,
         sources=_sources(config, opts["mqtt"], opts["mqtt_ca"], opts["db"]),
     )
-    lock = _instance_lock(opts["db"])
     try:
         monitor = Monitor(config, options)
         if opts["headless"]:

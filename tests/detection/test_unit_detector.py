@@ -125,3 +125,27 @@ def test_after_a_restart_the_first_window_is_not_judged_until_full() -> None:
     assert not first.is_anomaly and not second.is_anomaly
     assert first.statistic == second.statistic  # the normal level it starts from
     assert third.statistic > first.statistic
+
+
+def test_tags_that_always_agree_alarm_when_they_disagree_within_range() -> None:
+    rng = np.random.default_rng(2)
+    flow = np.cumsum(rng.normal(size=600)) * 0.1
+    reference = np.column_stack([flow, flow, rng.normal(size=600)])  # two meters, one flow
+    detector = DynamicUnitDetector(("meter_a", "meter_b", "pressure"))
+    detector.fit(reference)
+    stream = reference[:200].copy()
+    stream[100:, 1] += 0.05 * flow.std()  # one meter reads 5% of the spread high
+    run = run_detector(detector, stream)
+    assert not run.flags[:100].any()
+    assert run.flags[110:].all()
+    assert {k for k in run.kinds[110:]} == {"relation"}
+
+
+def test_a_unit_of_one_tag_is_judged_too() -> None:
+    rng = np.random.default_rng(4)
+    detector = DynamicUnitDetector(("level",))
+    detector.fit(rng.normal(size=(300, 1)))
+    normal = run_detector(detector, rng.normal(size=(300, 1)))
+    shifted = run_detector(detector, rng.normal(size=(100, 1)) + 3.0)
+    assert not normal.flags.any()
+    assert shifted.flags[20:].all()

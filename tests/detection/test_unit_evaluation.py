@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sensor_tui.detection.unit_evaluation import Figures, alarm_episodes, score_flags, summarise
+from sensor_tui.detection.unit_evaluation import (
+    Figures,
+    alarm_episodes,
+    score_flags,
+    summarise,
+    tep_figures,
+)
 from sensor_tui.detection.unit_limits import control_limit, exponential_tail_quantile
 from sensor_tui.detection.unit_persistence import Persistence
 
@@ -52,3 +58,17 @@ def test_persistence_needs_on_delay_to_start_and_off_delay_to_end() -> None:
     persistence = Persistence(on_delay=2, off_delay=3)
     steps = [persistence.step(c == "x") for c in "x.xxx..x...x"]
     assert "".join("A" if s else "." for s in steps) == "...AAAAAAA.."
+
+
+def test_tep_figures_carry_the_keys_the_benchmark_writes() -> None:
+    per_fault = {f: Figures(0.9, 0.0, 5, 1, 0) for f in range(1, 22)}
+    normal = Figures(0.0, 0.01, None, 1, 1)
+    summary = summarise(per_fault, normal, (0.5, 0.2), 10_000)
+    figures = tep_figures(summary, summary)
+    assert figures["mean_detection"] == pytest.approx(0.9)
+    assert figures["far_d00_te"] == pytest.approx(1.0)  # percent
+    assert figures["faults_alarmed"] == 18
+    assert figures["false_alarm_rows_d00_te"] == 1
+    assert figures["us_per_observation"] == pytest.approx(50.0)
+    assert figures["cpu_us_per_observation"] == pytest.approx(20.0)
+    assert set(figures["pca"]) >= {"mean_detection", "far_d00_te"}

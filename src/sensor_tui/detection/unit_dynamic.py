@@ -46,23 +46,36 @@ STATE_FORMAT = "dynamic-pca/1"
 
 @dataclass(frozen=True, slots=True)
 class DynamicSettings:
-    """The detector's knobs (the defaults are the measured choice)."""
+    """The detector's knobs; the defaults are the measured choice (`docs/unit-detection.md`)."""
 
     lags: int = 2
+    """Past observations stacked with each one (fewer when the reference is too short)."""
     smoothing: float = 0.1
+    """Weight of the newest distance in the average (the statistic)."""
     folds: int = 10
+    """Blocks of the reference, each judged by a model learned from the others."""
     quantile: float = 0.99
+    """The limit is at least this quantile of the held-out statistic..."""
     false_rate: float = 1e-6
+    """...and at least where the held-out tail, extended, is crossed this often."""
     spike_share: float = 1.0
+    """How far towards the limit one glitch may push the average (0: no cap)."""
     on_delay: int = 2
+    """Observations in a row above the limit that open an alarm."""
     off_delay: int = 3
+    """Observations in a row below the limit that end it."""
     adapt_rate: float = 0.0005
+    """Forgetting factor of the learned mean, while the statistic is below its median."""
 
 
 @dataclass(slots=True)
 class _Limits:
+    """What `learn_limits` learns from the held-out blocks of the reference."""
+
     limit: float
+    """The control limit of the statistic."""
     adapt_below: float
+    """The held-out statistic's median: the learned mean adapts only below it."""
     expected: tuple[float, float]
     """Mean held-out major and minor parts: where the smoothed parts start."""
     relation_limit: float

@@ -54,7 +54,9 @@ class PCAUnitDetector:
         self._loadings = rows[:k].T.copy()
         self._variances = np.maximum(singular[:k] ** 2 / (len(data) - 1), 1e-12)
         t2, q = self.statistics(data)
-        self._limits = (float(np.quantile(t2, self.quantile)), float(np.quantile(q, self.quantile)))
+        # floored: a unit of one tag has no residual, so Q and its limit are 0
+        t2_limit, q_limit = np.quantile(t2, self.quantile), np.quantile(q, self.quantile)
+        self._limits = (max(float(t2_limit), 1e-12), max(float(q_limit), 1e-12))
 
     def statistics(self, observations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """T² and Q of a batch of observations (rows)."""
