@@ -16,6 +16,9 @@ Prints, each figure beside a baseline measured in the same run:
 
     python benchmarks/tui.py                          # 60 s runs x 3, 40 days (about 20 min)
     python benchmarks/tui.py --seconds 20 --runs 2 --days 3   # quick look
+
+The CPU runs have the default unit on, with a warm-up of 10 observations, so that it judges
+and its chart draws during the measured seconds.
 """
 
 from __future__ import annotations
@@ -125,9 +128,33 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f}% (runs {min(values):.2f}–{max(values):.2f}%)"
 
 
-def cpu_section(work: Path, seconds: float, runs: int, warmup: float) -> None:
-    """Mean CPU of the app against the headless monitor, per size, over several runs."""
-    base = [sensor_tui(), "run", "--seed", "1", "--interval", "1.0", "--duration"]
+def unit_config(work: Path, observations: int) -> list[str]:
+    """`--config` for the default unit with a short warm-up, so that the unit is judged (and its
+    chart drawn) during the measured seconds, as in a monitor whose reference is stored."""
+    path = work / "unit.toml"
+    path.write_text(
+        '[[units]]\nname = "fermenter"\n'
+        'tags = ["fermenter_temp", "fermenter_ph", "agitator_rpm"]\n'
+        f"warmup = {observations}\n"
+    )
+    return ["--config", str(path)]
+
+
+def cpu_section(
+    work: Path, seconds: float, runs: int, warmup: float, unit_warmup: int = 10
+) -> None:
+    """Mean CPU of the app against the headless monitor, per size, over several runs; both with
+    the default unit on and judging."""
+    base = [
+        sensor_tui(),
+        "run",
+        "--seed",
+        "1",
+        "--interval",
+        "1.0",
+        *unit_config(work, unit_warmup),
+    ]
+    base.append("--duration")
     length = str(seconds + warmup)
     for size in SIZES:
         ui: list[dict[str, Any]] = []
