@@ -8,6 +8,7 @@ on the readings stored in it, on the writer thread, and stores the new reference
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass
 
@@ -22,7 +23,8 @@ from sensor_tui.tui.unit_chart import Points, UnitChartPanel
 from sensor_tui.when import iso
 
 UNIT_REFRESH = 1.0
-"""Seconds between reads of the units' statistics (observations come at most once a second)."""
+"""Least seconds between reads of the units' statistics (observations come at most once a
+second); a wide window waits for about a column of time (window / 100), as the tags' charts do."""
 MAX_POINTS = 20_000
 """Newest statistics read for a view (a column of the chart holds many at long windows)."""
 
@@ -41,6 +43,7 @@ class UnitView(MonitorBase):
 
     _unit_panels: dict[str, UnitChartPanel]
     _units_read_at: float = 0.0
+    _unit_reader: Reader | None = None
 
     def unit_panels(self) -> list[UnitChartPanel]:
         """One panel per configured unit, numbered after the tags' charts."""
@@ -54,7 +57,8 @@ class UnitView(MonitorBase):
     def _unit_tick(self, force: bool = False) -> None:
         """Read the units' statistics again, at most once per UNIT_REFRESH."""
         now = time.monotonic()
-        if self._unit_panels and (force or now - self._units_read_at >= UNIT_REFRESH):
+        period = max(UNIT_REFRESH, self.timeline.window / 100)
+        if self._unit_panels and (force or now - self._units_read_at >= period):
             self._units_read_at = now
             self._load_unit_scores(*self.view_span())
 
@@ -64,16 +68,15 @@ class UnitView(MonitorBase):
 
     @work(thread=True, group="unit-scores", exclusive=True)
     def _load_unit_scores(self, since: float, until: float) -> None:
-        reader = Reader(self.monitor.pipeline.db_path)
+        if self._unit_reader is None:  # one read-only connection, reused (one worker at a time)
+            self._unit_reader = Reader(self.monitor.pipeline.db_path)
         points: dict[str, Points] = {}
         try:
-            conn = reader.connection().conn
+            conn = self._unit_reader.connection().conn
             for name in self._unit_panels:
                 points[name] = load_scores(conn, name, iso(since), iso(until), MAX_POINTS)
-        except (StoreUnavailable, OSError):
+        except (StoreUnavailable, OSError, sqlite3.Error):
             return  # the next tick tries again (the status line says why writes fail)
-        finally:
-            reader.close()
         self.post_message(UnitScoresLoaded(points, since, until))
 
     def on_unit_scores_loaded(self, message: UnitScoresLoaded) -> None:
