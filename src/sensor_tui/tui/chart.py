@@ -1,8 +1,7 @@
-"""One tag's chart: its live series, the stored view it shows, its titles, its panel (issue 12).
+"""One tag's chart: its live series, the stored view it shows, its titles, its panel.
 
-The chart draws itself with `tui.plot` (braille rows, labels on the rows they name). A redraw
-rebuilds the rows and refreshes the widget only when they changed, so a chart whose view did not
-move costs nothing on screen. Readings that are not stored yet (a database outage) are drawn in
+The chart is a `plot.PlotView`: plotext builds it, and a redraw refreshes the widget only when
+the built text changed, so a chart whose view did not move costs nothing on screen. Readings that are not stored yet (a database outage) are drawn in
 another colour and counted in the title, so the mark does not depend on colour.
 """
 
@@ -12,17 +11,14 @@ import bisect
 import time
 
 import numpy as np
-from rich.segment import Segment
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Container, Grid
 from textual.message import Message
-from textual.strip import Strip
-from textual.widget import Widget
 
 from sensor_tui.series import StoredView, TagSeries, window_label
 from sensor_tui.tags import Tag
-from sensor_tui.tui.plot import Trace, clock, render
+from sensor_tui.tui.plot import PlotView, Trace, clock
 
 MIN_CHART_ROWS = 9
 """A chart panel never gets fewer rows than this (border, 7 plot rows, the time axis); below it
@@ -41,7 +37,7 @@ def format_value(value: float) -> str:
     return f"{value:.4g}" if abs(value) < 1e5 else f"{value:.3e}"
 
 
-class TagChart(Widget):
+class TagChart(PlotView):
     """The plot of one tag over the shared view."""
 
     class Panned(Message):
@@ -79,12 +75,10 @@ class TagChart(Widget):
         self.cursor_value: tuple[float, float] | None = None
         self.last_view: tuple[float, float, float | None] | None = None
         self.spans: list[tuple[float, float, tuple[int, int, int]]] = []
-        """Alarm spans (start, end epoch seconds, colour) drawn under the line (issue 11)."""
+        """Alarm spans (start, end epoch seconds, colour) drawn under the line."""
         self.warming = False
         """The tag's detector has not seen enough readings to judge yet (said in the title)."""
-        self._strips: list[Strip] = []
         self._titles: tuple[str, str] = ("", "")
-        self._lines: list[list[Segment]] = []
         self.can_focus = False
 
     def set_spans(self, spans: list[tuple[float, float, tuple[int, int, int]]]) -> None:
@@ -102,12 +96,6 @@ class TagChart(Widget):
     def on_mount(self) -> None:
         """Titles before the first reading arrives."""
         self.update_title()
-
-    def render_line(self, y: int) -> Strip:
-        """One prepared row (blank outside the drawing)."""
-        if y < len(self._strips):
-            return self._strips[y]
-        return Strip.blank(self.size.width)
 
     def on_resize(self, _: events.Resize) -> None:
         """Binning and ticks depend on the size: redraw the same view at the new one."""
@@ -128,7 +116,7 @@ class TagChart(Widget):
         """What to draw over (since, until]: the stored view, else the live series, plus the
         readings not stored yet."""
         band, view = self.tag.normal, self.stored_view
-        trace = Trace(since, until, band, self.tag.unit, cursor=cursor, spans=self.spans)
+        trace = Trace(since, until, band, self.tag.unit, cursor=cursor, spans=list(self.spans))
         if view is not None:
             tail = self._series_arrays(max(view.until, since), until)
             trace.times = np.concatenate((view.times, tail[0]))
@@ -214,13 +202,8 @@ class TagChart(Widget):
         self.replotted_at = time.monotonic()
         trace = self.trace(since, until, cursor)
         self.update_title(until - since)
-        if width <= 0 or height <= 0:
-            return
-        lines = render(trace, width, height)
-        if lines != self._lines:
-            self._lines = lines
-            self._strips = [Strip(line, width) for line in lines]
-            self.refresh()
+        if width > 0 and height > 0:
+            self.draw(trace)
 
     def update_title(self, window: float | None = None) -> None:
         """Tag, latest (or cursor) value, unstored count; band and true anomaly count below.
