@@ -136,7 +136,8 @@ class TagChart(PlotView):
                 pending = np.array(points)
                 trace.pending_times, trace.pending_values = pending[:, 0], pending[:, 1]
         self.plotted_points = len(trace.times)
-        self.cursor_value = self._value_at(cursor) if cursor is not None else None
+        column = (until - since) / max(self.size.width - 6, 1)  # the width the cursor moves by
+        self.cursor_value = self._value_at(cursor, column) if cursor is not None else None
         return trace
 
     def _series_arrays(
@@ -151,11 +152,20 @@ class TagChart(PlotView):
             np.asarray(a_values, dtype=float),
         )
 
-    def _value_at(self, moment: float) -> tuple[float, float] | None:
+    def _value_at(self, moment: float, column: float) -> tuple[float, float] | None:
+        """The value the cursor's column shows: the last point at or before `moment`, else
+        (at the left edge, where the view holds nothing earlier) the first point in the
+        column's span of time."""
         view = self.stored_view
         if view is not None and moment <= view.until:
-            return view.value_at(moment)
-        i = bisect.bisect_right(self.series.times, moment) - 1
+            found = view.value_at(moment)
+            if found is None and len(view.times) and view.times[0] <= moment + column:
+                return float(view.lows[0]), float(view.highs[0])
+            return found
+        times = self.series.times
+        i = bisect.bisect_right(times, moment) - 1
+        if i < 0 and len(times) and times[0] <= moment + column:
+            i = 0
         return (self.series.values[i],) * 2 if i >= 0 else None
 
     def _unstored_between(self, since: float, until: float) -> list[tuple[float, float]]:

@@ -128,6 +128,8 @@ class Navigation(MonitorBase):
         for name, view in message.views.items():
             self._charts[name].stored_view = view
         self.replot(force=True)
+        if self.timeline.cursor is not None:  # the values at the cursor come from this view
+            self.refresh_status()
 
     # -- the live series -------------------------------------------------------------------
 
