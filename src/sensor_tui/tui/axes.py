@@ -1,9 +1,10 @@
 """Chart scales: the y range an operator can read, round ticks, clock-time x ticks.
 
-Pure value computations (no Textual, no drawing: plotext draws), tested on their own. The y range follows normal operation and the
-normal band, from robust percentiles of the values in view, so one spike cannot flatten a day of
-normal readings into one text row; what falls outside is clipped and marked at the edge with ▲/▼. Ticks are
-chosen on rows of their own, so a label always names its row.
+Pure value computations (no Textual, no drawing: plotext draws), tested on their own. The y range
+follows normal operation and the normal band, from robust percentiles of the values in view, so
+one spike cannot flatten a day of normal readings into one text row; what falls outside is
+clipped and marked at the edge with ▲/▼. Ticks are chosen on rows of their own, so a label always
+names its row.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """One tag's chart: its live series, the stored view it shows, its titles, its panel.
 
 The chart is a `plot.PlotView`: plotext builds it, and a redraw refreshes the widget only when
-the built text changed, so a chart whose view did not move costs nothing on screen. Readings that are not stored yet (a database outage) are drawn in
-another colour and counted in the title, so the mark does not depend on colour.
+the built text changed, so a chart whose view did not move costs nothing on screen. Readings
+that are not stored yet (a database outage) are drawn in another colour and counted in the
+title, so the mark does not depend on colour.
 """
 
 from __future__ import annotations

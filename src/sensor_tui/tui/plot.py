@@ -103,7 +103,7 @@ def new_figure() -> Plot:
     ask for even beyond the terminal's (plotext caps a figure at the terminal's size unless
     told not to, as its `limit_size` does for the global figure)."""
     figure = Plot()
-    figure._limit_size(False, False)
+    figure._limit_size(False, False)  # type: ignore[attr-defined]  # plotext: untyped, private
     figure.theme("clear")
     figure.frame(False)
     figure.ticks_color(AXIS)
