@@ -113,6 +113,13 @@ def new_figure() -> Plot:
 def build(figure: Plot, trace: Trace, width: int, height: int) -> Text:
     """The chart as rich text, `height` lines of `width` cells, drawn by plotext."""
     width, height = max(width, 2), max(height, 1)
+    shape = draw_layers(figure, trace, width, height)
+    text = Text.from_ansi(figure.build().rstrip("\n"), no_wrap=True, end="")
+    return _with_unit(text, trace.unit, shape)
+
+
+def draw_layers(figure: Plot, trace: Trace, width: int, height: int) -> Layout:
+    """Hand plotext every layer of the chart (bottom to top) and its ticks; plotext builds."""
     shape = layout(trace, width, height)
     figure.clear_data()
     figure.plotsize(width, height)
@@ -139,8 +146,7 @@ def build(figure: Plot, trace: Trace, width: int, height: int) -> Text:
     _draw_runs(figure, pending, PENDING)
     _draw_marks(figure, trace, line, shape)
     _set_ticks(figure, trace, shape)
-    text = Text.from_ansi(figure.build().rstrip("\n"), no_wrap=True, end="")
-    return _with_unit(text, trace.unit, shape)
+    return shape
 
 
 def _draw_spans(figure: Plot, trace: Trace, bottom: float) -> None:
@@ -214,8 +220,8 @@ class PlotView(Widget):
     and a build whose text did not change does not repaint.
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._figure = new_figure()
         self._text: Text | None = None
         self._strips: list[Strip] = []
