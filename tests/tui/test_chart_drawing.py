@@ -29,6 +29,7 @@ from sensor_tui.tui.plot import (
     PENDING,
     PlotView,
     Trace,
+    as_text,
     build,
     new_figure,
 )
@@ -40,8 +41,7 @@ RED_KIND = (255, 60, 60)
 
 
 def lines_of(trace: Trace, width: int = 100, height: int = 12) -> list[Text]:
-    text = build(new_figure(), trace, width, height)
-    lines = text.split("\n", allow_blank=True)
+    lines = as_text(build(new_figure(), trace, width, height))
     assert len(lines) == height and all(line.cell_len == width for line in lines)
     return lines
 

@@ -65,7 +65,7 @@ def min_max_bins(
     used = index[starts]
     low = np.minimum.reduceat(lows, starts)
     high = np.maximum.reduceat(highs, starts)
-    low_first = _low_comes_first(lows, highs, starts)
+    low_first = _low_comes_first(lows, highs, starts, low, high)
     centres = since + (used + 0.5) * width
     first = np.where(low_first, low, high)
     second = np.where(low_first, high, low)
@@ -82,11 +82,12 @@ def min_max_bins(
     return Binned(runs=runs, centres=centres, lows=low, highs=high)
 
 
-def _low_comes_first(lows: np.ndarray, highs: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def _low_comes_first(
+    lows: np.ndarray, highs: np.ndarray, starts: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> np.ndarray:
     """Per bin: does its lowest value come before its highest (so the stroke keeps time order)?"""
-    ends = np.r_[starts[1:], len(lows)]
-    out = np.ones(len(starts), dtype=bool)
-    for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
-        if b - a > 1:
-            out[k] = int(np.argmin(lows[a:b])) <= int(np.argmax(highs[a:b]))
-    return out
+    index = np.arange(len(lows))
+    bin_of = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(lows)]))
+    first_low = np.minimum.reduceat(np.where(lows == low[bin_of], index, len(lows)), starts)
+    first_high = np.minimum.reduceat(np.where(highs == high[bin_of], index, len(lows)), starts)
+    return first_low <= first_high

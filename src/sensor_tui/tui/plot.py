@@ -25,10 +25,14 @@ empty, so a statistic against its limit is drawn the same way (see `PlotView`).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
@@ -45,6 +49,7 @@ ANOMALY: RGB = (255, 60, 60)
 CLIPPED: RGB = (255, 140, 40)
 AXIS: RGB = (130, 130, 130)
 CURSOR: RGB = (230, 230, 230)
+ESCAPE = re.compile("\x1b\\[([0-9;]*)m")
 ANOMALY_MARK, HIGH_MARK, LOW_MARK, SPAN_MARK = "●", "▲", "▼", "▀"
 
 
@@ -110,12 +115,35 @@ def new_figure() -> Plot:
     return figure
 
 
-def build(figure: Plot, trace: Trace, width: int, height: int) -> Text:
-    """The chart as rich text, `height` lines of `width` cells, drawn by plotext."""
+def build(figure: Plot, trace: Trace, width: int, height: int) -> list[list[Segment]]:
+    """The chart as `height` rows of segments, `width` cells each, drawn by plotext."""
     width, height = max(width, 2), max(height, 1)
     shape = draw_layers(figure, trace, width, height)
-    text = Text.from_ansi(figure.build().rstrip("\n"), no_wrap=True, end="")
-    return _with_unit(text, trace.unit, shape)
+    rows = [_segments(row) for row in figure.build().rstrip("\n").split("\n")[:height]]
+    return _with_unit(rows, trace.unit, shape)
+
+
+def _segments(row: str) -> list[Segment]:
+    """One row of plotext's output as segments. plotext writes only `ESC[38;2;R;G;Bm` colours
+    and `ESC[0m` resets, so a split on the escapes reads it (16 times faster than rich's
+    general `Text.from_ansi`, which was a tenth of a build)."""
+    parts = ESCAPE.split(row)
+    out: list[Segment] = []
+    style: Style | None = None
+    for i, part in enumerate(parts):
+        if i % 2:
+            style = _style(part)
+        elif part:
+            out.append(Segment(part, style))
+    return out
+
+
+@lru_cache(maxsize=256)
+def _style(code: str) -> Style | None:
+    if code.startswith("38;2;"):
+        r, g, b = code[5:].split(";")[:3]
+        return Style(color=f"rgb({r},{g},{b})")
+    return None
 
 
 def draw_layers(figure: Plot, trace: Trace, width: int, height: int) -> Layout:
@@ -199,16 +227,24 @@ def _set_ticks(figure: Plot, trace: Trace, shape: Layout) -> None:
     figure.xticks(moments, labels)
 
 
-def _with_unit(text: Text, unit: str, shape: Layout) -> Text:
+def _with_unit(rows: list[list[Segment]], unit: str, shape: Layout) -> list[list[Segment]]:
     """Write the unit into the axis row's corner, under the y labels (blank there)."""
-    lines = text.split("\n", allow_blank=True)
     corner = shape.label_width
-    if unit and shape.axis_row and len(lines) > 1 and not lines[-1].plain[:corner].strip():
-        r, g, b = AXIS
-        axis = Text(unit[: corner - 1].ljust(corner), style=f"rgb({r},{g},{b})")
-        axis.append_text(lines[-1][corner:])
-        lines[-1] = axis
-    return Text("\n", no_wrap=True, end="").join(lines)
+    if not (unit and shape.axis_row and len(rows) > 1):
+        return rows
+    axis = rows[-1]
+    head = "".join(segment.text for segment in axis)[:corner]
+    if head.strip() or len(head) < corner:
+        return rows
+    r, g, b = AXIS
+    tail = list(Segment.divide(axis, [corner, Segment.get_line_length(axis)]))[1]
+    rows[-1] = [Segment(unit[: corner - 1].ljust(corner), _style(f"38;2;{r};{g};{b}")), *tail]
+    return rows
+
+
+def as_text(rows: list[list[Segment]]) -> list[Text]:
+    """Rows of segments as rich `Text` (to read a chart's characters and colours)."""
+    return [Text.assemble(*((s.text, s.style or "") for s in row), no_wrap=True, end="") for row in rows]
 
 
 class PlotView(Widget):
@@ -223,26 +259,25 @@ class PlotView(Widget):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._figure = new_figure()
-        self._text: Text | None = None
+        self._rows: list[list[Segment]] | None = None
         self._strips: list[Strip] = []
-        self.built = Text()
-        """The last built chart (plain text via `.plain`): what is on screen."""
 
     def draw(self, trace: Trace) -> None:
         """Build the chart at the widget's size; refresh only when its text changed."""
         width, height = self.size.width, self.size.height
         if width <= 0 or height <= 0:
             return
-        text = build(self._figure, trace, width, height)
-        if self._text is not None and text == self._text:
+        rows = build(self._figure, trace, width, height)
+        if rows == self._rows:
             return
-        self._text = self.built = text
-        console = self.app.console
-        self._strips = [
-            Strip(list(line.render(console))).adjust_cell_length(width)
-            for line in text.split("\n", allow_blank=True)[:height]
-        ]
+        self._rows = rows
+        self._strips = [Strip(row).adjust_cell_length(width) for row in rows]
         self.refresh()
+
+    @property
+    def built(self) -> Text:
+        """The chart on screen as one rich `Text` (its characters and colours)."""
+        return Text("\n", end="").join(as_text(self._rows or []))
 
     def render_line(self, y: int) -> Strip:
         """One prepared row (blank outside the drawing)."""
