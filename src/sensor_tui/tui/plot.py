@@ -244,7 +244,9 @@ def _with_unit(rows: list[list[Segment]], unit: str, shape: Layout) -> list[list
 
 def as_text(rows: list[list[Segment]]) -> list[Text]:
     """Rows of segments as rich `Text` (to read a chart's characters and colours)."""
-    return [Text.assemble(*((s.text, s.style or "") for s in row), no_wrap=True, end="") for row in rows]
+    return [
+        Text.assemble(*((s.text, s.style or "") for s in row), no_wrap=True, end="") for row in rows
+    ]
 
 
 class PlotView(Widget):
