@@ -69,6 +69,10 @@ class TagChart(PlotView):
         """New readings since the titles were last written (the app's tick writes them)."""
         self.replotted_at = 0.0
         """Monotonic time of the last replot (the app paces replots with it)."""
+        self.urgent_at = -1e9
+        """Monotonic time of the last replot an urgent change asked for: during a burst of
+        anomalies (a stuck or noisy sensor flagged every second) only the first is drawn at
+        once, the rest at the chart's pace of one column of time."""
         self.plotted_points = 0
         """Points in the last drawing (before binning into columns)."""
         self.anomalies_in_view = 0
@@ -83,10 +87,14 @@ class TagChart(PlotView):
         self.can_focus = False
 
     def set_spans(self, spans: list[tuple[float, float, tuple[int, int, int]]]) -> None:
-        """Alarm spans of this tag; drawn at the next replot (marked due now)."""
+        """Alarm spans of this tag: a span that began or went is drawn at once; an open alarm's
+        end moving on (every second) waits for the chart's next column of time."""
         if spans != self.spans:
+            started = {(start, colour) for start, _, colour in spans}
+            if started != {(start, colour) for start, _, colour in self.spans}:
+                self.urgent = True
             self.spans = spans
-            self.dirty = self.urgent = True
+            self.dirty = True
 
     def set_warming(self, warming: bool) -> None:
         """Say in the title whether the detector is still warming up."""
@@ -209,8 +217,10 @@ class TagChart(PlotView):
         """Redraw the view; the screen is touched only when a row changed."""
         self.last_view = (since, until, cursor)
         width, height = self.size.width, self.size.height
-        self.dirty = self.urgent = False
         self.replotted_at = time.monotonic()
+        if self.urgent:
+            self.urgent_at = self.replotted_at
+        self.dirty = self.urgent = False
         trace = self.trace(since, until, cursor)
         self.update_title(until - since)
         if width > 0 and height > 0:
