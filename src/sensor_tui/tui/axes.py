@@ -114,3 +114,8 @@ def _tick_format(step: int, crosses: bool) -> str:
         return "%d %b"
     clock = "%H:%M:%S" if step < 60 else "%H:%M"
     return f"%d %b {clock}" if crosses else clock
+
+
+def clock(epoch: float, with_date: bool = True) -> str:
+    """A moment as the status line and titles show it (UTC, like the database)."""
+    return time.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S", time.gmtime(epoch))

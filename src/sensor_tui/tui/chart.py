@@ -19,7 +19,7 @@ from textual.message import Message
 
 from sensor_tui.series import StoredView, TagSeries, window_label
 from sensor_tui.tags import Tag
-from sensor_tui.tui.plot import PlotView, Trace, clock
+from sensor_tui.tui.plot import PlotView, Trace
 
 MIN_CHART_ROWS = 9
 """A chart panel never gets fewer rows than this (border, 7 plot rows, the time axis); below it
@@ -297,10 +297,3 @@ class ChartGrid(Grid):
         fits = self.size.height // rows >= MIN_CHART_ROWS
         self.styles.grid_size_columns = columns
         self.styles.grid_rows = "1fr" if fits else str(MIN_CHART_ROWS)
-
-
-def view_label(since: float, until: float, live: bool) -> str:
-    """The span a view shows, for the status line: LIVE or the time being viewed (UTC)."""
-    if live:
-        return "LIVE"
-    return f"{clock(since)} → {clock(until, with_date=clock(since)[:10] != clock(until)[:10])} UTC"

@@ -26,7 +26,6 @@ empty, so a statistic against its limit is drawn the same way (see `PlotView`).
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -286,8 +285,3 @@ class PlotView(Widget):
         if y < len(self._strips):
             return self._strips[y]
         return Strip.blank(self.size.width)
-
-
-def clock(epoch: float, with_date: bool = True) -> str:
-    """A moment as the status line and titles show it (UTC, like the database)."""
-    return time.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S", time.gmtime(epoch))
