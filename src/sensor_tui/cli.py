@@ -158,7 +158,10 @@ def _sources(config: Config, urls: tuple[str, ...], ca: str | None, db: str) -> 
 def _run_ui(monitor: Any, duration: float | None) -> None:
     from sensor_tui.tui.app import make_app  # here, so headless runs never load Textual
 
-    make_app(monitor, duration=duration).run()
+    app = make_app(monitor, duration=duration)
+    app.run()
+    if app.return_code:  # Textual returns normally after printing a crash's traceback
+        sys.exit(app.return_code)
 
 
 @cli.command("import")

@@ -26,6 +26,7 @@ from pathlib import Path
 from sensor_tui.errors import SensorTuiError
 from sensor_tui.pipeline import BatchResult, Pipeline
 from sensor_tui.readings import Reading, Rejected
+from sensor_tui.sources.already_stored import AlreadyStored
 
 CHUNK = 5_000
 MISSING_COLUMN = "missing column"
@@ -165,10 +166,12 @@ def import_csv(
     except OSError as exc:
         raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
     handle = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
-    with handle, _bulk_load_mode():
+    stored = AlreadyStored(pipeline.db_path, pipeline.counters)
+    with handle, _bulk_load_mode(), contextlib.closing(stored):
         for readings, rejected, rows in _chunks(handle, pipeline, tag, summary):
             summary.rows += rows
-            futures.append(pipeline.submit_readings(readings, rejected, offered=rows))
+            fresh = stored.fresh(readings)  # a replay must not reach the detectors
+            futures.append(pipeline.submit_readings(fresh, rejected, offered=rows))
             if progress is not None:
                 progress(raw.tell())
     for future in futures:
