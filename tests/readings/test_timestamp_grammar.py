@@ -1,6 +1,6 @@
 """The strict timestamp parser, fuzzed against `datetime.fromisoformat` and the documented rules.
 
-The oracle below is the grammar of docs/timestamps.md written a second, independent way: the
+The oracle below is the grammar of docs/guide/timestamps.md written a second, independent way: the
 parser must accept exactly what it accepts, agree with `fromisoformat` on the instant, and answer
 the stored form that `epoch()` reads.
 """
