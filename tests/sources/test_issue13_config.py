@@ -238,6 +238,7 @@ def test_issue13_config_json_roundtrip_of_source_state() -> None:
         "state": "connected",
         "error": "",
         "messages": 3,
+        "reason": "",
     }
 
 

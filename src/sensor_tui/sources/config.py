@@ -39,11 +39,6 @@ _MQTT_KEYS = {
     "keepalive", "require_timestamp", "reconnect_min", "reconnect_max",
     "password",  # known, so that it is refused with the reason rather than as a typo
 }  # fmt: skip
-_OPCUA_KEYS = {
-    "type", "name", "url", "nodes", "security_mode", "security_policy", "cert", "key",
-    "server_cert", "username", "password_env", "publishing_interval", "reconnect_min",
-    "reconnect_max", "timeout", "password",
-}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +98,8 @@ class OpcUaSettings:
     """Milliseconds between the server's data-change notifications."""
     timeout: float = 4.0
     backoff: Backoff = field(default_factory=Backoff)
+    application_uri: str = ""
+    """The URI the client announces; it must match the one in `cert` (asyncua's own if empty)."""
 
 
 SourceSettings = MqttSettings | OpcUaSettings
@@ -117,6 +114,22 @@ def _get(entry: Mapping[str, Any], key: str, kind: type | tuple[type, ...], wher
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
         raise ConfigError(f"{where}: '{key}' must be a {' or '.join(k.__name__ for k in kinds)}")
     return value
+
+
+def file_path(value: str | None, where: str, what: str, base: str | None = None) -> str | None:
+    """`value` resolved against `base` (the config file's folder), checked to be a file now:
+    a missing certificate found at start is one clear line, found at connect time it was an
+    endless `reconnecting`."""
+    if value is None:
+        return None
+    path = os.path.join(base, os.path.expanduser(value)) if base else os.path.expanduser(value)
+    if not os.path.isfile(path):
+        raise ConfigError(f"{where}: {what} file {path} not found")
+    return path
+
+
+def _file(entry: Mapping[str, Any], key: str, where: str, base: str | None) -> str | None:
+    return file_path(_get(entry, key, str, where), where, key, base)
 
 
 def _password(entry: Mapping[str, Any], where: str) -> str | None:
@@ -193,7 +206,9 @@ def _topic_table(entry: Mapping[str, Any], where: str) -> dict[str, str]:
     return dict(table)
 
 
-def mqtt_from_entry(entry: Mapping[str, Any], where: str, anchor: str) -> MqttSettings:
+def mqtt_from_entry(
+    entry: Mapping[str, Any], where: str, anchor: str, base: str | None = None
+) -> MqttSettings:
     """Check one `type = "mqtt"` table."""
     _unknown(entry, _MQTT_KEYS, where)
     url = _get(entry, "url", str, where)
@@ -225,9 +240,9 @@ def mqtt_from_entry(entry: Mapping[str, Any], where: str, anchor: str) -> MqttSe
         tls=tls or any(entry.get(k) for k in ("ca", "cert")),
         qos=1 if qos is None else qos,
         client_id=_get(entry, "client_id", str, where) or default_client_id(name, anchor),
-        ca=_get(entry, "ca", str, where),
-        cert=_get(entry, "cert", str, where),
-        key=_get(entry, "key", str, where),
+        ca=_file(entry, "ca", where, base),
+        cert=_file(entry, "cert", where, base),
+        key=_file(entry, "key", where, base),
         username=username,
         password=_password(entry, where),
         session_expiry=_positive(entry, "session_expiry", 86_400, where),
@@ -253,7 +268,7 @@ def mqtt_from_url(url: str, index: int, anchor: str, ca: str | None = None) -> M
         topics=(check_filter(path or "#", where),),
         tls=tls,
         client_id=default_client_id(f"{name} {path}", anchor),
-        ca=ca,
+        ca=file_path(ca, "--mqtt-ca", "CA"),
         username=user,
         password=password,
     )
@@ -274,65 +289,30 @@ def _unknown(entry: Mapping[str, Any], known: set[str], where: str) -> None:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
 
 
-SECURITY_MODES = ("None", "Sign", "SignAndEncrypt")
-
-
-def opcua_from_entry(entry: Mapping[str, Any], where: str) -> OpcUaSettings:
-    """Check one `type = "opcua"` table."""
-    _unknown(entry, _OPCUA_KEYS, where)
-    url = _get(entry, "url", str, where)
-    if not url or not url.startswith("opc.tcp://"):
-        raise ConfigError(f"{where}: 'url' must be opc.tcp://host:port[/path]")
-    nodes = _get(entry, "nodes", dict, where) or {}
-    if not nodes or not all(isinstance(k, str) and isinstance(v, str) for k, v in nodes.items()):
-        raise ConfigError(f"{where}: 'nodes' maps tag names to node ids (ns=2;s=Temp)")
-    mode = _get(entry, "security_mode", str, where) or "None"
-    if mode not in SECURITY_MODES:
-        raise ConfigError(f"{where}: security_mode is one of {', '.join(SECURITY_MODES)}")
-    policy = _get(entry, "security_policy", str, where) or ""
-    cert, key = _get(entry, "cert", str, where), _get(entry, "key", str, where)
-    if mode != "None" and not (policy and cert and key):
-        raise ConfigError(f"{where}: security_mode {mode} needs security_policy, cert and key")
-    interval = _get(entry, "publishing_interval", (int, float), where) or 500.0
-    timeout = _get(entry, "timeout", (int, float), where) or 4.0
-    _, user, password, host, _, _ = _split_url(url, where)
-    if password is not None:
-        raise ConfigError(f"{where}: no password in the URL; use password_env")
-    return OpcUaSettings(
-        name=_get(entry, "name", str, where) or f"opcua {host}",
-        url=url,
-        nodes=dict(nodes),
-        security_mode=mode,
-        security_policy=policy,
-        cert=cert,
-        key=key,
-        server_cert=_get(entry, "server_cert", str, where),
-        username=_get(entry, "username", str, where) or user or None,
-        password=_password(entry, where),
-        publishing_interval=float(interval),
-        timeout=float(timeout),
-        backoff=_backoff(entry, where),
-    )
-
-
 def parse_sources(
     entries: tuple[Mapping[str, Any], ...],
     mqtt_urls: tuple[str, ...] = (),
     anchor: str = "",
     mqtt_ca: str | None = None,
+    config_path: str | os.PathLike[str] | None = None,
 ) -> list[SourceSettings]:
     """Every configured source, the file's first, then `--mqtt` URLs; names are unique.
 
-    `anchor` (the database path) keeps default MQTT client ids stable across restarts.
+    `anchor` (the database path) keeps default MQTT client ids stable across restarts. Relative
+    file names in the entries are relative to `config_path`'s folder (the file they are written
+    in, as a plant engineer reads them), and errors name that file.
     """
+    from sensor_tui.sources.opcua_settings import opcua_from_entry
+
+    base = os.path.dirname(os.path.abspath(config_path)) if config_path else None
     out: list[SourceSettings] = []
     for i, entry in enumerate(entries):
-        where = f"sources[{i}]"
+        where = f"{config_path}: sources[{i}]" if config_path else f"sources[{i}]"
         kind = entry.get("type")
         if kind == "mqtt":
-            out.append(mqtt_from_entry(entry, where, anchor))
+            out.append(mqtt_from_entry(entry, where, anchor, base))
         elif kind == "opcua":
-            out.append(opcua_from_entry(entry, where))
+            out.append(opcua_from_entry(entry, where, base))
         else:
             raise ConfigError(f'{where}: \'type\' must be "mqtt" or "opcua", not {kind!r}')
     out += [mqtt_from_url(url, i, anchor, mqtt_ca) for i, url in enumerate(mqtt_urls)]

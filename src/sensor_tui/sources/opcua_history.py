@@ -1,0 +1,78 @@
+"""Fill the gap a lost OPC UA connection leaves, from the server's own history (HistoryRead).
+
+A subscription delivers changes only while it exists: what the PLC sampled while the network was
+down, or between the server's return and our reconnect, never arrives as a data change. When
+the server keeps history for a node, those values are read back after the (re)subscription,
+from the last source timestamp we took for that tag to now, and go through the same pipeline
+with `source = opcua-history`. The store's UNIQUE (tag, timestamp) makes the fill idempotent:
+a value that also came as a data change is a duplicate, not a second row.
+
+A server without history answers with a Bad status (`BadHistoryOperationUnsupported`); that tag
+is then not asked again in this run, and the gap stays (said once in the log).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from asyncua import Client, ua
+
+from sensor_tui.sources.reasons import status_name
+
+log = logging.getLogger(__name__)
+
+SOURCE_HISTORY = "opcua-history"
+"""The `source` column of readings read back from the server's history."""
+
+_STEP = timedelta(microseconds=1)
+
+
+class GapFiller:
+    """Per tag: the newest source timestamp taken; reads the history after it when asked."""
+
+    def __init__(self, nodes: dict[str, str], source_name: str) -> None:
+        self.nodes = nodes
+        self.name = source_name
+        self.last: dict[str, datetime] = {}
+        self.unsupported: set[str] = set()
+
+    def seen(self, tag: str, stamp: datetime | None) -> None:
+        """Note a value taken for `tag` (from a data change or from history)."""
+        if stamp is None:
+            return
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=UTC)
+        old = self.last.get(tag)
+        if old is None or stamp > old:
+            self.last[tag] = stamp
+
+    async def read(self, client: Client, tags: list[str]) -> list[tuple[str, ua.DataValue]]:
+        """The values each tag's node recorded since its last one taken, oldest first."""
+        until = datetime.now(UTC)
+        out: list[tuple[str, ua.DataValue]] = []
+        for tag in tags:
+            since = self.last.get(tag)
+            if since is None or tag in self.unsupported:
+                continue
+            node = client.get_node(self.nodes[tag])
+            try:
+                values = await node.read_raw_history(since + _STEP, until, return_bounds=False)
+            except ua.UaStatusCodeError as exc:
+                self.unsupported.add(tag)
+                log.info(
+                    "%s: no history for %s (%s); its gap is not filled",
+                    self.name, tag, status_name(exc.code),
+                )  # fmt: skip
+                continue
+            except ua.UaError as exc:
+                self.unsupported.add(tag)
+                log.info("%s: no history for %s (%s)", self.name, tag, exc)
+                continue
+            out += [(tag, value) for value in values]
+            if values:
+                log.info(
+                    "%s: %d value(s) of %s read back from history (gap since %s)",
+                    self.name, len(values), tag, since.isoformat(),
+                )  # fmt: skip
+        return out
