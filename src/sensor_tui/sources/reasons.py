@@ -44,7 +44,7 @@ def opcua_reason(exc: BaseException) -> str:
         return SERVER_DOWN
     if isinstance(exc, TimeoutError):  # asyncio's too, since Python 3.11
         return NO_ANSWER
-    if "No matching endpoints" in text:
+    if any(word in text for word in ("No matching endpoints", "SecurityModeRejected")):
         return MODE_NOT_OFFERED
     if isinstance(exc, FileNotFoundError):
         return FILE_MISSING
