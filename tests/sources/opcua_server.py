@@ -155,7 +155,11 @@ class OpcServer:
             await self._store.save_node_value(ua.NodeId(self.names[tag], self.ns), data)
 
     def delete(self, tag: str) -> None:
-        """Remove the node, as a PLC program change would (monitored items get BadNodeIdUnknown)."""
+        """Remove the node, as a PLC program change would. A server tells the node's monitored
+        items with a BadNodeIdUnknown data change; asyncua 1.1's own notice is lost (its callback
+        is a coroutine nobody awaits), so that data change is written here first."""
+        gone = ua.DataValue(StatusCode_=ua.StatusCode(ua.StatusCodes.BadNodeIdUnknown))
+        self._run(self._vars[tag].write_value(gone))
         self._run(self._server.delete_nodes([self._vars.pop(tag)]))
 
     def restore(self, tag: str) -> None:

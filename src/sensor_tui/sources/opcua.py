@@ -210,12 +210,13 @@ class OpcUaSource:
             tags = TagSubscriptions(
                 client, dict(self.settings.nodes), self.settings.backoff, self.name
             )
+            marks = self._gaps.marks()
             subscribed = await tags.start(_Handler(self, tags), self.settings.publishing_interval)
             self._down_since = None
             self._tags_changed(tags)
             log.info("%s: connected, %d of %d nodes subscribed",
                      self.name, len(subscribed), len(self.settings.nodes))  # fmt: skip
-            await self._fill(client, subscribed)
+            await self._fill(client, subscribed, marks)
             await self._watch(client, tags)
         finally:
             with contextlib.suppress(Exception):
@@ -245,10 +246,11 @@ class OpcUaSource:
             if protocol is None or protocol.state == "closed":
                 raise ConnectionResetError("connection to the server lost")
             await client.check_connection()  # raises once asyncua's watchdog saw it go
+            marks = self._gaps.marks()
             back = await tags.retry_due()
             if back is not None:
                 self._tags_changed(tags)
-                await self._fill(client, back)
+                await self._fill(client, back, marks)
 
     def _tags_changed(self, tags: TagSubscriptions) -> None:
         failures = tags.failures()
@@ -256,10 +258,10 @@ class OpcUaSource:
         state = "error" if len(failures) == len(self.settings.nodes) else "connected"
         self._state(state, detail, node_reason(failures, len(self.settings.nodes)))
 
-    async def _fill(self, client: Client, tags: list[str]) -> None:
+    async def _fill(self, client: Client, tags: list[str], marks: dict[str, datetime]) -> None:
         """Read back what the server recorded while these tags were not subscribed."""
         try:
-            for tag, value in await self._gaps.read(client, tags):
+            for tag, value in await self._gaps.read(client, tags, marks):
                 self._take(tag, value, SOURCE_HISTORY)
         except (ConnectionError, TimeoutError, ua.UaError) as exc:
             log.warning("%s: reading history failed (%s); the next reconnect tries again",

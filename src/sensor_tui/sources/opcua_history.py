@@ -47,12 +47,19 @@ class GapFiller:
         if old is None or stamp > old:
             self.last[tag] = stamp
 
-    async def read(self, client: Client, tags: list[str]) -> list[tuple[str, ua.DataValue]]:
-        """The values each tag's node recorded since its last one taken, oldest first."""
+    def marks(self) -> dict[str, datetime]:
+        """Each tag's newest timestamp now: taken *before* subscribing, because the first data
+        change of a new subscription (the current value) moves it past the gap."""
+        return dict(self.last)
+
+    async def read(
+        self, client: Client, tags: list[str], marks: dict[str, datetime]
+    ) -> list[tuple[str, ua.DataValue]]:
+        """The values each tag's node recorded after its mark, oldest first."""
         until = datetime.now(UTC)
         out: list[tuple[str, ua.DataValue]] = []
         for tag in tags:
-            since = self.last.get(tag)
+            since = marks.get(tag)
             if since is None or tag in self.unsupported:
                 continue
             node = client.get_node(self.nodes[tag])

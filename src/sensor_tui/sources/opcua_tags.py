@@ -92,7 +92,7 @@ class TagSubscriptions:
         self.failed[tag] = _Failed(status, attempt, time.monotonic() + delay)
         if old is None or attempt % 10 == 0:
             log.warning(
-                "%s: tag %s (%s): %s; the other tags go on, retrying it in %.0f s",
+                "%s: tag %s (%s): %s; the other tags go on, retrying it in %.1f s",
                 self.name, tag, self.nodes[tag], status, delay,
             )  # fmt: skip
 
