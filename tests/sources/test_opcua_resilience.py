@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from sensor_tui.counters import SourceState
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.sources.opcua import OpcUaSource
 from tests.support.mosquitto_harness import free_port
@@ -34,7 +35,7 @@ def running(pipeline: Pipeline) -> Iterator[list[OpcUaSource]]:
         source.stop()
 
 
-def found(pipeline: Pipeline, source: OpcUaSource):  # noqa: ANN201 - a SourceState
+def found(pipeline: Pipeline, source: OpcUaSource) -> SourceState:
     return next(s for s in pipeline.snapshot().sources if s.name == source.name)
 
 
