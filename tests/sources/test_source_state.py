@@ -47,7 +47,7 @@ def test_the_reason_is_on_the_status_line_in_health_and_in_the_exit_summary() ->
     )
     for words in ("auth refused", "CA not trusted", "node unknown (1 of 4 tags)"):
         assert words in text
-    assert "plc 2 ⟳[/] [b $warning]server down 12 s" in text
+    assert "plc 2 ⟳ server down 12 s" in text
     health = Snapshot(sources=sources).as_dict()["sources"]
     assert [s["reason"] for s in health] == [
         "auth refused", "CA not trusted", "node unknown (1 of 4 tags)", "server down 12 s", ""

@@ -74,11 +74,11 @@ def _source_field(source: SourceState) -> str:
     """One network source (MQTT broker, OPC UA server): name, state and its short reason
     (`auth refused`, `server down 12 s`); the full error text is in /health."""
     template = _SOURCE_STYLE.get(source.state, "{name} " + escape(source.state))
-    reason = source.short_reason()
+    reason = escape(source.short_reason())
     if reason and source.state == "reconnecting":  # the reason says more than the state
-        template = "[b $warning]{name} ⟳[/]"
+        return f"[b $warning]{escape(source.name)} ⟳ {reason}[/]"
     field = template.format(name=escape(source.name))
-    return f"{field} [b $warning]{escape(reason)}[/]" if reason else field
+    return f"{field} [b $warning]{reason}[/]" if reason else field
 
 
 def _dead_letter(snap: Snapshot) -> str:
