@@ -192,3 +192,49 @@ def test_a_server_restart_loses_nothing_it_recorded_after_its_return(
         for source in running:
             source.stop()
         server.stop()
+
+
+def test_uncertain_values_are_rejected_with_their_status_name_like_bad_ones(
+    pipeline: Pipeline, db_path: Path, running: list[OpcUaSource]
+) -> None:
+    from asyncua import ua
+
+    from sensor_tui.sources.payloads import BAD_STATUS
+
+    server = OpcServer(free_port()).start()
+    try:
+        source = begin(pipeline, settings(server, ("fermenter_temp",)), running)
+        wait_until(lambda: found(pipeline, source).state == "connected")
+        when = datetime.now(UTC)
+        server.write("fermenter_temp", 37.0, when, ua.StatusCodes.UncertainLastUsableValue)
+        wait_until(lambda: pipeline.snapshot().rejected.get(BAD_STATUS, 0) == 1)
+        assert ("fermenter_temp", canonical(when), 37.0, "opcua") not in stored(db_path)
+    finally:
+        for source in running:
+            source.stop()
+        server.stop()
+
+
+def test_a_server_cert_that_is_not_the_servers_says_so(
+    tmp_path: Path, pipeline: Pipeline, running: list[OpcUaSource]
+) -> None:
+    import asyncio
+
+    from .opcua_server import make_pki
+
+    server = OpcServer(free_port(), secure_dir=tmp_path / "server-pki").start()
+    try:
+        cert, key = asyncio.run(make_pki(tmp_path / "client-pki", "client"))
+        wrong, _ = asyncio.run(make_pki(tmp_path / "other-pki", "server"))
+        cfg = settings(
+            server, ("fermenter_temp",), security_mode="SignAndEncrypt",
+            security_policy="Basic256Sha256", cert=str(cert), key=str(key),
+            server_cert=str(wrong), timeout=1.0,
+        )  # fmt: skip
+        source = begin(pipeline, cfg, running)
+        wait_until(lambda: found(pipeline, source).reason == "server_cert mismatch?")
+        assert str(wrong) in found(pipeline, source).error
+    finally:
+        for source in running:
+            source.stop()
+        server.stop()

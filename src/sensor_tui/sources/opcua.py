@@ -18,9 +18,8 @@ second for a silent network). While the server is down its port is probed each h
 the reconnect starts as soon as the server answers, and the backoff starts afresh then. After a
 reconnect the gap is filled from the server's history where it keeps one (`opcua_history`).
 
-A security mode the server does not offer is a configuration error, not an outage: the source
-stops trying and says so. A full pipeline queue pauses the loop at its submit (backpressure);
-the server then holds notifications for the subscription until the next publish.
+A security mode the server does not offer is a configuration error: the source stops trying.
+A full pipeline queue pauses the loop at its submit (backpressure).
 """
 
 from __future__ import annotations
@@ -33,7 +32,6 @@ import threading
 import time
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from asyncua import Client, Node, ua
 
@@ -46,11 +44,13 @@ from sensor_tui.sources.payloads import BAD_STATUS
 from sensor_tui.sources.reasons import (
     MODE_NOT_OFFERED,
     NO_ANSWER,
+    SERVER_CERT_MISMATCH,
     SERVER_DOWN,
     node_reason,
     opcua_reason,
     status_name,
 )
+from sensor_tui.sources.reconnect import pause, port_answers
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ class OpcUaSource:
                 await self._session()
                 attempt = 0
             except Exception as exc:  # unreachable, refused, lost: retried; a wrong mode: not
-                reason = opcua_reason(exc)
+                reason = await self._reason(exc)
                 answered = reason not in (SERVER_DOWN, NO_ANSWER)
                 if self._was_up or (answered and not answered_before):
                     attempt = 0  # it was up, or the server answers again: backoff afresh
@@ -156,31 +156,22 @@ class OpcUaSource:
                 first = AFTER_LOSS if self._was_up else 0.0
                 await self._pause(max(delay, first), probe=not answered_before, first=first)
 
+    async def _reason(self, exc: Exception) -> str:
+        """The short reason; a secure connection the server never answers although its port
+        does is, in practice, a `server_cert` that is not the server's certificate (the server
+        cannot decrypt what was encrypted for another key, and stays silent)."""
+        reason = opcua_reason(exc)
+        cert = self.settings.server_cert
+        if reason == NO_ANSWER and not self._was_up and cert and await self._port_answers():
+            return SERVER_CERT_MISMATCH
+        return reason
+
     async def _pause(self, delay: float, probe: bool, first: float = 0.0) -> None:
-        """Wait `delay` seconds or until stop(); with `probe`, end early (after `first` seconds)
-        once the server's TCP port answers, so a server back from an outage is reconnected
-        within a second whatever the backoff has grown to."""
         stopped = self._stopped or asyncio.Event()
-        start = time.monotonic()
-        while not stopped.is_set() and (left := start + delay - time.monotonic()) > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopped.wait(), min(left, 0.5))
-            late = time.monotonic() - start >= first
-            if probe and late and not stopped.is_set() and await self._port_answers():
-                return
+        await pause(stopped, delay, self.settings.url if probe else None, first)
 
     async def _port_answers(self) -> bool:
-        parts = urlsplit(self.settings.url)
-        try:
-            _, writer = await asyncio.wait_for(
-                asyncio.open_connection(parts.hostname, parts.port or 4840), 0.5
-            )
-        except (OSError, TimeoutError):
-            return False
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-        return True
+        return await port_answers(self.settings.url)
 
     def _failed(self, exc: Exception, reason: str, attempt: int) -> bool:
         """Show and log the failure; False when retrying cannot help (stop trying)."""
@@ -195,6 +186,11 @@ class OpcUaSource:
             self._state("error", text, reason)
             log.error("%s: %s; not retried, fix security_mode/security_policy", self.name, text)
             return False
+        if reason == SERVER_CERT_MISMATCH:
+            text = (
+                f"the server does not answer the secure channel request: is "
+                f"{self.settings.server_cert} its certificate? ({text})"
+            )
         transient = reason in (SERVER_DOWN, NO_ANSWER) or reason.endswith("Error")
         self._state("reconnecting" if transient else "error", text, reason)
         if attempt <= 2 or attempt % 10 == 0:

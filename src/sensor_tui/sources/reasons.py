@@ -21,6 +21,7 @@ SERVER_DOWN = "server down"
 NO_ANSWER = "no answer"
 MODE_NOT_OFFERED = "security mode not offered"
 FILE_MISSING = "file missing"
+SERVER_CERT_MISMATCH = "server_cert mismatch?"
 
 _AUTH_WORDS = ("Identity", "UserAccess", "NotAuthorized", "not authorized", "Bad user name")
 _CERT_WORDS = ("Certificate", "Security", "SecureChannel")
