@@ -26,6 +26,9 @@ SOURCE_HISTORY = "opcua-history"
 """The `source` column of readings read back from the server's history."""
 
 _STEP = timedelta(microseconds=1)
+_AHEAD = timedelta(hours=1)
+"""The read ends this far past our clock: a server whose clock is ahead of ours stamps the
+outage's last values later than our "now", and they must not fall outside the read."""
 
 
 class GapFiller:
@@ -35,6 +38,8 @@ class GapFiller:
         self.nodes = nodes
         self.name = source_name
         self.last: dict[str, datetime] = {}
+        self.unfilled: dict[str, datetime] = {}
+        """Marks whose read failed (the connection went again): the next fill starts there."""
         self.unsupported: set[str] = set()
 
     def seen(self, tag: str, stamp: datetime | None) -> None:
@@ -49,33 +54,36 @@ class GapFiller:
 
     def marks(self) -> dict[str, datetime]:
         """Each tag's newest timestamp now: taken *before* subscribing, because the first data
-        change of a new subscription (the current value) moves it past the gap."""
-        return dict(self.last)
+        change of a new subscription (the current value) moves it past the gap. A gap whose
+        fill failed keeps its older start."""
+        return {**self.last, **self.unfilled}
 
     async def read(
         self, client: Client, tags: list[str], marks: dict[str, datetime]
     ) -> list[tuple[str, ua.DataValue]]:
         """The values each tag's node recorded after its mark, oldest first."""
-        until = datetime.now(UTC)
+        until = datetime.now(UTC) + _AHEAD
         out: list[tuple[str, ua.DataValue]] = []
         for tag in tags:
             since = marks.get(tag)
             if since is None or tag in self.unsupported:
                 continue
+            self.unfilled[tag] = since  # until the read below succeeds
             node = client.get_node(self.nodes[tag])
             try:
                 values = await node.read_raw_history(since + _STEP, until, return_bounds=False)
             except ua.UaStatusCodeError as exc:
                 self.unsupported.add(tag)
+                self.unfilled.pop(tag, None)
                 log.info(
                     "%s: no history for %s (%s); its gap is not filled",
                     self.name, tag, status_name(exc.code),
                 )  # fmt: skip
                 continue
-            except ua.UaError as exc:
-                self.unsupported.add(tag)
-                log.info("%s: no history for %s (%s)", self.name, tag, exc)
+            except ua.UaError as exc:  # not an answer about history: try again next time
+                log.info("%s: history of %s not read (%s)", self.name, tag, exc)
                 continue
+            self.unfilled.pop(tag, None)
             out += [(tag, value) for value in values]
             if values:
                 log.info(
