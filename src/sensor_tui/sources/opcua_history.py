@@ -64,14 +64,15 @@ class GapFiller:
         """The values each tag's node recorded after its mark, oldest first."""
         until = datetime.now(UTC) + _AHEAD
         out: list[tuple[str, ua.DataValue]] = []
-        for tag in tags:
-            since = marks.get(tag)
-            if since is None or tag in self.unsupported:
-                continue
-            self.unfilled[tag] = since  # until the read below succeeds
+        wanted = {t: marks[t] for t in tags if t in marks and t not in self.unsupported}
+        self.unfilled.update(wanted)  # each until its read succeeds
+        for tag, since in wanted.items():
             node = client.get_node(self.nodes[tag])
             try:
                 values = await node.read_raw_history(since + _STEP, until, return_bounds=False)
+            except (ConnectionError, TimeoutError) as exc:  # lost again: what was read counts
+                log.info("%s: history read cut short (%s)", self.name, exc)
+                break
             except ua.UaStatusCodeError as exc:
                 self.unsupported.add(tag)
                 self.unfilled.pop(tag, None)
