@@ -27,8 +27,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sensor_tui.sources.entry import (
+    Backoff,
+    _backoff,
+    _file,
+    _get,
+    _password,
+    _split_url,
+    _unknown,
+    file_path,
+)
+from sensor_tui.sources.opcua_settings import OpcUaSettings, opcua_from_entry
 from sensor_tui.sources.topics import TopicMap, check_filter
 from sensor_tui.tags import ConfigError
+
+__all__ = ["Backoff", "MqttSettings", "OpcUaSettings", "SourceSettings", "parse_sources"]
 
 MQTT_PASSWORD_ENV = "SENSOR_TUI_MQTT_PASSWORD"
 """Where `--mqtt mqtt://user@host/...` takes its password from."""
@@ -39,18 +52,6 @@ _MQTT_KEYS = {
     "keepalive", "require_timestamp", "reconnect_min", "reconnect_max",
     "password",  # known, so that it is refused with the reason rather than as a typo
 }  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Reconnect delays: from `first` seconds, doubling, at most `most` (with jitter)."""
-
-    first: float = 0.5
-    most: float = 30.0
-
-    def delay(self, attempt: int) -> float:
-        """The wait before reconnect attempt `attempt` (1, 2, ...), jitter excluded."""
-        return min(self.most, self.first * 2 ** max(0, attempt - 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,101 +81,7 @@ class MqttSettings:
     backoff: Backoff = field(default_factory=Backoff)
 
 
-@dataclass(frozen=True, slots=True)
-class OpcUaSettings:
-    """One OPC UA server: its URL, the node per tag, security and credentials."""
-
-    name: str
-    url: str
-    nodes: Mapping[str, str]
-    security_mode: str = "None"
-    security_policy: str = ""
-    cert: str | None = None
-    key: str | None = None
-    server_cert: str | None = None
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    publishing_interval: float = 500.0
-    """Milliseconds between the server's data-change notifications."""
-    timeout: float = 4.0
-    backoff: Backoff = field(default_factory=Backoff)
-    application_uri: str = ""
-    """The URI the client announces; it must match the one in `cert` (asyncua's own if empty)."""
-
-
 SourceSettings = MqttSettings | OpcUaSettings
-
-
-def _get(entry: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
-    """`entry[key]` when it has the right type, None when absent; ConfigError otherwise."""
-    value = entry.get(key)
-    if value is None:
-        return None
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-        raise ConfigError(f"{where}: '{key}' must be a {' or '.join(k.__name__ for k in kinds)}")
-    return value
-
-
-def file_path(value: str | None, where: str, what: str, base: str | None = None) -> str | None:
-    """`value` resolved against `base` (the config file's folder), checked to be a file now:
-    a missing certificate found at start is one clear line, found at connect time it was an
-    endless `reconnecting`."""
-    if value is None:
-        return None
-    path = os.path.join(base, os.path.expanduser(value)) if base else os.path.expanduser(value)
-    if not os.path.isfile(path):
-        raise ConfigError(f"{where}: {what} file {path} not found")
-    return path
-
-
-def _file(entry: Mapping[str, Any], key: str, where: str, base: str | None) -> str | None:
-    return file_path(_get(entry, key, str, where), where, key, base)
-
-
-def _password(entry: Mapping[str, Any], where: str) -> str | None:
-    if "password" in entry:
-        raise ConfigError(
-            f"{where}: no 'password' in the file; name an environment variable: password_env"
-        )
-    variable = _get(entry, "password_env", str, where)
-    if variable is None:
-        return None
-    if variable not in os.environ:
-        raise ConfigError(f"{where}: environment variable {variable} is not set")
-    return os.environ[variable]
-
-
-def _backoff(entry: Mapping[str, Any], where: str) -> Backoff:
-    first = _get(entry, "reconnect_min", (int, float), where) or 0.5
-    most = _get(entry, "reconnect_max", (int, float), where) or 30.0
-    if not 0 < first <= most:
-        raise ConfigError(f"{where}: need 0 < reconnect_min <= reconnect_max")
-    return Backoff(float(first), float(most))
-
-
-def _split_url(url: str, where: str) -> tuple[str, str, str | None, str, int | None, str]:
-    """(scheme, user, password or None, host, port or None, path) without urllib: a topic
-    filter's `#` is not a URL fragment here."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        raise ConfigError(f"{where}: {url!r} is not a URL like mqtt://host:1883/topic")
-    netloc, _, path = rest.partition("/")
-    userinfo, at, hostport = netloc.rpartition("@")
-    user, colon, password = userinfo.partition(":")
-    host, port = hostport, None
-    if hostport.startswith("["):  # [::1]:1883
-        host, _, tail = hostport[1:].partition("]")
-        port_text = tail[1:] if tail.startswith(":") else ""
-    else:
-        host, _, port_text = hostport.partition(":")
-    if port_text:
-        if not port_text.isascii() or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ConfigError(f"{where}: bad port in {url!r}")
-        port = int(port_text)
-    if not host:
-        raise ConfigError(f"{where}: no host in {url!r}")
-    return scheme.lower(), user if at else "", password if colon else None, host, port, path
 
 
 def parse_mqtt_url(url: str, where: str = "--mqtt") -> tuple[bool, str | None, str, int, str]:
@@ -283,12 +190,6 @@ def _positive(entry: Mapping[str, Any], key: str, default: int, where: str) -> i
     return int(value)
 
 
-def _unknown(entry: Mapping[str, Any], known: set[str], where: str) -> None:
-    unknown = sorted(set(entry) - known)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
-
-
 def parse_sources(
     entries: tuple[Mapping[str, Any], ...],
     mqtt_urls: tuple[str, ...] = (),
@@ -302,8 +203,6 @@ def parse_sources(
     file names in the entries are relative to `config_path`'s folder (the file they are written
     in, as a plant engineer reads them), and errors name that file.
     """
-    from sensor_tui.sources.opcua_settings import opcua_from_entry
-
     base = os.path.dirname(os.path.abspath(config_path)) if config_path else None
     out: list[SourceSettings] = []
     for i, entry in enumerate(entries):

@@ -19,10 +19,11 @@ carries; when not given it is taken from the certificate, else `urn:<host>:senso
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from sensor_tui.sources.config import (
-    OpcUaSettings,
+from sensor_tui.sources.entry import (
+    Backoff,
     _backoff,
     _file,
     _get,
@@ -32,6 +33,29 @@ from sensor_tui.sources.config import (
 )
 from sensor_tui.sources.opcua_cert import certificate_uris, default_application_uri
 from sensor_tui.tags import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class OpcUaSettings:
+    """One OPC UA server: its URL, the node per tag, security and credentials."""
+
+    name: str
+    url: str
+    nodes: Mapping[str, str]
+    security_mode: str = "None"
+    security_policy: str = ""
+    cert: str | None = None
+    key: str | None = None
+    server_cert: str | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    publishing_interval: float = 500.0
+    """Milliseconds between the server's data-change notifications."""
+    timeout: float = 4.0
+    backoff: Backoff = field(default_factory=Backoff)
+    application_uri: str = ""
+    """The URI the client announces; it must match the one in `cert` (asyncua's own if empty)."""
+
 
 SECURITY_MODES = ("None", "Sign", "SignAndEncrypt")
 
