@@ -10,8 +10,6 @@ from pathlib import Path
 
 import click
 
-from sensor_tui.sources.opcua_cert import default_application_uri, make_client_certificate
-
 
 @click.group()
 def opcua() -> None:
@@ -43,6 +41,11 @@ def opcua() -> None:
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 def cert(cert: Path, key: Path, application_uri: str | None, days: int, force: bool) -> None:
     """Make a self-signed client certificate and key for [[sources]] cert / key."""
+    from sensor_tui.sources import require_extra
+
+    require_extra("opcua")  # cryptography comes with asyncua
+    from sensor_tui.sources.opcua_cert import default_application_uri, make_client_certificate
+
     existing = [str(p) for p in (cert, key) if p.exists()]
     if existing and not force:
         click.echo(f"sensor-tui: {', '.join(existing)} exist(s); --force overwrites", err=True)

@@ -18,6 +18,7 @@ carries; when not given it is taken from the certificate, else `urn:<host>:senso
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,6 @@ from sensor_tui.sources.entry import (
     _split_url,
     _unknown,
 )
-from sensor_tui.sources.opcua_cert import certificate_uris, default_application_uri
 from sensor_tui.tags import ConfigError
 
 
@@ -110,10 +110,17 @@ def opcua_from_entry(
 def _application_uri(entry: Mapping[str, Any], cert: str | None, where: str) -> str:
     """The given URI, checked against the certificate's; else the certificate's; else ours."""
     given = _get(entry, "application_uri", str, where)
-    carried = certificate_uris(cert) if cert else []
+    carried: list[str] = []
+    if cert:
+        from sensor_tui.sources import require_extra
+
+        require_extra("opcua")  # reading the certificate needs cryptography, asyncua's
+        from sensor_tui.sources.opcua_cert import certificate_uris
+
+        carried = certificate_uris(cert)
     if given and carried and given not in carried:
         raise ConfigError(
             f"{where}: application_uri {given} is not in the certificate {cert} "
             f"(it carries {', '.join(carried)}); servers refuse such a client"
         )
-    return given or (carried[0] if carried else default_application_uri())
+    return given or (carried[0] if carried else f"urn:{socket.gethostname()}:sensor-tui")

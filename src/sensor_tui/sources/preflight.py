@@ -27,6 +27,10 @@ ANSWER_WITHIN = 2.0
 def check_security_modes(sources: Iterable[Any], config_path: str | None = None) -> None:
     """ConfigError when a reachable OPC UA server lacks a source's security mode and policy."""
     wanted = [s for s in sources if isinstance(s, OpcUaSettings)]
+    try:
+        import asyncua  # noqa: F401 - without it, starting the source names the extra
+    except ImportError:
+        return
     if wanted:
         asyncio.run(_check_all(wanted, config_path))
 
