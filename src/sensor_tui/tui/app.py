@@ -30,7 +30,7 @@ from textual.widgets import Static
 from sensor_tui.errors import SensorTuiError
 from sensor_tui.runner import Monitor
 from sensor_tui.series import WINDOWS
-from sensor_tui.summary import dead_letter_lines
+from sensor_tui.summary import dead_letter_lines, source_lines
 from sensor_tui.tui import keys
 from sensor_tui.tui.actions import Actions
 from sensor_tui.tui.alarm_view import AlarmViewMixin, SpanRequested
@@ -162,6 +162,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
             *dead_letter_lines(
                 snap.dead_lettered, pending, pipeline.dead_letter.path, pipeline.db_path
             ),
+            *source_lines(snap.sources),
         ]
         self.exit(message="\n".join(lines))
 
