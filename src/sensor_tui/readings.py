@@ -128,6 +128,8 @@ def normalize_ts(raw: Any) -> str:
 
 def _to_value(raw: Any) -> float:
     if type(raw) is str:
+        if "_" in raw:  # float() reads "3_7" as 37: a typo or a field mix-up, not a value
+            raise Rejected(NOT_A_NUMBER, repr(raw))
         try:
             return float(raw)  # finiteness is checked with the range, where it costs nothing
         except ValueError:
@@ -183,6 +185,8 @@ class Validator:
                 number = float(value)
             except ValueError:
                 number = _to_value(value)
+            if "_" in value:
+                number = _to_value(value)  # raises: "3_7" is not 37
         else:
             number = value if type(value) is float else _to_value(value)
         if not valid[0] <= number <= valid[1]:  # also false for NaN

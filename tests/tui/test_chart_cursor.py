@@ -35,7 +35,7 @@ def test_cursor_moved_past_the_left_edge_shows_every_tags_value(tmp_path, config
     app = make_app(make_monitor(db, config), clock=lambda: end, live=False)
 
     async def body():
-        async with app.run_test(size=(120, 40)) as pilot:
+        async with app.run_test(size=(200, 50)) as pilot:  # wide: names beside values
             await settled(pilot)
             await pilot.press("c")
             await settled(pilot)

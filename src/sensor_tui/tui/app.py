@@ -30,7 +30,7 @@ from textual.widgets import Static
 from sensor_tui.errors import SensorTuiError
 from sensor_tui.runner import Monitor
 from sensor_tui.series import WINDOWS
-from sensor_tui.summary import dead_letter_lines
+from sensor_tui.summary import dead_letter_lines, source_lines
 from sensor_tui.tui import keys
 from sensor_tui.tui.actions import Actions
 from sensor_tui.tui.alarm_view import AlarmViewMixin, SpanRequested
@@ -40,6 +40,7 @@ from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value
 from sensor_tui.tui.footer import FittedFooter
 from sensor_tui.tui.live import LiveFeed
 from sensor_tui.tui.navigation import Navigation
+from sensor_tui.tui.no_color import guard_monochrome
 from sensor_tui.tui.readings_in import ReadingsIn
 from sensor_tui.tui.status import MonitorState, StatusBar
 from sensor_tui.tui.timeline import Timeline, view_label
@@ -69,6 +70,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
         table_rows: int = 100,
     ) -> None:
         super().__init__()
+        guard_monochrome(self)  # NO_COLOR: Textual's own filter would crash the first frame
         self.monitor = monitor
         self.duration = duration
         self.clock = clock
@@ -160,6 +162,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
             *dead_letter_lines(
                 snap.dead_lettered, pending, pipeline.dead_letter.path, pipeline.db_path
             ),
+            *source_lines(snap.sources),
         ]
         self.exit(message="\n".join(lines))
 
@@ -202,17 +205,21 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
             simulator_error=sim.error if sim else None,
             view="FROZEN" if self.frozen else view_label(since, until, self.timeline.live),
             cursor=None if cursor is None else self._cursor_text(cursor),
+            cursor_compact=None if cursor is None else self._cursor_text(cursor, compact=True),
             unstored=sum(chart.unstored_shown() for chart in self._charts.values()),
             rate=self._feed.rate(),
         )
         self._status.show(state, self.monitor.pipeline.snapshot())
 
-    def _cursor_text(self, cursor: float) -> str:
+    def _cursor_text(self, cursor: float, compact: bool = False) -> str:
+        """`12:00:05 UTC: fermenter_temp 37.1, ...`; compact: `12:00:05 37.1°C 7.05pH ...`."""
         values = []
         for chart in self._charts.values():
             value = chart.cursor_value
             shown = "–" if value is None else format_value((value[0] + value[1]) / 2)
-            values.append(f"{chart.tag.name} {shown}")
+            values.append(f"{shown}{chart.tag.unit}" if compact else f"{chart.tag.name} {shown}")
+        if compact:
+            return f"{clock_text(cursor)} " + " ".join(values)
         return f"{clock_text(cursor)} UTC: " + ", ".join(values)
 
     # -- keys -------------------------------------------------------------------------------
