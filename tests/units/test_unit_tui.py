@@ -43,7 +43,7 @@ def test_the_unit_chart_shows_the_statistic_and_is_selected_like_a_tag(
             assert chart.number == 4 and "fermenter health" in str(panel.border_title)
             await wait_until(pilot, lambda: len(chart.times) >= 5, timeout=20)
             assert chart.latest is not None and "limit" in str(panel.border_title)
-            assert chart._strips and panel.region.height > 3  # drawn, on screen
+            assert chart.built.plain.strip() and panel.region.height > 3  # drawn, on screen
             await pilot.press("4")
             assert app.selected_unit == "fermenter" and panel.has_class("-selected")
             assert "▶" in str(panel.border_title)

@@ -1,8 +1,8 @@
 """A unit's health chart: its detector's statistic against the control limit, beside the tags'.
 
-A small widget of its own, drawn with the same renderer as the tag charts (`tui.plot`): the line
-is the statistic in units of its limit, so the limit is always the top of the green band (1.0)
-whatever the detector and however it adapts, and flagged observations are red dots. The points
+A `PlotView` (the plotext chart the tag charts are drawn with, `tui.plot`): the line is the
+statistic in units of its limit, so the limit is always the line at 1.0 whatever the detector
+and however it adapts, and flagged observations are red dots. The points
 are read from SQLite (`unit_scores`, written by the writer with the readings), so the chart shows
 any span the tags' charts show, live or in the past.
 """
@@ -10,24 +10,21 @@ any span the tags' charts show, live or in the past.
 from __future__ import annotations
 
 import numpy as np
-from rich.segment import Segment
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.message import Message
-from textual.strip import Strip
-from textual.widget import Widget
 
 from sensor_tui.readings import parse_ts
 from sensor_tui.tui.chart import SELECTED_MARK, format_value
-from sensor_tui.tui.plot import Trace, render
+from sensor_tui.tui.plot import PlotView, Trace
 from sensor_tui.units import Unit
 
 Points = list[tuple[str, float, float, bool]]
 """(timestamp, statistic, limit, flagged) as `storage.units.load_scores` returns them."""
 
 
-class UnitChart(Widget):
+class UnitChart(PlotView):
     """The plot of one unit's statistic over the shared view."""
 
     def __init__(self, unit: Unit, number: int, *, id: str | None = None) -> None:
@@ -42,8 +39,6 @@ class UnitChart(Widget):
         self.warming: tuple[int, int] | None = None
         """(observations learned, needed) while the unit's detector warms up."""
         self.view: tuple[float, float] = (0.0, 1.0)
-        self._strips: list[Strip] = []
-        self._lines: list[list[Segment]] = []
         self._titles: tuple[str, str] = ("", "")
         self.can_focus = False
 
@@ -60,25 +55,14 @@ class UnitChart(Widget):
     def replot(self, since: float, until: float) -> None:
         """Redraw the view; the screen is touched only when a row changed."""
         self.view = (since, until)
-        trace = Trace(since, until, (0.0, 1.0), "lim")
         keep = (self.times >= since) & (self.times <= until)
-        trace.times, trace.lows = self.times[keep], self.ratios[keep]
-        trace.highs = trace.lows
         marked = keep & self.flagged
-        trace.anomaly_times, trace.anomaly_values = self.times[marked], self.ratios[marked]
+        ratios = self.ratios[keep]
+        trace = Trace(since, until, (1.0,), "lim", times=self.times[keep], lows=ratios,
+                      highs=ratios, anomaly_times=self.times[marked],
+                      anomaly_values=self.ratios[marked])  # fmt: skip
         self.update_title(int(marked.sum()))
-        width, height = self.size.width, self.size.height
-        if width <= 0 or height <= 0:
-            return
-        lines = render(trace, width, height)
-        if lines != self._lines:
-            self._lines = lines
-            self._strips = [Strip(line, width) for line in lines]
-            self.refresh()
-
-    def render_line(self, y: int) -> Strip:
-        """One prepared row (blank outside the drawing)."""
-        return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width)
+        self.draw(trace)
 
     def on_resize(self, _: events.Resize) -> None:
         """Redraw the same view at the new size."""
