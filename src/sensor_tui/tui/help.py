@@ -27,7 +27,7 @@ PANELS: tuple[tuple[str, str], ...] = (
     (
         "unit health",
         "after the tags' charts, one per unit ([[units]]): its detector's statistic in units of "
-        "its limit (the top of the green band is the limit), red ● = observations over it; the "
+        "its limit (the limit is the line at 1), red ● = observations over it; the "
         "top border shows the statistic against its limit, or the reference being learned; "
         "select it like a tag's chart; M learns the span in view as its reference",
     ),
