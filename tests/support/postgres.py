@@ -11,6 +11,7 @@ current user. Binaries come from `pg_config --bindir`, else `/usr/lib/postgresql
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -100,10 +101,8 @@ class Cluster:
 
     def destroy(self) -> None:
         """Stop if running and remove every file of the cluster."""
-        try:
+        with contextlib.suppress(RuntimeError, subprocess.SubprocessError):
             self.stop("immediate")
-        except (RuntimeError, subprocess.SubprocessError):
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
 
     def create_database(self, name: str) -> str:
