@@ -113,6 +113,12 @@ dead_letter_option = click.option(
     "comes from env SENSOR_TUI_MQTT_PASSWORD.",
 )
 @click.option("--mqtt-ca", type=click.Path(dir_okay=False), help="CA file for mqtts:// URLs.")
+@click.option(
+    "--forward",
+    metavar="URL",
+    help="Copy what is stored to the PostgreSQL historian at postgresql://... (or [forward] url).",
+)
+@click.option("--site", help="This monitor's site name in the historian [default: config, host].")
 @click.option("--headless", is_flag=True, help="No UI: one log line per batch on stdout.")
 @click.option("--duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Where logs go.")
@@ -121,6 +127,11 @@ def run(**opts: Any) -> None:
     from sensor_tui.runner import Monitor, MonitorOptions
 
     config = _config(opts["config"])
+    if opts["site"]:
+        config = _with_site(config, opts["site"])
+    forward = opts["forward"] or config.forward
+    if forward:
+        _check_historian(forward)
     _setup_logging(opts["log_file"], opts["headless"])
     options = MonitorOptions(
         db_path=Path(opts["db"]),
@@ -131,6 +142,7 @@ def run(**opts: Any) -> None:
         http=opts["http"],
         token=opts["token"],
         sources=_sources(config, opts["mqtt"], opts["mqtt_ca"], opts["db"]),
+        forward=forward,
     )
     try:
         monitor = Monitor(config, options)
@@ -141,6 +153,26 @@ def run(**opts: Any) -> None:
         _run_ui(monitor, opts["duration"])
     except (SensorTuiError, OSError) as exc:  # anything else is a bug: show its traceback
         _fail(str(exc))
+
+
+def _with_site(config: Config, site: str) -> Config:
+    from dataclasses import replace
+
+    if not site.strip() or "/" in site:
+        raise click.BadParameter("a site is a non-empty name without '/'", param_hint="--site")
+    return replace(config, site=site.strip())
+
+
+def _check_historian(url: str) -> None:
+    """A postgresql:// URL and the driver to use it, or a clear error naming the extra."""
+    from sensor_tui.storage.historian import MISSING_DRIVER, is_historian_url
+
+    if not is_historian_url(url):
+        raise click.BadParameter(f"not a postgresql:// URL: {url!r}", param_hint="--forward")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _fail(MISSING_DRIVER)
 
 
 def _sources(config: Config, urls: tuple[str, ...], ca: str | None, db: str) -> tuple[Any, ...]:

@@ -274,7 +274,11 @@ def get_health(app: HttpApp, req: Request) -> Response:
         "uptime_seconds": round(app.uptime, 3),
         "sources": [source.as_dict() for source in snap.sources],
     }
-    if not snap.outage and any(not source.up for source in snap.sources):
+    if snap.forwarding:  # the historian away is reported like a source away: degraded, 200
+        body["forward"] = snap.forward_dict()
+    if not snap.outage and (
+        any(not source.up for source in snap.sources) or (snap.forwarding and snap.forward_since)
+    ):
         # A broker or server away is reported, not a reason to restart the monitor: 200.
         body["status"] = "degraded"
     if snap.outage:
