@@ -56,7 +56,7 @@ def test_alarms_and_their_journal_are_forwarded(
     spike = readings(("fermenter_temp",), 0, 400)
     for r in spike[300:330]:
         r.value = 120.0  # a long excursion: the detector opens an alarm
-    with edge(config, db, pg_url) as (pipe, fwd):
+    with edge(config, db, pg_url) as (pipe, _):
         pipe.submit_readings(spike).result(10)
         pipe.flush()
         local = sqlite3.connect(db).execute("SELECT count(*) FROM alarms").fetchone()[0]

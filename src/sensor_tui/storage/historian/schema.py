@@ -35,7 +35,7 @@ class HistorianSchemaTooNew(SensorTuiError):
 V1_TABLES = (
     "CREATE TABLE IF NOT EXISTS readings (site text NOT NULL, tag text NOT NULL,"
     " ts timestamptz NOT NULL, value double precision NOT NULL,"
-    " is_anomaly boolean NOT NULL DEFAULT false, score real, kind text, source text,"
+    " is_anomaly boolean NOT NULL DEFAULT false, score double precision, kind text, source text,"
     " PRIMARY KEY (site, tag, ts)) PARTITION BY RANGE (ts)",
     "CREATE TABLE IF NOT EXISTS tags (site text NOT NULL, name text NOT NULL, unit text,"
     " normal_low double precision, normal_high double precision,"

@@ -17,7 +17,7 @@ from sensor_tui.storage.historian.schema import ensure_partitions
 
 STAGE_SQL = (
     "CREATE TEMP TABLE IF NOT EXISTS stage_readings (ts timestamptz, tag text,"
-    " value double precision, is_anomaly boolean, score real, kind text, source text)"
+    " value double precision, is_anomaly boolean, score double precision, kind text, source text)"
     " ON COMMIT DELETE ROWS"
 )
 COPY_SQL = "COPY stage_readings (ts, tag, value, is_anomaly, score, kind, source) FROM STDIN"
