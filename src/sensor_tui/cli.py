@@ -389,8 +389,14 @@ def recover(db: str, dead_letter: str | None, config: str | None) -> None:
 @click.option("--until", help="End (excluded), same forms; default: no end.")
 @click.option("--tag", "tags", multiple=True, help="Only this tag (repeat for several).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="CSV file [default: stdout].")
+@click.option("--site", help="Against a historian: only this site [default: all, as site/tag].")
 def export_command(
-    db: str, since: str | None, until: str | None, tags: tuple[str, ...], output: str | None
+    db: str,
+    since: str | None,
+    until: str | None,
+    tags: tuple[str, ...],
+    output: str | None,
+    site: str | None,
 ) -> None:
     """Write stored readings to CSV (timestamp,tag,value,...), streamed: any size fits."""
     import time
@@ -399,8 +405,7 @@ def export_command(
     from sensor_tui.storage import StoreUnavailable
     from sensor_tui.when import BadMoment, parse_when
 
-    if not os.path.isfile(db):
-        _fail(f"no database at {db}")
+    _check_database(db)
     now = time.time()
     try:
         start = parse_when(since, now) if since else None
@@ -409,18 +414,30 @@ def export_command(
         raise click.BadParameter(str(exc)) from exc
     try:
         if output:
-            count = export_file(db, output, tags, start, end)
+            count = export_file(db, output, tags, start, end, site)
             click.echo(f"Exported {count:,} readings to {output}", err=True)
         else:
-            export_csv(db, sys.stdout, tags, start, end)
+            export_csv(db, sys.stdout, tags, start, end, site)
     except StoreUnavailable as exc:
         _fail(str(exc))
 
 
+def _check_database(db: str) -> None:
+    """A local file that exists, or a historian URL with its driver installed."""
+    from sensor_tui.storage.readers import is_historian
+
+    if is_historian(db):
+        _check_historian(db)
+    elif not os.path.isfile(db):
+        _fail(f"no database at {db}")
+
+
 def _add_alarms() -> None:
     from sensor_tui.cli_alarms import alarms
+    from sensor_tui.cli_historian import historian
 
     cli.add_command(alarms)
+    cli.add_command(historian)
 
 
 _add_alarms()

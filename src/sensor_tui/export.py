@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from sensor_tui.storage import Reader
+from sensor_tui.storage.readers import open_reader
 from sensor_tui.when import iso
 
 COLUMNS = ("timestamp", "tag", "value", "is_anomaly", "score", "kind", "source")
@@ -24,13 +24,14 @@ def export_csv(
     tags: Sequence[str] | None = None,
     since: float | None = None,
     until: float | None = None,
+    site: str | None = None,
 ) -> int:
     """Write readings with since <= time < until (epoch seconds, None: unbounded) of `tags`
     (None or empty: all) to `out` as CSV with a header; returns the rows written.
 
     Raises StoreUnavailable when the database cannot be read.
     """
-    reader = Reader(db_path)
+    reader = open_reader(db_path, site)  # a file, or the historian (of one site, or all)
     try:
         rows = reader.export(
             list(tags) if tags else None,
@@ -54,11 +55,12 @@ def export_file(
     tags: Sequence[str] | None = None,
     since: float | None = None,
     until: float | None = None,
+    site: str | None = None,
 ) -> int:
     """`export_csv` into a file (written whole, then renamed into place: never half a file)."""
     target = Path(path)
     partial = target.with_name(target.name + ".part")
     with open(partial, "w", newline="", encoding="utf-8") as handle:
-        count = export_csv(db_path, handle, tags, since, until)
+        count = export_csv(db_path, handle, tags, since, until, site)
     partial.replace(target)
     return count

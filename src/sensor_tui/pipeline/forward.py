@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ class ForwardSettings:
     """Seconds to wait when nothing is left to send."""
     retry_max: float = 5.0
     """Longest wait between attempts to reach an unreachable historian."""
+    drain_seconds: float = 5.0
+    """At stop, how long to keep sending what is left while the historian answers."""
 
 
 class Forwarder:
@@ -117,10 +120,22 @@ class Forwarder:
                     continue
                 if not busy:
                     self._stop.wait(self.settings.idle)
+            self._final_drain(reader)
         finally:
             self._save_marks(wait=True)
             self._disconnect()
             reader.close()
+
+    def _final_drain(self, reader: Reader) -> None:
+        """At stop, while the historian answers: send what the last flush stored, for up to
+        `drain_seconds` (what is left goes at the next start)."""
+        deadline = time.monotonic() + self.settings.drain_seconds
+        try:
+            while time.monotonic() < deadline and not self._down_since:
+                if not self._step(reader) and self.backlog == 0:
+                    return
+        except (HistorianUnavailable, StoreUnavailable, OSError) as exc:
+            log.info("historian drain at stop ended early: %s", exc)
 
     def _step(self, reader: Reader) -> bool:
         """Send one batch of each kind; True when a full batch of readings was sent."""

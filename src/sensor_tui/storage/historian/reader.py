@@ -288,3 +288,12 @@ class PgReader:
         )
         names = ("time", "from_state", "to_state", "actor", "via", "detail")
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def site_summary(conn: Any) -> list[tuple[str, int, str, str]]:
+    """(site, readings, first hour, last hour) from the hour rollups (not the readings)."""
+    rows = conn.execute(
+        "SELECT site, sum(count)::bigint, min(bucket)::text, max(bucket)::text FROM rollup_hour"
+        " GROUP BY site ORDER BY site"
+    ).fetchall()
+    return [(r[0], int(r[1]), r[2], r[3]) for r in rows]
