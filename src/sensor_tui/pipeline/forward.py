@@ -81,6 +81,7 @@ class Forwarder:
         self._days: set[date] = set()
         self._marks: dict[str, str] = {}
         self._pending_save: Future[Any] | None = None
+        self._site_field = marks.copy_field(settings.site)
         self._down_since = ""
         self.forwarded = 0
         """Readings the historian stored new from this forwarder (duplicates not counted)."""
@@ -140,15 +141,16 @@ class Forwarder:
     def _step(self, reader: Reader) -> bool:
         """Send one batch of each kind; True when a full batch of readings was sent."""
         conn = self._connection()
-        rows = marks.readings_after(
-            reader, int(self._marks["measurements"]), self.settings.batch_rows
+        last = int(self._marks["measurements"])
+        top, count, text, minutes = marks.copy_batch(
+            reader, self._site_field, last, self.settings.batch_rows
         )
         try:
-            if rows:
-                self.forwarded += writes.write_readings(
-                    conn, self.settings.site, [row[1:] for row in rows], self._days
+            if count:
+                self.forwarded += writes.write_copy_batch(
+                    conn, self.settings.site, text, minutes, self._days
                 )
-                self._marks["measurements"] = str(rows[-1][0])
+                self._marks["measurements"] = str(top)
             self._step_alarms(conn, reader)
         except Exception as exc:
             self._disconnect()
@@ -158,7 +160,7 @@ class Forwarder:
         self._save_marks(wait=False)
         self.backlog = marks.backlog(reader, int(self._marks["measurements"]))
         self._report(up=True)
-        return len(rows) >= self.settings.batch_rows
+        return count >= self.settings.batch_rows
 
     def _step_alarms(self, conn: Any, reader: Reader) -> None:
         alarms = marks.alarms_after(reader, self._marks["alarms"], 5000)

@@ -33,7 +33,12 @@ def connect(url: str, autocommit: bool = False, timeout: float = 5.0) -> Any:
     except ImportError as exc:
         raise HistorianUnavailable(MISSING_DRIVER) from exc
     try:
-        return psycopg.connect(url, autocommit=autocommit, connect_timeout=max(1, int(timeout)))
+        return psycopg.connect(  # UTC: rollup buckets and bare times never follow a local zone
+            url,
+            autocommit=autocommit,
+            connect_timeout=max(1, int(timeout)),
+            options="-c TimeZone=UTC",
+        )
     except psycopg.Error as exc:
         raise HistorianUnavailable(f"cannot connect to the historian: {_first_line(exc)}") from exc
 

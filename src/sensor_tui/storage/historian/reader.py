@@ -139,7 +139,7 @@ class PgReader:
                 params.append(bound)
         rows = self._rows(
             f"SELECT {TS}, {self._tag_expr()}, value, is_anomaly::int, score, kind, source"
-            f" FROM readings WHERE {cond} ORDER BY ts DESC, tag COLLATE \"C\" LIMIT %s",
+            f' FROM readings WHERE {cond} ORDER BY ts DESC, tag COLLATE "C" LIMIT %s',
             [*params, limit],
         )
         names = ("timestamp", "tag", "value", "is_anomaly", "score", "kind", "source")
@@ -241,7 +241,7 @@ class PgReader:
                 params.append(bound)
         sql = (
             f"SELECT {TS}, {self._tag_expr()}, value, is_anomaly::int, score, kind, source"
-            f" FROM readings WHERE {cond} ORDER BY ts, {self._tag_expr()} COLLATE \"C\""
+            f' FROM readings WHERE {cond} ORDER BY ts, {self._tag_expr()} COLLATE "C"'
         )
         return self._stream(sql, params)
 

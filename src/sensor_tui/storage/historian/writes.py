@@ -16,11 +16,13 @@ from typing import Any
 from sensor_tui.storage.historian.schema import ensure_partitions
 
 STAGE_SQL = (
-    "CREATE TEMP TABLE IF NOT EXISTS stage_readings (ts timestamptz, tag text,"
-    " value double precision, is_anomaly boolean, score double precision, kind text, source text)"
-    " ON COMMIT DELETE ROWS"
+    "CREATE TEMP TABLE IF NOT EXISTS stage_readings (site text, ts timestamptz, tag text,"
+    " value double precision, is_anomaly boolean, score double precision, kind text,"
+    " source text) ON COMMIT DELETE ROWS"
 )
-COPY_SQL = "COPY stage_readings (ts, tag, value, is_anomaly, score, kind, source) FROM STDIN"
+COLUMNS = "(site, ts, tag, value, is_anomaly, score, kind, source)"
+STAGE_COPY_SQL = f"COPY stage_readings {COLUMNS} FROM STDIN"
+DIRECT_COPY_SQL = f"COPY readings {COLUMNS} FROM STDIN"
 
 _MERGE = (
     " ON CONFLICT (site, tag, bucket) DO UPDATE SET min = least({t}.min, excluded.min),"
@@ -37,14 +39,27 @@ def _rollup_cte(name: str, table: str, unit: str) -> str:
     )
 
 
-INSERT_SQL = (
-    "WITH ins AS (INSERT INTO readings (site, tag, ts, value, is_anomaly, score, kind, source)"
-    " SELECT %s, tag, ts, value, is_anomaly, score, kind, source FROM stage_readings"
+MERGE_STAGE_SQL = (
+    f"WITH ins AS (INSERT INTO readings {COLUMNS} SELECT * FROM stage_readings"
     " ON CONFLICT DO NOTHING RETURNING site, tag, ts, value, is_anomaly), "
     + _rollup_cte("m", "rollup_minute", "minute")
     + ", "
     + _rollup_cte("h", "rollup_hour", "hour")
     + " SELECT count(*) FROM ins"
+)
+"""From staging: insert what is new and add only that to the rollups (a resent batch)."""
+
+STAGE_MINUTES_SQL = (
+    "CREATE TEMP TABLE IF NOT EXISTS stage_minutes (tag text, bucket timestamptz,"
+    " min double precision, max double precision, sum double precision, count bigint,"
+    " anomalies bigint) ON COMMIT DELETE ROWS"
+)
+MERGE_MINUTES_SQL = (
+    "INSERT INTO rollup_minute SELECT %s, tag, bucket, min, max, sum, count, anomalies"
+    " FROM stage_minutes" + _MERGE.format(t="rollup_minute"),
+    "INSERT INTO rollup_hour SELECT %s, tag, date_trunc('hour', bucket) AS h, min(min), max(max),"
+    " sum(sum), sum(count), sum(anomalies) FROM stage_minutes GROUP BY tag, h"
+    + _MERGE.format(t="rollup_hour"),
 )
 
 
@@ -52,16 +67,54 @@ def write_readings(
     conn: Any, site: str, rows: Sequence[Sequence[Any]], known_days: set[date]
 ) -> int:
     """Store rows (timestamp, tag, value, is_anomaly, score, kind, source) of one site in one
-    transaction; returns how many were new. `known_days` caches the partitions seen."""
+    transaction through staging; returns how many were new."""
     days = {date.fromisoformat(row[0][:10]) for row in rows}
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(STAGE_SQL)
         ensure_partitions(cur, days, known_days)
-        with cur.copy(COPY_SQL) as copy:
+        with cur.copy(STAGE_COPY_SQL) as copy:
             for ts, tag, value, flag, score, kind, source in rows:
-                copy.write_row((ts, tag, value, bool(flag), score, kind, source))
-        cur.execute(INSERT_SQL, (site,))
+                copy.write_row((site, ts, tag, value, bool(flag), score, kind, source))
+        cur.execute(MERGE_STAGE_SQL)
         return int(cur.fetchone()[0])
+
+
+def write_copy_batch(
+    conn: Any,
+    site: str,
+    text: bytes,
+    minutes: Sequence[Sequence[Any]],
+    known_days: set[date],
+) -> int:
+    """Store a batch given as COPY text (`storage.forward_marks.copy_batch`) in one
+    transaction; returns how many readings were new.
+
+    The usual case, a batch never sent, is a plain COPY into the table and its minute rollups
+    (computed by SQLite) merged in: as fast as a bulk load gets. A batch the historian already
+    holds in part (the edge died before recording its watermark) breaks the unique key; then
+    the COPY is rolled back to its savepoint and the batch goes through staging, where only
+    the rows not yet stored are inserted and counted."""
+    days = {date.fromisoformat(row[1][:10]) for row in minutes}
+    import psycopg
+
+    with conn.transaction(), conn.cursor() as cur:
+        ensure_partitions(cur, days, known_days)
+        try:
+            with conn.transaction(), cur.copy(DIRECT_COPY_SQL) as copy:
+                copy.write(text)
+        except psycopg.errors.UniqueViolation:
+            cur.execute(STAGE_SQL)
+            with cur.copy(STAGE_COPY_SQL) as copy:
+                copy.write(text)
+            cur.execute(MERGE_STAGE_SQL)
+            return int(cur.fetchone()[0])
+        cur.execute(STAGE_MINUTES_SQL)
+        with cur.copy("COPY stage_minutes FROM STDIN") as copy:
+            for row in minutes:
+                copy.write_row(row)
+        for sql in MERGE_MINUTES_SQL:
+            cur.execute(sql, (site,))
+        return sum(int(row[5]) for row in minutes)
 
 
 ALARM_COLUMNS = (
