@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -82,6 +82,7 @@ class Forwarder:
         self._marks: dict[str, str] = {}
         self._pending_save: Future[Any] | None = None
         self._site_field = marks.copy_field(settings.site)
+        self._prefetch = _Prefetch(self._db_path, self._site_field, settings.batch_rows)
         self._down_since = ""
         self.forwarded = 0
         """Readings the historian stored new from this forwarder (duplicates not counted)."""
@@ -125,6 +126,7 @@ class Forwarder:
         finally:
             self._save_marks(wait=True)
             self._disconnect()
+            self._prefetch.close()
             reader.close()
 
     def _final_drain(self, reader: Reader) -> None:
@@ -142,9 +144,11 @@ class Forwarder:
         """Send one batch of each kind; True when a full batch of readings was sent."""
         conn = self._connection()
         last = int(self._marks["measurements"])
-        top, count, text, minutes = marks.copy_batch(
+        top, count, text, minutes = self._prefetch.take(last) or marks.copy_batch(
             reader, self._site_field, last, self.settings.batch_rows
         )
+        if count >= self.settings.batch_rows:  # more waits: read it while this one is sent
+            self._prefetch.start(top)
         try:
             if count:
                 self.forwarded += writes.write_copy_batch(
@@ -230,6 +234,42 @@ class Forwarder:
             forward_up=up,
             forward_forwarded=self.forwarded,
         )
+
+
+class _Prefetch:
+    """Reads the next batch from SQLite (its own read-only connection, on a second thread)
+    while the current one is sent: SQLite builds COPY text without the GIL and the historian
+    works on its own, so the two overlap instead of taking turns."""
+
+    def __init__(self, db_path: Path, site_field: str, batch_rows: int) -> None:
+        self._reader = Reader(db_path)
+        self._site_field = site_field
+        self._rows = batch_rows
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="forward-read")
+        self._after = -1
+        self._future: Future[Any] | None = None
+
+    def start(self, after: int) -> None:
+        """Begin reading the batch after id `after`."""
+        self._after = after
+        self._future = self._pool.submit(
+            marks.copy_batch, self._reader, self._site_field, after, self._rows
+        )
+
+    def take(self, after: int) -> Any:
+        """The batch read ahead if it starts where asked (else None: read it now)."""
+        future, self._future = self._future, None
+        if future is None or self._after != after:
+            return None
+        try:
+            return future.result()
+        except StoreUnavailable:
+            return None
+
+    def close(self) -> None:
+        """Stop the thread and close its connection."""
+        self._pool.shutdown(wait=True)
+        self._reader.close()
 
 
 def _is_driver_error(exc: BaseException) -> bool:
