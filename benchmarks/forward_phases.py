@@ -67,11 +67,10 @@ def rate_phase(cluster: Cluster, url: str, work: Path, total_rows: int) -> dict[
         with conn.cursor() as cur, conn.transaction():
             schema.ensure_partitions(cur, {date.fromisoformat(r[0][:10]) for r in rows}, set())
         started = time.perf_counter()
-        with conn.cursor() as cur, conn.transaction():
-            with cur.copy("COPY readings (site, ts, tag, value, is_anomaly, score, kind, source)"
-                          " FROM STDIN") as copy:  # fmt: skip
-                for ts, tag, value, flag, score, kind, source in rows:
-                    copy.write_row(("copy", ts, tag, value, bool(flag), score, kind, source))
+        sql = "COPY readings (site, ts, tag, value, is_anomaly, score, kind, source) FROM STDIN"
+        with conn.cursor() as cur, conn.transaction(), cur.copy(sql) as copy:
+            for ts, tag, value, flag, score, kind, source in rows:
+                copy.write_row(("copy", ts, tag, value, bool(flag), score, kind, source))
         copy_s = time.perf_counter() - started
     forward_s = _forward_until_done(db, url, "rate", len(rows))
     return {
