@@ -126,6 +126,9 @@ def run(**opts: Any) -> None:
     """Run the monitor (the default command)."""
     from sensor_tui.runner import Monitor, MonitorOptions
 
+    if _is_historian(opts["db"]):
+        _view_historian(opts)
+        return
     config = _config(opts["config"])
     if opts["site"]:
         config = _with_site(config, opts["site"])
@@ -152,6 +155,31 @@ def run(**opts: Any) -> None:
             sys.exit(run_headless(monitor, opts["duration"]))
         _run_ui(monitor, opts["duration"])
     except (SensorTuiError, OSError) as exc:  # anything else is a bug: show its traceback
+        _fail(str(exc))
+
+
+def _is_historian(db: str) -> bool:
+    from sensor_tui.storage.readers import is_historian
+
+    return is_historian(db)
+
+
+def _view_historian(opts: dict[str, Any]) -> None:
+    """`run --db postgresql://...`: no pipeline, no simulator; the historian's GET routes."""
+    from sensor_tui.cli_historian import serve_historian
+
+    _check_historian(opts["db"])
+    if opts["forward"]:
+        raise click.BadParameter("a historian does not forward", param_hint="--forward")
+    if not (opts["headless"] and opts["http"]):
+        _fail(
+            "viewing a historian is served over HTTP for now: add --headless --http [HOST:]PORT "
+            "(or use `export` and `alarms` with --db postgresql://...)"
+        )
+    _setup_logging(opts["log_file"], True)
+    try:
+        sys.exit(serve_historian(opts["db"], opts["http"], opts["token"], opts["duration"]))
+    except (SensorTuiError, OSError) as exc:
         _fail(str(exc))
 
 

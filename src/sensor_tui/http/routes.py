@@ -31,7 +31,7 @@ from sensor_tui.http.params import known_tag as _tag
 from sensor_tui.http.params import query_params as _params
 from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped
 from sensor_tui.readings import Rejected, normalize_ts
-from sensor_tui.storage import StoreUnavailable
+from sensor_tui.storage import Reader, StoreUnavailable
 from sensor_tui.storage.alarm_reads import state_counts
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,11 @@ class HttpApp:
             allowed = ", ".join(sorted({*methods, *(("HEAD",) if "GET" in methods else ())}))
             raise HttpError(405, f"{req.method} not allowed on {req.path}", (("Allow", allowed),))
         return route(self, req)
+
+    def open_reader(self) -> Reader:
+        """A read-only Reader for one connection's GETs (WAL lets it read while the writer
+        writes); it never writes, so a GET leaves the file byte-identical (issue 10)."""
+        return Reader(self.pipeline.db_path)
 
     def authorized(self, req: Request) -> bool:
         """True without a token, else when `Authorization: Bearer <token>` matches.
