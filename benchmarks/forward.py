@@ -87,12 +87,12 @@ def run_phase(phase: str, cluster: Cluster, work: Path, args: argparse.Namespace
                      pg_restarts=args.pg_restarts)  # fmt: skip
     if phase == "outage":
         return outage_phase(cluster, url, work, args.outage)
-    view_phase(url, args.view_days)
+    sizes = view_phase(url, args.view_days)
     child = subprocess.run(
         [sys.executable, __file__, "--view-child", url, "--view-days", str(args.view_days)],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
-    return json.loads(child.stdout)
+    return {**sizes, **json.loads(child.stdout)}
 
 
 def view_child(url: str, days: int) -> dict[str, Any]:

@@ -193,7 +193,7 @@ def outage_phase(cluster: Cluster, url: str, work: Path, outage: float) -> dict[
     }
 
 
-def view_phase(url: str, days: int) -> None:
+def view_phase(url: str, days: int) -> dict[str, Any]:
     """Fill the historian: 3 sites x 3 tags x 1 Hz x `days` days, rollups included."""
     first = datetime(2026, 1, 1, tzinfo=UTC)
     with psycopg.connect(url) as conn:
@@ -221,3 +221,22 @@ def view_phase(url: str, days: int) -> None:
                     " max(value), sum(value), count(*), 0 FROM readings GROUP BY site, tag, b"
                 )
         conn.execute("ANALYZE")
+        return storage_figures(conn)
+
+
+def storage_figures(conn: Any) -> dict[str, Any]:
+    """Bytes on disk per stored reading (heap + primary key), and of the rollups."""
+    count = conn.execute("SELECT count(*) FROM readings").fetchone()[0]
+    size = conn.execute(
+        "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits"
+        " WHERE inhparent = 'readings'::regclass"
+    ).fetchone()[0]
+    rollups = conn.execute(
+        "SELECT pg_total_relation_size('rollup_minute') + pg_total_relation_size('rollup_hour')"
+    ).fetchone()[0]
+    return {
+        "readings": count,
+        "readings_bytes": int(size),
+        "bytes_per_reading": round(size / count, 1),
+        "rollup_bytes_per_reading": round(rollups / count, 2),
+    }
