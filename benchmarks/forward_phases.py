@@ -204,13 +204,13 @@ def view_phase(url: str, days: int) -> dict[str, Any]:
         for site in ("site0", "site1", "site2"):
             with conn.transaction():
                 conn.execute(
-                    "INSERT INTO tags (site, name, unit) SELECT %s, t, '' FROM unnest(%s) t",
+                    "INSERT INTO tags (site, name, unit) SELECT %s, t, '' FROM unnest(%s::text[]) t",
                     (site, list(TAGS)),
                 )
                 conn.execute(
                     "INSERT INTO readings (site, tag, ts, value, is_anomaly, score, kind, source)"
                     " SELECT %s, t, %s + s * interval '1 second', 36 + random(), false, 0.1, '',"
-                    " 'bench' FROM unnest(%s) t, generate_series(0, %s - 1) s",
+                    " 'bench' FROM unnest(%s::text[]) t, generate_series(0, %s - 1) s",
                     (site, first, list(TAGS), days * 86_400),
                 )
             print(f"  filled {site}", file=sys.stderr, flush=True)

@@ -55,6 +55,8 @@ class ForwardSettings:
     """Seconds to wait when nothing is left to send."""
     retry_max: float = 5.0
     """Longest wait between attempts to reach an unreachable historian."""
+    save_every: float = 1.0
+    """Seconds between watermark saves while forwarding (and one at stop)."""
     drain_seconds: float = 5.0
     """At stop, how long to keep sending what is left while the historian answers."""
 
@@ -81,6 +83,8 @@ class Forwarder:
         self._days: set[date] = set()
         self._marks: dict[str, str] = {}
         self._pending_save: Future[Any] | None = None
+        self._saved: dict[str, str] = {}
+        self._saved_at = 0.0
         self._site_field = marks.copy_field(settings.site)
         self._prefetch = _Prefetch(self._db_path, self._site_field, settings.batch_rows)
         self._down_since = ""
@@ -200,12 +204,18 @@ class Forwarder:
             self._conn = None
 
     def _save_marks(self, wait: bool) -> None:
-        """Hand the watermark to the writer thread; one request in flight at a time."""
-        if not self._marks:
+        """Hand the watermark to the writer thread; one request in flight at a time, and at
+        most one a `save_every` seconds (each is a local commit, which the writer's ingest
+        would wait behind; a watermark saved late only means a batch is resent)."""
+        if not self._marks or self._marks == self._saved:
             return
-        if self._pending_save is not None and not self._pending_save.done() and not wait:
+        if not wait and (
+            (self._pending_save is not None and not self._pending_save.done())
+            or time.monotonic() - self._saved_at < self.settings.save_every
+        ):
             return
         snapshot = dict(self._marks)
+        self._saved, self._saved_at = snapshot, time.monotonic()
         try:
             self._pending_save = self._run_on_writer(lambda s: marks.save_watermarks(s, snapshot))
             if wait:
