@@ -204,7 +204,8 @@ def view_phase(url: str, days: int) -> dict[str, Any]:
         for site in ("site0", "site1", "site2"):
             with conn.transaction():
                 conn.execute(
-                    "INSERT INTO tags (site, name, unit) SELECT %s, t, '' FROM unnest(%s::text[]) t",
+                    "INSERT INTO tags (site, name, unit)"
+                    " SELECT %s, t, '' FROM unnest(%s::text[]) t",
                     (site, list(TAGS)),
                 )
                 conn.execute(
