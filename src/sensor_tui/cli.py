@@ -166,7 +166,7 @@ def _is_historian(db: str) -> bool:
 
 def _view_historian(opts: dict[str, Any]) -> None:
     """`run --db postgresql://...`: no pipeline, no simulator; the historian's GET routes."""
-    from sensor_tui.cli_historian import serve_historian
+    from sensor_tui.http.historian_app import serve
 
     _check_historian(opts["db"])
     if opts["forward"]:
@@ -178,7 +178,7 @@ def _view_historian(opts: dict[str, Any]) -> None:
         )
     _setup_logging(opts["log_file"], True)
     try:
-        sys.exit(serve_historian(opts["db"], opts["http"], opts["token"], opts["duration"]))
+        sys.exit(serve(opts["db"], opts["http"], opts["token"], opts["duration"]))
     except (SensorTuiError, OSError) as exc:
         _fail(str(exc))
 

@@ -27,32 +27,6 @@ def require_driver() -> None:
         sys.exit(2)
 
 
-def serve_historian(url: str, spec: str, token: str | None, duration: float | None) -> int:
-    """Serve the historian's GET routes until the duration ends, SIGTERM or Ctrl+C."""
-    import signal
-    import threading
-    import time
-
-    from sensor_tui.http.historian_app import start_historian_server
-
-    stop = threading.Event()
-    previous = {
-        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)
-    }
-    server = start_historian_server(url, spec, token)
-    try:
-        click.echo(f"historian view on {server.url} (GET /sites, /tags, /data, /alarms)")
-        deadline = None if duration is None else time.monotonic() + duration
-        while not stop.wait(1.0 if deadline is None else max(0.0, deadline - time.monotonic())):
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-    finally:
-        server.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 0
-
-
 def parse_keep(text: str) -> timedelta:
     """`365d`, `52w`, `2y` -> a duration (whole days: partitions are days)."""
     match = re.fullmatch(r"\s*(\d+)\s*([dwy])\s*", text)

@@ -202,3 +202,25 @@ def start_historian_server(url: str, spec: str, token: str | None = None) -> Any
     server = HttpServer(None, host, port, token, limits, app=HistorianApp(url, token, limits))
     server.start()
     return server
+
+
+def serve(url: str, spec: str, token: str | None, duration: float | None) -> int:
+    """Serve the historian's GET routes until the duration ends, SIGTERM or Ctrl+C."""
+    import signal
+
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    server = start_historian_server(url, spec, token)
+    try:
+        print(f"historian view on {server.url} (GET /sites, /tags, /data, /alarms)", flush=True)
+        deadline = None if duration is None else time.monotonic() + duration
+        while not stop.wait(1.0 if deadline is None else max(0.0, deadline - time.monotonic())):
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+    finally:
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
