@@ -227,14 +227,16 @@ def view_phase(url: str, days: int) -> dict[str, Any]:
 
 def storage_figures(conn: Any) -> dict[str, Any]:
     """Bytes on disk per stored reading (heap + primary key), and of the rollups."""
-    count = conn.execute("SELECT count(*) FROM readings").fetchone()[0]
+    count = int(conn.execute("SELECT count(*) FROM readings").fetchone()[0])
     size = conn.execute(
         "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits"
         " WHERE inhparent = 'readings'::regclass"
     ).fetchone()[0]
+    size = int(size)
     rollups = conn.execute(
         "SELECT pg_total_relation_size('rollup_minute') + pg_total_relation_size('rollup_hour')"
     ).fetchone()[0]
+    rollups = int(rollups)
     return {
         "readings": count,
         "readings_bytes": int(size),

@@ -171,7 +171,7 @@ class Forwarder:
         return count >= self.settings.batch_rows
 
     def _step_alarms(self, conn: Any, reader: Reader) -> None:
-        alarms = marks.alarms_after(reader, self._marks["alarms"], 5000)
+        alarms = marks.alarms_after(reader, self._marks["alarms"])
         events = marks.alarm_events_after(reader, int(self._marks["alarm_events"]), 5000)
         if not alarms and not events:
             return

@@ -94,17 +94,19 @@ def backlog(reader: Reader, last_id: int) -> int:
     return max(0, int(top) - last_id)
 
 
-def alarms_after(reader: Reader, updated_at: str, limit: int) -> list[tuple[Any, ...]]:
+def alarms_after(reader: Reader, updated_at: str) -> list[tuple[Any, ...]]:
     """Alarm rows changed after `updated_at` (every change of a row sets it), oldest first.
 
     Every row a transaction changes gets that transaction's time, so a row with the same
-    `updated_at` as the watermark was read with the batch that set it."""
+    `updated_at` as the watermark was read with the batch that set it. No LIMIT: a batch cut
+    inside one transaction's rows would leave the rest behind the watermark for ever (alarm
+    rows are few; an import that raises thousands sends them in one go)."""
     if not reader.has_table("alarm_events"):
         return []
     return reader._rows(
         f"SELECT {ALARM_FIELDS} FROM alarms WHERE coalesce(updated_at, '') > ?"
-        " ORDER BY updated_at LIMIT ?",
-        (updated_at, limit),
+        " ORDER BY updated_at",
+        (updated_at,),
     )
 
 
