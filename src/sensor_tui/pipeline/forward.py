@@ -177,7 +177,7 @@ class Forwarder:
             return
         writes.write_alarms(conn, self.settings.site, alarms, events)
         if alarms:
-            self._marks["alarms"] = max(str(row[-1] or "") for row in alarms)
+            self._marks["alarms"] = max(str(row[-1] or row[3]) for row in alarms)
         if events:
             self._marks["alarm_events"] = str(events[-1][0])
 

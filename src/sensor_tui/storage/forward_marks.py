@@ -104,8 +104,9 @@ def alarms_after(reader: Reader, updated_at: str) -> list[tuple[Any, ...]]:
     if not reader.has_table("alarm_events"):
         return []
     return reader._rows(
-        f"SELECT {ALARM_FIELDS} FROM alarms WHERE coalesce(updated_at, '') > ?"
-        " ORDER BY updated_at",
+        # rows from before the life cycle have no updated_at: their start stands in
+        f"SELECT {ALARM_FIELDS} FROM alarms WHERE coalesce(updated_at, start) > ?"
+        " ORDER BY coalesce(updated_at, start)",
         (updated_at,),
     )
 
