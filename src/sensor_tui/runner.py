@@ -113,7 +113,7 @@ class Monitor:
         if self.http is not None:
             self.http.stop()
         if self.forwarder is not None:
-            self.pipeline.flush()  # what the sources handed over, stored, then sent if it can be
+            self.pipeline.flush(5.0)  # what the sources handed over, stored, then sent if it can
             self.forwarder.stop()  # before the pipeline: its watermark goes through the writer
         self.pipeline.stop()
         if self.notifier is not None:
