@@ -89,7 +89,8 @@ def _ingest(db: Path, url: str | None, total: int) -> float:
     pipe.start()
     fwd = None
     if url:
-        fwd = Forwarder(ForwardSettings(url, "ingest", idle=0.05), db, config, pipe.counters,
+        # the monitor's own settings (`run --forward`): batches of what gathered in 0.25 s
+        fwd = Forwarder(ForwardSettings(url, "ingest"), db, config, pipe.counters,
                         pipe.run_on_writer)  # fmt: skip
         fwd.start()
     per_batch = 1000 // len(TAGS)
