@@ -8,7 +8,6 @@ fast and never load the UI.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -22,6 +21,7 @@ from sensor_tui.cli_errors import fail as _fail
 from sensor_tui.cli_start import instance_lock as _instance_lock
 from sensor_tui.cli_start import simulate as _simulate
 from sensor_tui.errors import SensorTuiError
+from sensor_tui.logsetup import LEVELS, setup_logging
 from sensor_tui.tags import Config, ConfigError, load_config
 
 if TYPE_CHECKING:
@@ -41,18 +41,6 @@ def _dead_letter_path(db: str, dead_letter: str | None) -> Path:
     from sensor_tui.pipeline.deadletter import default_path
 
     return Path(dead_letter) if dead_letter else default_path(db)
-
-
-def _setup_logging(log_file: str | None, headless: bool) -> None:
-    handler: logging.Handler
-    if log_file:
-        handler = logging.FileHandler(log_file)
-    elif headless:
-        handler = logging.StreamHandler(sys.stderr)
-    else:
-        handler = logging.NullHandler()  # the UI owns the terminal; no --log-file, no log
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
 
 @click.group(cls=SensorTuiGroup, default="run", default_if_no_args=True)
@@ -129,7 +117,16 @@ dead_letter_option = click.option(
 @click.option("--site", help="This monitor's site name in the historian [default: config, host].")
 @click.option("--headless", is_flag=True, help="No UI: one log line per batch on stdout.")
 @click.option("--duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
-@click.option("--log-file", type=click.Path(dir_okay=False), help="Where logs go.")
+@click.option(
+    "--log-file", type=click.Path(dir_okay=False), help="Where logs go (rotated at 5 MB)."
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    default="INFO",
+    show_default=True,
+    help="sensor-tui's own log level; libraries (asyncua, paho) log warnings only.",
+)
 def run(**opts: Any) -> None:
     """Run the monitor (the default command)."""
     from sensor_tui.cli_token import resolve_token
@@ -145,7 +142,7 @@ def run(**opts: Any) -> None:
     forward = opts["forward"] or config.forward
     if forward:
         _check_historian(forward)
-    _setup_logging(opts["log_file"], opts["headless"])
+    setup_logging(opts["log_file"], opts["headless"], opts["log_level"])
     lock = _instance_lock(opts["db"])  # first: a second monitor stops before deciding anything
     options = MonitorOptions(
         db_path=Path(opts["db"]),
@@ -155,7 +152,7 @@ def run(**opts: Any) -> None:
         seed=opts["seed"],
         http=opts["http"],
         token=token,
-        sources=_sources(config, opts["mqtt"], opts["mqtt_ca"], opts["db"]),
+        sources=_sources(config, opts, opts["config"]),
         forward=forward,
     )
     try:
@@ -189,7 +186,7 @@ def _view_historian(opts: dict[str, Any], token: str | None) -> None:
             "viewing a historian is served over HTTP for now: add --headless --http [HOST:]PORT "
             "(or use `export` and `alarms` with --db postgresql://...)"
         )
-    _setup_logging(opts["log_file"], True)
+    setup_logging(opts["log_file"], True, opts["log_level"])
     try:
         sys.exit(serve(opts["db"], opts["http"], token, opts["duration"]))
     except (SensorTuiError, OSError) as exc:
@@ -216,16 +213,22 @@ def _check_historian(url: str) -> None:
         _fail(MISSING_DRIVER)
 
 
-def _sources(config: Config, urls: tuple[str, ...], ca: str | None, db: str) -> tuple[Any, ...]:
-    """The file's `[[sources]]` and the `--mqtt` URLs, checked (no network yet)."""
+def _sources(config: Config, opts: dict[str, Any], path: str | None) -> tuple[Any, ...]:
+    """The file's `[[sources]]` and the `--mqtt` URLs, checked: named files exist, relative
+    ones relative to the config file; an OPC UA server that is up offers the security mode."""
+    urls = opts["mqtt"]
     if not config.sources and not urls:
         return ()
     from sensor_tui.sources.config import parse_sources
+    from sensor_tui.sources.preflight import check_security_modes
 
     try:
-        return tuple(parse_sources(config.sources, urls, os.path.abspath(db), ca))
-    except ConfigError as exc:
+        db = os.path.abspath(opts["db"])
+        found = tuple(parse_sources(config.sources, urls, db, opts["mqtt_ca"], path))
+        check_security_modes(found, path)
+    except (ConfigError, SensorTuiError) as exc:  # SensorTuiError: a missing extra
         raise BadInput(str(exc)) from exc
+    return found
 
 
 def _run_ui(monitor: Any, duration: float | None) -> None:
@@ -437,10 +440,12 @@ def _add_commands() -> None:
     from sensor_tui.cli_alarms import alarms
     from sensor_tui.cli_export import export_command
     from sensor_tui.cli_historian import historian
+    from sensor_tui.cli_opcua import opcua
 
     cli.add_command(alarms)
     cli.add_command(export_command)
     cli.add_command(historian)
+    cli.add_command(opcua)
 
 
 _add_commands()

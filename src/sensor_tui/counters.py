@@ -29,11 +29,22 @@ class SourceState:
     error: str = ""
     messages: int = 0
     """Messages (MQTT) or data changes (OPC UA) received so far."""
+    reason: str = ""
+    """Two or three words for the screen: `auth refused`, `node unknown (1 of 4 tags)`."""
+    down_since: float | None = None
+    """Wall time the server was last seen going away, for `server down 12 s`."""
 
     @property
     def up(self) -> bool:
         """True while connected."""
         return self.state == "connected"
+
+    def short_reason(self, now: float | None = None) -> str:
+        """The reason with its age when the server is down: what the operator reads."""
+        if self.down_since is not None and self.reason in ("server down", "no answer"):
+            seconds = max(0, int((time.time() if now is None else now) - self.down_since))
+            return f"{self.reason} {_age(seconds)}"
+        return self.reason
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form for /health and /stats."""
@@ -43,7 +54,15 @@ class SourceState:
             "state": self.state,
             "error": self.error,
             "messages": self.messages,
+            "reason": self.short_reason(),
         }
+
+
+def _age(seconds: int) -> str:
+    """`12 s`, `3 min`, `2 h`: short enough for the status line."""
+    if seconds < 120:
+        return f"{seconds} s"
+    return f"{seconds // 60} min" if seconds < 7200 else f"{seconds // 3600} h"
 
 
 @dataclass(slots=True)

@@ -19,7 +19,7 @@ from typing import TextIO
 from sensor_tui.counters import SourceState
 from sensor_tui.pipeline import StoredBatch
 from sensor_tui.runner import Monitor
-from sensor_tui.summary import dead_letter_lines
+from sensor_tui.summary import dead_letter_lines, source_lines
 
 
 def utc_stamp(moment: float | None = None) -> str:
@@ -105,7 +105,8 @@ class ConsoleLog:
             if source.state == "connected":
                 self._print(f"✓ {source.name} connected")
             elif source.state != "connecting":
-                self._print(f"⚠ {source.name} {source.state}: {source.error}")
+                reason = f"{source.reason}: " if source.reason else ""
+                self._print(f"⚠ {source.name} {source.state}: {reason}{source.error}")
 
     def _print(self, line: str) -> None:
         with self._lock:
@@ -146,6 +147,6 @@ def run_headless(monitor: Monitor, duration: float | None, out: TextIO = sys.std
     pending = pipeline.dead_letter.pending()
     for line in dead_letter_lines(
         snap.dead_lettered, pending, pipeline.dead_letter.path, pipeline.db_path
-    ):
+    ) + source_lines(snap.sources):
         console._print(line)
     return 0

@@ -8,7 +8,10 @@ command that stores it; the headless console and the monitor's exit message both
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterable
 from pathlib import Path
+
+from sensor_tui.counters import SourceState
 
 
 def recover_command(db: Path, dead_letter: Path) -> str:
@@ -36,3 +39,14 @@ def dead_letter_lines(dead_lettered: int, pending: int, dead_letter: Path, db: P
             "replayed into the database."
         ]
     return []
+
+
+def source_lines(sources: Iterable[SourceState]) -> list[str]:
+    """One line per network source that was not well at the end, with its short reason:
+    `plc1 127.0.0.1:4840: auth refused`, so the exit tells who to call without the log."""
+    return [
+        f"Source {source.name}: {source.short_reason()}"
+        + (f" ({source.error})" if source.error else "")
+        for source in sources
+        if source.reason
+    ]

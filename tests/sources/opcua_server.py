@@ -1,8 +1,11 @@
 """A real asyncua OPC UA server in the test process, on its own thread and event loop.
 
-Three variables under one object (`ns=2;s=Fermenter.Temp`, `...PH`, `...RPM`); `write()` sets a
-value with a chosen source timestamp and status, as a PLC would. Optional username/password
-(only `USER`/`PASSWORD` get in) and Basic256Sha256 SignAndEncrypt with generated certificates.
+Three variables under one object (`ns=2;s=Fermenter.Temp`, `...PH`, `...RPM`), or any extra
+ones named in `extra`; `write()` sets a value with a chosen source timestamp and status, as a PLC
+would, and keeps it in `written` (the server's own record, which gap tests compare against).
+Optional username/password (only `USER`/`PASSWORD` get in), Basic256Sha256 SignAndEncrypt with
+generated certificates, history (HistoryRead) kept in memory across a stop/start, and
+`delete()`/`restore()` of a node as a PLC program change would.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 from asyncua import Server, ua
 from asyncua.crypto.cert_gen import setup_self_signed_certificate
 from asyncua.crypto.permission_rules import User, UserRole
+from asyncua.server.history import HistoryDict
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 USER, PASSWORD = "operator", "opc-Passw0rd"
@@ -57,8 +61,19 @@ async def make_pki(folder: Path, role: str) -> tuple[Path, Path]:
 class OpcServer:
     """start() / stop() / write(); the same port across a restart."""
 
-    def __init__(self, port: int, auth: bool = False, secure_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        auth: bool = False,
+        secure_dir: Path | None = None,
+        history: bool = False,
+        extra: tuple[str, ...] = (),
+    ) -> None:
         self.port = port
+        self.history = history
+        self.names = {**NODES, **{name: name for name in extra}}
+        self.written: dict[str, list[tuple[datetime, float]]] = {}
+        self._store: Any = None  # the history, kept across a restart like a plant historian
         self.url = f"opc.tcp://127.0.0.1:{port}/sensor-tui/"
         self.auth = auth
         self.secure_dir = secure_dir
@@ -71,7 +86,7 @@ class OpcServer:
         self._error: BaseException | None = None
 
     def node_id(self, tag: str) -> str:
-        return f"ns={self.ns};s={NODES[tag]}"
+        return f"ns={self.ns};s={self.names[tag]}"
 
     def start(self) -> OpcServer:
         self._up.clear()
@@ -86,6 +101,7 @@ class OpcServer:
         self._stop = asyncio.Event()
         try:
             server = Server(user_manager=_Users()) if self.auth else Server()
+            self._server = server
             await server.init()
             server.set_endpoint(self.url)
             if self.auth:
@@ -95,17 +111,29 @@ class OpcServer:
                 await server.load_certificate(str(cert))
                 await server.load_private_key(str(key))
                 server.set_security_policy([ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt])
+            if self.history:
+                self._store = self._store or HistoryDict()
+                server.iserver.history_manager.set_storage(self._store)
             self.ns = await server.register_namespace(NAMESPACE)
-            plant = await server.nodes.objects.add_object(self.ns, "Plant")
-            for tag, name in NODES.items():
-                node = await plant.add_variable(ua.NodeId(name, self.ns), name, 0.0)
-                self._vars[tag] = node
+            self._plant = await server.nodes.objects.add_object(self.ns, "Plant")
+            for tag in self.names:
+                await self._add(tag)
             async with server:
                 self._up.set()
                 await self._stop.wait()
         except BaseException as exc:
             self._error = exc
             self._up.set()
+
+    async def _add(self, tag: str) -> None:
+        node_id = ua.NodeId(self.names[tag], self.ns)
+        self._vars[tag] = await self._plant.add_variable(node_id, self.names[tag], 0.0)
+        if self.history and node_id not in self._store._datachanges:
+            await self._store.new_historized_node(node_id, period=None)
+
+    def _run(self, coro: Any) -> Any:
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
 
     def write(
         self, tag: str, value: float, when: datetime, status: int = ua.StatusCodes.Good
@@ -116,8 +144,27 @@ class OpcServer:
             StatusCode_=ua.StatusCode(status),
             SourceTimestamp=when,
         )
-        assert self._loop is not None
-        asyncio.run_coroutine_threadsafe(self._vars[tag].write_value(data), self._loop).result(10)
+        self._run(self._write(tag, data))
+        if status == ua.StatusCodes.Good:
+            self.written.setdefault(tag, []).append((when, value))
+
+    async def _write(self, tag: str, data: ua.DataValue) -> None:
+        """The value, and the same value in the history (a historian records every sample)."""
+        await self._vars[tag].write_value(data)
+        if self.history:
+            await self._store.save_node_value(ua.NodeId(self.names[tag], self.ns), data)
+
+    def delete(self, tag: str) -> None:
+        """Remove the node, as a PLC program change would. A server tells the node's monitored
+        items with a BadNodeIdUnknown data change; asyncua 1.1's own notice is lost (its callback
+        is a coroutine nobody awaits), so that data change is written here first."""
+        gone = ua.DataValue(StatusCode_=ua.StatusCode(ua.StatusCodes.BadNodeIdUnknown))
+        self._run(self._vars[tag].write_value(gone))
+        self._run(self._server.delete_nodes([self._vars.pop(tag)]))
+
+    def restore(self, tag: str) -> None:
+        """Put a deleted node back."""
+        self._run(self._add(tag))
 
     def stop(self) -> None:
         if self._loop is not None and self._stop is not None and self._thread is not None:

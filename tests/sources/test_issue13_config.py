@@ -114,15 +114,18 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_issue13_sources_from_the_toml_file(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("PLANT_MQTT_PW", "pw-from-env")
     monkeypatch.setenv("PLC_PW", "plc-pw")
-    config = load_config(
-        write(
-            tmp_path,
-            """
+    from sensor_tui.sources.opcua_cert import make_client_certificate
+
+    (tmp_path / "ca.pem").write_text("a CA")
+    make_client_certificate(tmp_path / "c.der", tmp_path / "k.pem", "urn:test:client")
+    path = write(
+        tmp_path,
+        """
 [[sources]]
 type = "mqtt"
 url = "mqtts://monitor@broker.plant:8884"
 template = "plant/{area}/{tag}"
-ca = "/etc/ca.pem"
+ca = "ca.pem"
 password_env = "PLANT_MQTT_PW"
 qos = 1
 session_expiry = 600
@@ -140,9 +143,9 @@ key = "k.pem"
 username = "op"
 password_env = "PLC_PW"
 """,
-        )
     )
-    mqtt, opcua = parse_sources(config.sources, anchor="/data/a.db")
+    config = load_config(path)
+    mqtt, opcua = parse_sources(config.sources, anchor="/data/a.db", config_path=path)
     assert isinstance(mqtt, MqttSettings) and isinstance(opcua, OpcUaSettings)
     assert (mqtt.host, mqtt.port, mqtt.tls, mqtt.username) == (
         "broker.plant",
@@ -154,8 +157,8 @@ password_env = "PLC_PW"
     assert mqtt.topics == ("legacy/ph7", "plant/+/+")
     assert mqtt.mapping.tag_for("legacy/ph7") == "fermenter_ph"
     assert mqtt.session_expiry == 600
-    again = parse_sources(config.sources, anchor="/data/a.db")[0]
-    other = parse_sources(config.sources, anchor="/data/b.db")[0]
+    again = parse_sources(config.sources, anchor="/data/a.db", config_path=path)[0]
+    other = parse_sources(config.sources, anchor="/data/b.db", config_path=path)[0]
     assert mqtt.client_id == again.client_id != other.client_id  # stable per monitor
     assert opcua.nodes == {"fermenter_temp": "ns=2;s=Fermenter.Temp"}
     assert (opcua.username, opcua.password, opcua.security_mode) == (
@@ -163,6 +166,11 @@ password_env = "PLC_PW"
         "plc-pw",
         "SignAndEncrypt",
     )
+    # Files named in the config are relative to the config file, not to where it was started.
+    assert (mqtt.ca, opcua.cert, opcua.key) == tuple(
+        str(tmp_path / name) for name in ("ca.pem", "c.der", "k.pem")
+    )
+    assert opcua.application_uri == "urn:test:client"  # the certificate's, when not given
 
 
 @pytest.mark.parametrize(
@@ -238,6 +246,7 @@ def test_issue13_config_json_roundtrip_of_source_state() -> None:
         "state": "connected",
         "error": "",
         "messages": 3,
+        "reason": "",
     }
 
 

@@ -177,8 +177,9 @@ def test_issue13_opcua_bad_node_id_is_reported(
     cfg = settings(server, nodes={"fermenter_temp": "ns=2;s=No.Such.Node"})
     source = begin(pipeline, cfg, running)
     wait_until(lambda: state(pipeline, source) == "error")
-    error = next(s.error for s in pipeline.snapshot().sources if s.name == source.name)
-    assert "cannot subscribe to fermenter_temp" in error
+    found = next(s for s in pipeline.snapshot().sources if s.name == source.name)
+    assert "fermenter_temp: BadNodeIdUnknown" in found.error  # by name, not a number
+    assert found.reason == "node unknown (1 of 1 tags)"
 
 
 def test_issue13_opcua_source_from_a_config_file_through_the_monitor(

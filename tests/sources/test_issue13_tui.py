@@ -51,6 +51,6 @@ def test_issue13_app_shows_mqtt_readings_and_broker_state(
             chart = app.query_one("#chart-0", TagChart)  # fermenter_temp, the first tag
             await app_wait_until(pilot, lambda: len(chart.series) == 3)
             own_broker.stop()
-            await app_wait_until(pilot, lambda: "plant broker ⟳ reconnecting" in status())
+            await app_wait_until(pilot, lambda: "plant broker ⟳ server down" in status())
 
     run(body())

@@ -27,8 +27,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sensor_tui.sources.entry import (
+    Backoff,
+    _backoff,
+    _file,
+    _get,
+    _password,
+    _split_url,
+    _unknown,
+    file_path,
+)
+from sensor_tui.sources.opcua_settings import OpcUaSettings, opcua_from_entry
 from sensor_tui.sources.topics import TopicMap, check_filter
 from sensor_tui.tags import ConfigError
+
+__all__ = ["Backoff", "MqttSettings", "OpcUaSettings", "SourceSettings", "parse_sources"]
 
 MQTT_PASSWORD_ENV = "SENSOR_TUI_MQTT_PASSWORD"
 """Where `--mqtt mqtt://user@host/...` takes its password from."""
@@ -39,23 +52,6 @@ _MQTT_KEYS = {
     "keepalive", "require_timestamp", "reconnect_min", "reconnect_max",
     "password",  # known, so that it is refused with the reason rather than as a typo
 }  # fmt: skip
-_OPCUA_KEYS = {
-    "type", "name", "url", "nodes", "security_mode", "security_policy", "cert", "key",
-    "server_cert", "username", "password_env", "publishing_interval", "reconnect_min",
-    "reconnect_max", "timeout", "password",
-}  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Reconnect delays: from `first` seconds, doubling, at most `most` (with jitter)."""
-
-    first: float = 0.5
-    most: float = 30.0
-
-    def delay(self, attempt: int) -> float:
-        """The wait before reconnect attempt `attempt` (1, 2, ...), jitter excluded."""
-        return min(self.most, self.first * 2 ** max(0, attempt - 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,83 +81,7 @@ class MqttSettings:
     backoff: Backoff = field(default_factory=Backoff)
 
 
-@dataclass(frozen=True, slots=True)
-class OpcUaSettings:
-    """One OPC UA server: its URL, the node per tag, security and credentials."""
-
-    name: str
-    url: str
-    nodes: Mapping[str, str]
-    security_mode: str = "None"
-    security_policy: str = ""
-    cert: str | None = None
-    key: str | None = None
-    server_cert: str | None = None
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    publishing_interval: float = 500.0
-    """Milliseconds between the server's data-change notifications."""
-    timeout: float = 4.0
-    backoff: Backoff = field(default_factory=Backoff)
-
-
 SourceSettings = MqttSettings | OpcUaSettings
-
-
-def _get(entry: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
-    """`entry[key]` when it has the right type, None when absent; ConfigError otherwise."""
-    value = entry.get(key)
-    if value is None:
-        return None
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-        raise ConfigError(f"{where}: '{key}' must be a {' or '.join(k.__name__ for k in kinds)}")
-    return value
-
-
-def _password(entry: Mapping[str, Any], where: str) -> str | None:
-    if "password" in entry:
-        raise ConfigError(
-            f"{where}: no 'password' in the file; name an environment variable: password_env"
-        )
-    variable = _get(entry, "password_env", str, where)
-    if variable is None:
-        return None
-    if variable not in os.environ:
-        raise ConfigError(f"{where}: environment variable {variable} is not set")
-    return os.environ[variable]
-
-
-def _backoff(entry: Mapping[str, Any], where: str) -> Backoff:
-    first = _get(entry, "reconnect_min", (int, float), where) or 0.5
-    most = _get(entry, "reconnect_max", (int, float), where) or 30.0
-    if not 0 < first <= most:
-        raise ConfigError(f"{where}: need 0 < reconnect_min <= reconnect_max")
-    return Backoff(float(first), float(most))
-
-
-def _split_url(url: str, where: str) -> tuple[str, str, str | None, str, int | None, str]:
-    """(scheme, user, password or None, host, port or None, path) without urllib: a topic
-    filter's `#` is not a URL fragment here."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        raise ConfigError(f"{where}: {url!r} is not a URL like mqtt://host:1883/topic")
-    netloc, _, path = rest.partition("/")
-    userinfo, at, hostport = netloc.rpartition("@")
-    user, colon, password = userinfo.partition(":")
-    host, port = hostport, None
-    if hostport.startswith("["):  # [::1]:1883
-        host, _, tail = hostport[1:].partition("]")
-        port_text = tail[1:] if tail.startswith(":") else ""
-    else:
-        host, _, port_text = hostport.partition(":")
-    if port_text:
-        if not port_text.isascii() or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ConfigError(f"{where}: bad port in {url!r}")
-        port = int(port_text)
-    if not host:
-        raise ConfigError(f"{where}: no host in {url!r}")
-    return scheme.lower(), user if at else "", password if colon else None, host, port, path
 
 
 def parse_mqtt_url(url: str, where: str = "--mqtt") -> tuple[bool, str | None, str, int, str]:
@@ -193,7 +113,9 @@ def _topic_table(entry: Mapping[str, Any], where: str) -> dict[str, str]:
     return dict(table)
 
 
-def mqtt_from_entry(entry: Mapping[str, Any], where: str, anchor: str) -> MqttSettings:
+def mqtt_from_entry(
+    entry: Mapping[str, Any], where: str, anchor: str, base: str | None = None
+) -> MqttSettings:
     """Check one `type = "mqtt"` table."""
     _unknown(entry, _MQTT_KEYS, where)
     url = _get(entry, "url", str, where)
@@ -225,9 +147,9 @@ def mqtt_from_entry(entry: Mapping[str, Any], where: str, anchor: str) -> MqttSe
         tls=tls or any(entry.get(k) for k in ("ca", "cert")),
         qos=1 if qos is None else qos,
         client_id=_get(entry, "client_id", str, where) or default_client_id(name, anchor),
-        ca=_get(entry, "ca", str, where),
-        cert=_get(entry, "cert", str, where),
-        key=_get(entry, "key", str, where),
+        ca=_file(entry, "ca", where, base),
+        cert=_file(entry, "cert", where, base),
+        key=_file(entry, "key", where, base),
         username=username,
         password=_password(entry, where),
         session_expiry=_positive(entry, "session_expiry", 86_400, where),
@@ -253,7 +175,7 @@ def mqtt_from_url(url: str, index: int, anchor: str, ca: str | None = None) -> M
         topics=(check_filter(path or "#", where),),
         tls=tls,
         client_id=default_client_id(f"{name} {path}", anchor),
-        ca=ca,
+        ca=file_path(ca, "--mqtt-ca", "CA"),
         username=user,
         password=password,
     )
@@ -268,71 +190,28 @@ def _positive(entry: Mapping[str, Any], key: str, default: int, where: str) -> i
     return int(value)
 
 
-def _unknown(entry: Mapping[str, Any], known: set[str], where: str) -> None:
-    unknown = sorted(set(entry) - known)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
-
-
-SECURITY_MODES = ("None", "Sign", "SignAndEncrypt")
-
-
-def opcua_from_entry(entry: Mapping[str, Any], where: str) -> OpcUaSettings:
-    """Check one `type = "opcua"` table."""
-    _unknown(entry, _OPCUA_KEYS, where)
-    url = _get(entry, "url", str, where)
-    if not url or not url.startswith("opc.tcp://"):
-        raise ConfigError(f"{where}: 'url' must be opc.tcp://host:port[/path]")
-    nodes = _get(entry, "nodes", dict, where) or {}
-    if not nodes or not all(isinstance(k, str) and isinstance(v, str) for k, v in nodes.items()):
-        raise ConfigError(f"{where}: 'nodes' maps tag names to node ids (ns=2;s=Temp)")
-    mode = _get(entry, "security_mode", str, where) or "None"
-    if mode not in SECURITY_MODES:
-        raise ConfigError(f"{where}: security_mode is one of {', '.join(SECURITY_MODES)}")
-    policy = _get(entry, "security_policy", str, where) or ""
-    cert, key = _get(entry, "cert", str, where), _get(entry, "key", str, where)
-    if mode != "None" and not (policy and cert and key):
-        raise ConfigError(f"{where}: security_mode {mode} needs security_policy, cert and key")
-    interval = _get(entry, "publishing_interval", (int, float), where) or 500.0
-    timeout = _get(entry, "timeout", (int, float), where) or 4.0
-    _, user, password, host, _, _ = _split_url(url, where)
-    if password is not None:
-        raise ConfigError(f"{where}: no password in the URL; use password_env")
-    return OpcUaSettings(
-        name=_get(entry, "name", str, where) or f"opcua {host}",
-        url=url,
-        nodes=dict(nodes),
-        security_mode=mode,
-        security_policy=policy,
-        cert=cert,
-        key=key,
-        server_cert=_get(entry, "server_cert", str, where),
-        username=_get(entry, "username", str, where) or user or None,
-        password=_password(entry, where),
-        publishing_interval=float(interval),
-        timeout=float(timeout),
-        backoff=_backoff(entry, where),
-    )
-
-
 def parse_sources(
     entries: tuple[Mapping[str, Any], ...],
     mqtt_urls: tuple[str, ...] = (),
     anchor: str = "",
     mqtt_ca: str | None = None,
+    config_path: str | os.PathLike[str] | None = None,
 ) -> list[SourceSettings]:
     """Every configured source, the file's first, then `--mqtt` URLs; names are unique.
 
-    `anchor` (the database path) keeps default MQTT client ids stable across restarts.
+    `anchor` (the database path) keeps default MQTT client ids stable across restarts. Relative
+    file names in the entries are relative to `config_path`'s folder (the file they are written
+    in, as a plant engineer reads them), and errors name that file.
     """
+    base = os.path.dirname(os.path.abspath(config_path)) if config_path else None
     out: list[SourceSettings] = []
     for i, entry in enumerate(entries):
-        where = f"sources[{i}]"
+        where = f"{config_path}: sources[{i}]" if config_path else f"sources[{i}]"
         kind = entry.get("type")
         if kind == "mqtt":
-            out.append(mqtt_from_entry(entry, where, anchor))
+            out.append(mqtt_from_entry(entry, where, anchor, base))
         elif kind == "opcua":
-            out.append(opcua_from_entry(entry, where))
+            out.append(opcua_from_entry(entry, where, base))
         else:
             raise ConfigError(f'{where}: \'type\' must be "mqtt" or "opcua", not {kind!r}')
     out += [mqtt_from_url(url, i, anchor, mqtt_ca) for i, url in enumerate(mqtt_urls)]

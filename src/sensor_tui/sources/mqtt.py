@@ -47,6 +47,7 @@ from sensor_tui.pipeline import BatchResult, Pipeline, PipelineStopped
 from sensor_tui.readings import NOT_AN_OBJECT, Reading, Rejected
 from sensor_tui.sources.config import MqttSettings
 from sensor_tui.sources.payloads import BAD_PAYLOAD, MISSING_TIMESTAMP, UNMAPPED_TOPIC, decode
+from sensor_tui.sources.reasons import CERT_REFUSED, NO_ANSWER, SERVER_DOWN, mqtt_reason
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ class MqttSource:
         self._was_up = False
         self._tags: dict[str, str | None] = {}
         self._last_warning = 0.0
+        self._down_since: float | None = None
         self._last_unreadable = -60.0
         self.acked = 0
         """Messages acknowledged to the broker so far (tests and the benchmark read it)."""
@@ -120,10 +122,17 @@ class MqttSource:
         self._threads[2].join(timeout)
         self._closing.set()  # the link thread disconnects, after the acknowledgements queued
         self._threads[0].join(timeout)
-        self._state("stopped")
+        self.pipeline.counters.source(self.name, self.kind, state="stopped")  # reason kept
 
-    def _state(self, state: str, error: str = "") -> None:
-        self.pipeline.counters.source(self.name, self.kind, state=state, error=error)
+    def _state(self, state: str, error: str = "", reason: str = "") -> None:
+        if reason in (SERVER_DOWN, NO_ANSWER):
+            self._down_since = self._down_since or time.time()
+        elif state == "connected":
+            self._down_since = None
+        self.pipeline.counters.source(
+            self.name, self.kind, state=state, error=error, reason=reason,
+            down_since=self._down_since,
+        )  # fmt: skip
 
     # -- the connection --------------------------------------------------------------------
 
@@ -158,7 +167,7 @@ class MqttSource:
     def _failed(self, exc: Exception, attempt: int) -> None:
         needs_human = isinstance(exc, ssl.SSLError | FileNotFoundError | PermissionError)
         text = f"{type(exc).__name__}: {exc}" if not str(exc).strip() else str(exc)
-        self._state("error" if needs_human else "reconnecting", text)
+        self._state("error" if needs_human else "reconnecting", text, mqtt_reason(exc))
         if attempt == 1 or attempt % 10 == 0:
             log.warning("%s: cannot connect (%s); retrying with backoff", self.name, text)
         self._stopping.wait(self._delay(attempt))
@@ -200,7 +209,10 @@ class MqttSource:
     ) -> None:
         self._refused = reason.is_failure
         if reason.is_failure:  # refused: bad credentials, not authorized, bad client id...
-            self._state("error", f"broker refused the connection: {reason}")
+            refusal = str(reason)
+            self._state(
+                "error", f"broker refused the connection: {refusal}", mqtt_reason(None, refusal)
+            )
             log.warning("%s: broker refused the connection: %s", self.name, reason)
             return
         self._connected = self._was_up = True
@@ -229,10 +241,12 @@ class MqttSource:
         if self._stopping.is_set():
             pass
         elif was_connected:
-            self._state("reconnecting", f"connection lost: {reason}")
+            self._state("reconnecting", f"connection lost: {reason}", SERVER_DOWN)
             log.warning("%s: connection lost (%s); reconnecting", self.name, reason)
         elif not self._refused:  # closed before CONNACK: a TLS peer refusing our certificate
-            self._state("error", f"connection closed before the broker accepted it: {reason}")
+            self._state(
+                "error", f"connection closed before the broker accepted it: {reason}", CERT_REFUSED
+            )
         self._lost.set()
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:

@@ -7,15 +7,19 @@
 
 The reading's timestamp is the server's *source* timestamp (when the PLC sampled the value), so
 a reading delivered late is stored at the moment it describes; a value without one gets the
-server timestamp, then the arrival time. A value whose status is not Good (sensor fault, no
-communication) is rejected with its status name, counted like any bad reading.
+server timestamp, then the arrival time. A value whose status is not Good (Bad: sensor fault, no
+communication; Uncertain: a stale or substituted value) is rejected with its status name,
+counted like any bad reading.
 
-OPC UA subscriptions deliver current values, not a log: while the monitor is down or the server
-unreachable nothing queues up (unlike an MQTT persistent session), and the first notification
-after a reconnect is each node's current value. The connection is watched (`check_connection`
-each second) and rebuilt with backoff; its state is in the counters like an MQTT broker's. A
-full pipeline queue pauses the loop at its submit (backpressure, as for an HTTP sender); the
-server then holds notifications for the subscription until the next publish.
+One tag's node failing (unknown id, deleted later) takes that tag out, not the session: see
+`opcua_tags`. A lost connection is seen within a fraction of a second when the socket closes
+(the protocol's state is watched every 0.2 s; asyncua's own watchdog reads the server state each
+second for a silent network). While the server is down its port is probed each half second, so
+the reconnect starts as soon as the server answers, and the backoff starts afresh then. After a
+reconnect the gap is filled from the server's history where it keeps one (`opcua_history`).
+
+A security mode the server does not offer is a configuration error: the source stops trying.
+A full pipeline queue pauses the loop at its submit (backpressure).
 """
 
 from __future__ import annotations
@@ -25,40 +29,61 @@ import contextlib
 import logging
 import random
 import threading
+import time
 from datetime import datetime
 from typing import Any
 
 from asyncua import Client, Node, ua
 
-from sensor_tui.errors import SensorTuiError
 from sensor_tui.pipeline import Pipeline, PipelineStopped
 from sensor_tui.readings import UNKNOWN_TAG, Reading, Rejected
 from sensor_tui.sources.config import OpcUaSettings
+from sensor_tui.sources.opcua_history import SOURCE_HISTORY, GapFiller
+from sensor_tui.sources.opcua_tags import NODE_GONE, TagSubscriptions
 from sensor_tui.sources.payloads import BAD_STATUS
+from sensor_tui.sources.reasons import (
+    MODE_NOT_OFFERED,
+    NO_ANSWER,
+    SERVER_CERT_MISMATCH,
+    SERVER_DOWN,
+    node_reason,
+    opcua_reason,
+    status_name,
+)
+from sensor_tui.sources.reconnect import pause, port_answers
 
 log = logging.getLogger(__name__)
 
 SOURCE = "opcua"
 """The `source` column of readings that came over OPC UA."""
 
+WATCH_PERIOD = 0.2
+"""Seconds between looks at the session (socket state, asyncua's tasks, tags due a retry)."""
 
-class NodeError(SensorTuiError):
-    """A configured node id the server does not know or will not let us monitor."""
+AFTER_LOSS = 1.0
+"""Seconds at least between a lost session and the next attempt: a server shutting down still
+accepts connections for a moment, and a session opened then only delays its shutdown."""
 
 
 class _Handler:
     """asyncua's subscription handler: turns each data change into a reading or a rejection."""
 
-    def __init__(self, source: OpcUaSource, tags: dict[str, str]) -> None:
+    def __init__(self, source: OpcUaSource, tags: TagSubscriptions) -> None:
         self.source = source
-        self.tags = tags  # node id string -> tag
+        self.tags = tags
 
     def datachange_notification(self, node: Node, val: Any, data: Any) -> None:
         value = data.monitored_item.Value
-        self.source._take(self.tags.get(node.nodeid.to_string()), value)
+        tag = self.tags.by_node.get(node.nodeid.to_string())
+        status = value.StatusCode
+        if tag is not None and status is not None and status_name(status) in NODE_GONE:
+            self.tags.withdrawn(tag, status_name(status))
+            self.source._tags_changed(self.tags)
+            return
+        self.source._take(tag, value)
 
     def status_change_notification(self, status: Any) -> None:
-        log.warning("%s: subscription status changed: %s", self.source.name, status)
+        log.warning("%s: subscription status changed: %s", self.source.name, status_name(status))
 
 
 class OpcUaSource:
@@ -76,6 +101,9 @@ class OpcUaSource:
         self._readings: list[Reading] = []
         self._rejected: list[tuple[int, str]] = []
         self._flush_scheduled = False
+        self._gaps = GapFiller(dict(settings.nodes), settings.name)
+        self._was_up = False
+        self._down_since: float | None = None
         self._thread = threading.Thread(target=self._run, name=f"{self.name} loop", daemon=True)
 
     # -- life cycle ------------------------------------------------------------------------
@@ -93,10 +121,13 @@ class OpcUaSource:
             with contextlib.suppress(RuntimeError):  # the loop ended on its own meanwhile
                 loop.call_soon_threadsafe(stopped.set)
         self._thread.join(timeout)
-        self._state("stopped")
+        self.pipeline.counters.source(self.name, self.kind, state="stopped")  # reason kept
 
-    def _state(self, state: str, error: str = "") -> None:
-        self.pipeline.counters.source(self.name, self.kind, state=state, error=error)
+    def _state(self, state: str, error: str = "", reason: str = "") -> None:
+        self.pipeline.counters.source(
+            self.name, self.kind, state=state, error=error, reason=reason,
+            down_since=self._down_since,
+        )  # fmt: skip
 
     def _run(self) -> None:
         asyncio.run(self._main())
@@ -105,34 +136,93 @@ class OpcUaSource:
         self._loop = asyncio.get_running_loop()
         self._stopped = asyncio.Event()
         self._ready.set()
-        attempt = 0
+        attempt, answered_before = 0, True
         while not self._stopped.is_set():
+            self._was_up = False
             try:
                 await self._session()
-                attempt = 1  # it was up: start the backoff afresh
-            except Exception as exc:  # unreachable, refused, bad node, lost: all retried
-                attempt += 1
-                self._failed(exc, attempt)
+                attempt = 0
+            except Exception as exc:  # unreachable, refused, lost: retried; a wrong mode: not
+                reason = await self._reason(exc)
+                answered = reason not in (SERVER_DOWN, NO_ANSWER)
+                if self._was_up or (answered and not answered_before):
+                    attempt = 0  # it was up, or the server answers again: backoff afresh
+                attempt, answered_before = attempt + 1, answered
+                if not self._failed(exc, reason, attempt):
+                    break
             self._flush()
             if not self._stopped.is_set():
-                delay = self.settings.backoff.delay(attempt) * random.uniform(0.8, 1.2)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopped.wait(), delay)
+                delay = self.settings.backoff.delay(max(1, attempt)) * random.uniform(0.8, 1.2)
+                first = AFTER_LOSS if self._was_up else 0.0
+                await self._pause(max(delay, first), probe=not answered_before, first=first)
 
-    def _failed(self, exc: Exception, attempt: int) -> None:
+    async def _reason(self, exc: Exception) -> str:
+        """The short reason; a secure connection the server never answers although its port
+        does is, in practice, a `server_cert` that is not the server's certificate (the server
+        cannot decrypt what was encrypted for another key, and stays silent)."""
+        reason = opcua_reason(exc)
+        cert = self.settings.server_cert
+        if reason == NO_ANSWER and not self._was_up and cert and await self._port_answers():
+            return SERVER_CERT_MISMATCH
+        return reason
+
+    async def _pause(self, delay: float, probe: bool, first: float = 0.0) -> None:
+        stopped = self._stopped or asyncio.Event()
+        await pause(stopped, delay, self.settings.url if probe else None, first)
+
+    async def _port_answers(self) -> bool:
+        return await port_answers(self.settings.url)
+
+    def _failed(self, exc: Exception, reason: str, attempt: int) -> bool:
+        """Show and log the failure; False when retrying cannot help (stop trying)."""
         text = str(exc).strip() or type(exc).__name__
-        needs_human = isinstance(exc, NodeError) or (
-            isinstance(exc, ua.UaStatusCodeError)
-            and any(word in text for word in ("Identity", "UserAccess", "Security", "Certificate"))
-        )
-        self._state("error" if needs_human else "reconnecting", text)
+        if isinstance(exc, ua.UaStatusCodeError):
+            text = f"{status_name(exc.code)}: {text}"
+        if reason in (SERVER_DOWN, NO_ANSWER) and self._down_since is None:
+            self._down_since = time.time()
+        if reason == MODE_NOT_OFFERED:
+            wanted = f"{self.settings.security_policy or 'None'} {self.settings.security_mode}"
+            text = f"the server does not offer security {wanted}: {text}"
+            self._state("error", text, reason)
+            log.error("%s: %s; not retried, fix security_mode/security_policy", self.name, text)
+            return False
+        if reason == SERVER_CERT_MISMATCH:
+            text = (
+                f"the server does not answer the secure channel request: is "
+                f"{self.settings.server_cert} its certificate? ({text})"
+            )
+        transient = reason in (SERVER_DOWN, NO_ANSWER) or reason.endswith("Error")
+        self._state("reconnecting" if transient else "error", text, reason)
         if attempt <= 2 or attempt % 10 == 0:
             log.warning("%s: %s; retrying with backoff", self.name, text)
+        return True
 
     async def _session(self) -> None:
         """Connect, subscribe, and watch the connection until it fails or stop() is called."""
+        client = await self._client()
+        await client.connect()
+        try:
+            self._was_up = True
+            tags = TagSubscriptions(
+                client, dict(self.settings.nodes), self.settings.backoff, self.name
+            )
+            marks = self._gaps.marks()
+            subscribed = await tags.start(_Handler(self, tags), self.settings.publishing_interval)
+            self._down_since = None
+            self._tags_changed(tags)
+            log.info("%s: connected, %d of %d nodes subscribed",
+                     self.name, len(subscribed), len(self.settings.nodes))  # fmt: skip
+            await self._fill(client, subscribed, marks)
+            await self._watch(client, tags)
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.disconnect(), 2.0)
+
+    async def _client(self) -> Client:
         s = self.settings
-        client = Client(s.url, timeout=s.timeout)
+        client = Client(s.url, timeout=s.timeout, watchdog_intervall=1.0)
+        if s.application_uri:
+            client.application_uri = s.application_uri
         if s.username:
             client.set_user(s.username)
             client.set_password(s.password or "")
@@ -141,50 +231,57 @@ class OpcUaSource:
             await client.set_security_string(
                 ",".join(parts + ([s.server_cert] if s.server_cert else []))
             )
-        await client.connect()
-        try:
-            await self._subscribe(client)
-            self._state("connected")
-            log.info("%s: connected, %d nodes subscribed", self.name, len(s.nodes))
-            stopped = self._stopped or asyncio.Event()
-            while not stopped.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stopped.wait(), 1.0)
-                await client.check_connection()  # raises once the connection is gone
-        finally:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(client.disconnect(), 2.0)
+        return client
 
-    async def _subscribe(self, client: Client) -> None:
-        nodes = {tag: client.get_node(node_id) for tag, node_id in self.settings.nodes.items()}
-        handler = _Handler(self, {n.nodeid.to_string(): tag for tag, n in nodes.items()})
-        subscription = await client.create_subscription(self.settings.publishing_interval, handler)
-        results = await subscription.subscribe_data_change(list(nodes.values()))
-        bad = [
-            f"{tag}: {result}"
-            for tag, result in zip(nodes, results, strict=True)
-            if not isinstance(result, int)
-        ]
-        if bad:  # a wrong node id is a configuration error: say which
-            raise NodeError(f"cannot subscribe to {'; '.join(bad)}")
+    async def _watch(self, client: Client, tags: TagSubscriptions) -> None:
+        stopped = self._stopped or asyncio.Event()
+        while not stopped.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopped.wait(), WATCH_PERIOD)
+            protocol = client.uaclient.protocol
+            if protocol is None or protocol.state == "closed":
+                raise ConnectionResetError("connection to the server lost")
+            await client.check_connection()  # raises once asyncua's watchdog saw it go
+            marks = self._gaps.marks()
+            back = await tags.retry_due()
+            if back is not None:
+                self._tags_changed(tags)
+                await self._fill(client, back, marks)
+
+    def _tags_changed(self, tags: TagSubscriptions) -> None:
+        failures = tags.failures()
+        detail = "; ".join(f"{tag}: {status}" for tag, status in failures.items())
+        state = "error" if len(failures) == len(self.settings.nodes) else "connected"
+        self._state(state, detail, node_reason(failures, len(self.settings.nodes)))
+
+    async def _fill(self, client: Client, tags: list[str], marks: dict[str, datetime]) -> None:
+        """Read back what the server recorded while these tags were not subscribed."""
+        try:
+            for tag, value in await self._gaps.read(client, tags, marks):
+                self._take(tag, value, SOURCE_HISTORY)
+        except (ConnectionError, TimeoutError, ua.UaError) as exc:
+            log.warning("%s: reading history failed (%s); the next reconnect tries again",
+                        self.name, exc)  # fmt: skip
+        self._flush()
 
     # -- data changes to readings ----------------------------------------------------------
 
-    def _take(self, tag: str | None, value: ua.DataValue) -> None:
+    def _take(self, tag: str | None, value: ua.DataValue, source: str = SOURCE) -> None:
         """One data change (on the loop's thread); submitted with the others at the turn's end."""
         index = len(self._readings) + len(self._rejected)
         try:
             if tag is None:
                 raise Rejected(UNKNOWN_TAG, "notification for an unsubscribed node")
             status = value.StatusCode
-            if status is not None and not status.is_good():
-                raise Rejected(BAD_STATUS, status.name)
+            if status is not None and not status.is_good():  # Bad and Uncertain alike
+                raise Rejected(BAD_STATUS, status_name(status))
             stamp: datetime | None = value.SourceTimestamp or value.ServerTimestamp
             variant = value.Value
             raw = variant.Value if variant is not None else None
             self._readings.append(
-                self.pipeline.validator.validate(tag, raw, stamp and stamp.isoformat(), SOURCE)
+                self.pipeline.validator.validate(tag, raw, stamp and stamp.isoformat(), source)
             )
+            self._gaps.seen(tag, stamp)
         except Rejected as exc:
             self._rejected.append((index, exc.reason))
         if not self._flush_scheduled and self._loop is not None:

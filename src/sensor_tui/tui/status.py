@@ -84,9 +84,14 @@ _SOURCE_STYLE = {
 
 
 def _source_field(source: SourceState) -> str:
-    """One network source (MQTT broker, OPC UA server): name and state; errors in /health."""
+    """One network source (MQTT broker, OPC UA server): name, state and its short reason
+    (`auth refused`, `server down 12 s`); the full error text is in /health."""
     template = _SOURCE_STYLE.get(source.state, "{name} " + escape(source.state))
-    return template.format(name=escape(source.name))
+    reason = escape(source.short_reason())
+    if reason and source.state == "reconnecting":  # the reason says more than the state
+        return f"[b $warning]{escape(source.name)} ⟳ {reason}[/]"
+    field = template.format(name=escape(source.name))
+    return f"{field} [b $warning]{reason}[/]" if reason else field
 
 
 def _dead_letter(snap: Snapshot) -> str:
