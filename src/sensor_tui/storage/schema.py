@@ -170,6 +170,13 @@ ALARM_INDEXES = (
 )
 
 
+def _forward_watermarks(db: Database) -> None:
+    """The historian forwarder's watermarks (`storage.forward_marks`)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS forward_watermark (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+    )
+
+
 Migration = Callable[[Database], None]
 
 MIGRATIONS: dict[int, Migration] = {
@@ -177,6 +184,7 @@ MIGRATIONS: dict[int, Migration] = {
     2: _v2_detection,
     3: _v3_alarm_lifecycle,
     4: create_rollups,  # issue 12: per-minute and per-hour rollups, kept by the writer
+    5: _forward_watermarks,  # the historian forwarder's watermarks, written by the writer
 }
 """Version number -> the step that brings a file from the version before it to this one.
 
