@@ -112,7 +112,7 @@ def _application_uri(entry: Mapping[str, Any], cert: str | None, where: str) -> 
     given = _get(entry, "application_uri", str, where)
     carried: list[str] = []
     if cert:
-        from sensor_tui.sources import require_extra
+        from sensor_tui.sources.extras import require_extra
 
         require_extra("opcua")  # reading the certificate needs cryptography, asyncua's
         from sensor_tui.sources.opcua_cert import certificate_uris
