@@ -32,7 +32,7 @@ CORE = [
     "tui.live",
     "tui.timeline",
     "tui.axes",
-    "tui.plot",
+    "tui.binning",
     "when",
     "export",
 ]

@@ -129,6 +129,7 @@ def run(**opts: Any) -> None:
     token = resolve_token(click.get_current_context(), opts["token"], opts["token_file"])
     config = _config(opts["config"])
     setup_logging(opts["log_file"], opts["headless"], opts["log_level"])
+    lock = _instance_lock(opts["db"])  # first: a second monitor stops before deciding anything
     options = MonitorOptions(
         db_path=Path(opts["db"]),
         dead_letter_path=_dead_letter_path(opts["db"], opts["dead_letter"]),
@@ -139,7 +140,6 @@ def run(**opts: Any) -> None:
         token=token,
         sources=_sources(config, opts, opts["config"]),
     )
-    lock = _instance_lock(opts["db"])
     try:
         monitor = Monitor(config, options)
         if opts["headless"]:

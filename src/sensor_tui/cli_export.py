@@ -78,6 +78,9 @@ def export_command(
             click.echo(f"Exported {count:,} readings to {output}", err=True)
         else:
             export_csv(db, sys.stdout, tags, start, end)
+    except BrokenPipeError:  # `export | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except ExportRefused as exc:
         _fail(str(exc))
     except (StoreUnavailable, OSError) as exc:

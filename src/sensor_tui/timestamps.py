@@ -4,7 +4,7 @@ Why strict: a timestamp is the key a reading is stored under (UNIQUE (tag, times
 text order of the column is its time order. Text that is merely *accepted* by a lenient parser and
 then cut into a fixed width (`2026-12-07T19:46+01Z` once became `2026-12-07T19:46+01.000000Z`)
 is stored as garbage that later crashes whatever turns it back into a time. So one grammar is
-accepted, everything else is rejected with the rule it breaks (docs/timestamps.md):
+accepted, everything else is rejected with the rule it breaks (docs/guide/timestamps.md):
 
 - ISO-8601 extended format: `YYYY-MM-DD`, or `YYYY-MM-DD` then `T` or one space then `HH:MM`,
   `HH:MM:SS` or `HH:MM:SS.f` (1 to 9 digits; beyond microseconds is truncated), then `Z`, an

@@ -1,6 +1,6 @@
 """The strict timestamp parser, fuzzed against `datetime.fromisoformat` and the documented rules.
 
-The oracle below is the grammar of docs/timestamps.md written a second, independent way: the
+The oracle below is the grammar of docs/guide/timestamps.md written a second, independent way: the
 parser must accept exactly what it accepts, agree with `fromisoformat` on the instant, and answer
 the stored form that `epoch()` reads.
 """
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sensor_tui import timestamps as ts
 from sensor_tui.readings import Rejected, Validator, epoch, normalize_ts
 from sensor_tui.tags import load_config
-from tests.support.hostile_inputs import ISSUE_EXAMPLES, any_timestamp, timestamp_texts
+from tests.support.hostile_inputs import ONCE_STORED_AS_GARBAGE, any_timestamp, timestamp_texts
 
 GRAMMAR = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})"
@@ -133,10 +133,10 @@ RULES = {value for name, value in vars(ts).items() if name.isupper() and isinsta
 @pytest.mark.parametrize(
     ("text", "rule"),
     [
-        (ISSUE_EXAMPLES[0], ts.BAD_ZONE),
-        (ISSUE_EXAMPLES[1], ts.BAD_ZONE),
-        (ISSUE_EXAMPLES[2], ts.BASIC_FORMAT),
-        (ISSUE_EXAMPLES[3], ts.WEEK_DATE),
+        (ONCE_STORED_AS_GARBAGE[0], ts.BAD_ZONE),
+        (ONCE_STORED_AS_GARBAGE[1], ts.BAD_ZONE),
+        (ONCE_STORED_AS_GARBAGE[2], ts.BASIC_FORMAT),
+        (ONCE_STORED_AS_GARBAGE[3], ts.WEEK_DATE),
         ("2026-337T00:00:00Z", ts.ORDINAL_DATE),
         ("20261207T184614Z", ts.BASIC_FORMAT),
         ("2026-12-07T18:46:14+0100", ts.BAD_ZONE),
@@ -159,7 +159,7 @@ def test_each_rule_names_itself_in_the_rejection(text: str, rule: str) -> None:
     assert rule in info.value.detail
 
 
-@pytest.mark.parametrize("text", ISSUE_EXAMPLES)
+@pytest.mark.parametrize("text", ONCE_STORED_AS_GARBAGE)
 def test_the_validator_rejects_what_was_once_stored_as_garbage(text: str) -> None:
     validator = Validator(load_config(None))
     with pytest.raises(Rejected):

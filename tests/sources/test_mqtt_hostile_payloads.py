@@ -60,3 +60,12 @@ def test_deeply_nested_json_is_rejected_without_a_traceback_each_time(
     assert [r for r in caplog.records if r.exc_info] == []
     assert len(caplog.records) <= 2  # the one-a-second rejection line, not one per message
     assert any("nested too deeply" in r.getMessage() for r in caplog.records)
+
+
+def test_a_bare_number_with_underscores_is_not_read_as_another_number(
+    broker: Broker, pipeline: Pipeline, prefix: str, source: MqttSource
+) -> None:
+    publish(broker.port, f"{prefix}/fermenter_temp", [b"3_7", b"37.5"])
+    wait_until(lambda: source.acked == 2)
+    assert pipeline.snapshot().rejected == {BAD_PAYLOAD: 1}
+    assert pipeline.snapshot().stored == 1

@@ -19,7 +19,7 @@ VALID = {
     "agitator_rpm": (0.0, 3000.0),
 }
 
-ISSUE_EXAMPLES = (
+ONCE_STORED_AS_GARBAGE = (
     "2026-12-07T19:46:33.000+01Z",
     "2026-12-07T19:46+01Z",
     "2026-12-07T184614.5",
@@ -100,7 +100,7 @@ def any_timestamp() -> st.SearchStrategy[Any]:
     """Anything a JSON body or a CSV cell may carry where a timestamp is expected."""
     return st.one_of(
         timestamp_texts(),
-        st.sampled_from(ISSUE_EXAMPLES),
+        st.sampled_from(ONCE_STORED_AS_GARBAGE),
         st.text(max_size=40),
         st.integers(-(10**15), 10**15),
         st.floats(allow_nan=True, allow_infinity=True),
@@ -156,7 +156,7 @@ def _nested(depth: int) -> Any:
 
 
 _BAD_FIELDS = (
-    lambda rng: {"timestamp": rng.choice(ISSUE_EXAMPLES)},
+    lambda rng: {"timestamp": rng.choice(ONCE_STORED_AS_GARBAGE)},
     lambda rng: {
         "timestamp": rng.choice(
             ["0001-01-01T00:00:00Z", "1e30", "NaN", "2026-02-30T00:00:00Z", "x" * 200, "2026"]

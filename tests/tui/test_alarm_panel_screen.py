@@ -189,3 +189,23 @@ def test_toasts_leave_the_status_and_grade_lines_readable(
                 assert toast.region.bottom <= grade_line, (toast.region, grade_line)
 
     run(body())
+
+
+def test_the_marker_follows_when_the_marked_alarm_leaves_the_view(
+    config: Config, alarm_db: Path
+) -> None:
+    app = _app(config, alarm_db)
+
+    async def body() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            panel = app.query_one(AlarmPanel)
+            await _loaded(pilot, panel, 3)
+            await pilot.press("a")  # returned to normal + acknowledged: leaves the open view
+            await _loaded(pilot, panel, 2)
+            await pilot.pause(0.1)
+            column = list(panel.column_layout.widths).index("mark")
+            marks = [panel.get_cell_at(Coordinate(i, column)).plain for i in range(2)]
+            assert marks[panel.cursor_row] == MARK and marks.count(MARK) == 1
+            assert panel.marked == panel.selected["id"]
+
+    run(body())

@@ -43,6 +43,7 @@ from sensor_tui.pipeline.detect import DetectionStage
 from sensor_tui.pipeline.fanout import AlarmSubscriber, alarms_fanout, readings_fanout
 from sensor_tui.pipeline.outcomes import Outcomes
 from sensor_tui.pipeline.retry import RetrySchedule
+from sensor_tui.pipeline.sidewrites import end_open_events
 from sensor_tui.pipeline.writer import Writer
 from sensor_tui.readings import Reading, Rejected, Validator, now_ts
 from sensor_tui.storage import OutageSwitch, Reader, Store, StoreUnavailable
@@ -97,13 +98,12 @@ class Pipeline:
 
     # -- life cycle ------------------------------------------------------------------------
 
-    def start(self, replay: bool = True, end_open_events: bool = False) -> ReplayResult | None:
+    def start(self, replay: bool = True, end_stale: bool = False) -> ReplayResult | None:
         """Open (and migrate) the database, warm the detectors, start the writer, which then
         replays the dead-letter file; raises StoreUnavailable if the file cannot be opened.
-        A monitor asks to `end_open_events` (a previous run's would claim its alarms)."""
+        A monitor asks to `end_stale` events (a previous run's open ones would claim its alarms)."""
         store = self._open_with_retry()
-        if end_open_events and (ended := store.end_open_events()):
-            log.info("ended %d fault or outage events left open by a previous run", ended)
+        left_open = end_stale and not end_open_events(store)
         reader = Reader(self.db_path, self._busy_ms)
         try:
             self.detection.warm(reader)
@@ -111,6 +111,8 @@ class Pipeline:
             reader.close()
             store.close()  # the writer thread opens its own connection
         self._writer.start()
+        if left_open:  # the file was busy: the writer ends them with its first work
+            self._writer.call(end_open_events)
         result = self._replay_at_start() if replay else None
         self._outcomes.refresh_dead_letter_gauges()
         self._accepting = True

@@ -104,3 +104,14 @@ class SideWrites:
                 self.on_alarm_changes(changes)
             except Exception:  # a listener's bug must not cost the writer thread
                 log.exception("alarm listener failed")
+
+
+def end_open_events(store: Store) -> bool:
+    """End the events a previous run left open; False (logged) while the file is busy."""
+    try:
+        if ended := store.end_open_events():
+            log.info("ended %d fault or outage events left open by a previous run", ended)
+    except StoreUnavailable as exc:
+        log.warning("cannot end the events a previous run left open yet: %s", exc)
+        return False
+    return True

@@ -46,6 +46,8 @@ def decode(payload: bytes | bytearray) -> list[Any]:
     except ValueError:
         pass
     else:
+        if b"_" in payload:  # float() reads b"3_7" as 37: a typo, not a value
+            raise Rejected(BAD_PAYLOAD, f"not a number: {bytes(payload[:40])!r}")
         if not math.isfinite(number):
             raise Rejected(BAD_PAYLOAD, f"not a finite number: {payload[:40]!r}")
         return [{"value": number}]

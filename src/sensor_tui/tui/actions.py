@@ -31,7 +31,11 @@ class Actions(MonitorBase):
             return
         event = sim.inject(self.selected_tag, kind)
         later = " (starts when the simulator resumes)" if sim.paused else ""
-        self.notify(f"{kind} on {self.selected_tag}, {event.detail}{later}", title="Fault injected")
+        self.notify(
+            f"{kind} on {self.selected_tag}, {event.detail}{later}",
+            title="Fault injected",
+            markup=False,  # the tag is the user's text
+        )
 
     def _no_simulator(self) -> None:
         if self.monitor.sources:
@@ -40,7 +44,10 @@ class Actions(MonitorBase):
             where = "readings come only from HTTP"
         else:
             where = "and no --http or source: nothing feeds the monitor"
-        self.notify(f"No simulator in this run (--sim starts one): {where}.", severity="warning")
+        self.notify(
+            f"No simulator in this run (--no-sim, or imported data; --sim starts one): {where}.",
+            severity="warning",
+        )
 
     def action_outage(self) -> None:
         """Switch the simulated database outage on or off."""

@@ -96,10 +96,14 @@ class AlarmPanel(DataTable[Any]):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """Move the marker to the alarm under the cursor."""
-        new = event.row_key.value
+        self._mark(event.row_key.value)
+
+    def _mark(self, new: str | None) -> None:
         old, self.marked = self.marked, new
+        if old == new:
+            return
         for alarm_id in (old, new):
-            if alarm_id in self._shown and "mark" in self.column_layout.widths:
+            if alarm_id in self._shown:
                 self._render_row(self.alarms[alarm_id], add=False)
 
     # -- what is shown -----------------------------------------------------------------------
@@ -202,6 +206,9 @@ class AlarmPanel(DataTable[Any]):
         index = {key: i for i, key in enumerate(self.visible_ids())}
         if cursor_key in index:
             self.move_cursor(row=index[cursor_key], scroll=False)
+        else:  # the cursor's alarm left: the marker goes to the row the cursor is on now
+            keys = self.visible_ids()
+            self._mark(keys[self.cursor_row] if 0 <= self.cursor_row < len(keys) else None)
         if top_key in index:
             target = index[top_key]
             self.call_after_refresh(self.scroll_to, y=target, animate=False, immediate=True)

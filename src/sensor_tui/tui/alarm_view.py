@@ -44,6 +44,10 @@ TOASTS = 3
 """New alarms toasted one by one in one burst; more are summed up in one toast."""
 GRADE_EVERY = 5.0
 """Seconds between live grades of the detector (a read of the alarms and events tables)."""
+VALUES_EVERY = 5.0
+"""Seconds between updates of the alarm table's `now` column: each update repaints the whole
+table (the largest share of the monitor's CPU with a few open alarms), and the charts' titles
+already show each tag's newest value every second."""
 DETAIL_READINGS = 5000
 
 
@@ -150,6 +154,7 @@ class AlarmViewMixin(App[None]):
         self._alarm_started = now_ts()
         """The grade under the panel counts from here (the monitor's start)."""
         self._graded_at = 0.0
+        self._values_at = 0.0
         units = {tag.name: tag.unit for tag in self.monitor.config.tags}
         limits = [end for tag in self.monitor.config.tags for end in (*tag.valid, *tag.normal)]
         value_width = max([7, *(len(format_value(end)) for end in limits)])
@@ -238,8 +243,10 @@ class AlarmViewMixin(App[None]):
                 panel.values_now[name] = latest[1]
             detector = self.monitor.pipeline.detectors.get(name)
             chart.set_warming(detector is not None and is_warming(detector))
-        panel.refresh_values()
         now = time.monotonic()
+        if now - self._values_at >= VALUES_EVERY:
+            self._values_at = now
+            panel.refresh_values()
         if now - self._graded_at >= GRADE_EVERY:
             self._graded_at = now
             self._grade()

@@ -35,15 +35,15 @@ from sensor_tui.tui import keys
 from sensor_tui.tui.actions import Actions
 from sensor_tui.tui.alarm_view import AlarmViewMixin, SpanRequested
 from sensor_tui.tui.anomaly_table import AnomalyTable
-from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value, view_label
+from sensor_tui.tui.axes import clock as clock_text
+from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value
 from sensor_tui.tui.footer import FittedFooter
 from sensor_tui.tui.live import LiveFeed
 from sensor_tui.tui.navigation import Navigation
 from sensor_tui.tui.no_color import guard_monochrome
-from sensor_tui.tui.plot import clock as clock_text
 from sensor_tui.tui.readings_in import ReadingsIn
 from sensor_tui.tui.status import MonitorState, StatusBar
-from sensor_tui.tui.timeline import Timeline
+from sensor_tui.tui.timeline import Timeline, view_label
 
 REFRESH_HZ = 4.0
 """Status and chart refresh tick."""

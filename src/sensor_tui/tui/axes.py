@@ -1,9 +1,10 @@
-"""Chart scales: the y range an operator can read, round ticks, clock-time x ticks (issue 12).
+"""Chart scales: the y range an operator can read, round ticks, clock-time x ticks.
 
-Pure functions (no Textual), tested on their own. The y range follows normal operation and the
-normal band, from robust percentiles of the values in view, so one spike cannot flatten a day of
-normal readings into one text row; what falls outside is clipped and marked at the edge by the
-renderer. Labels are put on the row a value is drawn on, so a label always names its row.
+Pure value computations (no Textual, no drawing: plotext draws), tested on their own. The y range
+follows normal operation and the normal band, from robust percentiles of the values in view, so
+one spike cannot flatten a day of normal readings into one text row; what falls outside is
+clipped and marked at the edge with ▲/▼. Ticks are chosen on rows of their own, so a label always
+names its row.
 """
 
 from __future__ import annotations
@@ -26,14 +27,16 @@ LOW_PCT, HIGH_PCT = 1.0, 99.0
 def y_range(
     lows: Sequence[float] | np.ndarray,
     highs: Sequence[float] | np.ndarray,
-    band: tuple[float, float],
+    limits: Sequence[float],
 ) -> tuple[float, float]:
-    """The values the chart spans: the band and the 1st..99th percentiles, with a margin."""
-    low, high = band
-    lo, hi = low, high
+    """The values the chart spans: its limits (the normal band's two, or a single limit) and
+    the 1st..99th percentiles of the values in view, with a margin."""
+    lo, hi = (min(limits), max(limits)) if len(limits) else (math.inf, -math.inf)
     if len(lows):
         lo = min(lo, float(np.percentile(lows, LOW_PCT)))
         hi = max(hi, float(np.percentile(highs, HIGH_PCT)))
+    if not math.isfinite(lo) or not math.isfinite(hi):
+        lo, hi = 0.0, 1.0
     margin = (hi - lo) * 0.08 or max(abs(hi) * 0.1, 1.0)
     return lo - margin, hi + margin
 
@@ -60,43 +63,33 @@ def format_band(value: float) -> str:
 
 
 class YScale:
-    """Values to dot rows and text rows for a plot area `rows` tall (4 braille dots a row)."""
+    """Which text row a value falls on in a plot area `rows` tall, as plotext places it (the
+    top row is `hi`, the bottom row `lo`), so labels can be kept on rows of their own."""
 
     def __init__(self, lo: float, hi: float, rows: int) -> None:
         self.lo, self.hi, self.rows = lo, hi, max(rows, 1)
-        self.dots = 4 * self.rows
-
-    def dot(self, value: float) -> int:
-        """Dot row (0 = top) a value is drawn on, clipped to the area."""
-        span = self.hi - self.lo or 1.0
-        position = (self.hi - value) / span * (self.dots - 1)
-        return min(max(round(position), 0), self.dots - 1)
-
-    def dots_of(self, values: np.ndarray) -> np.ndarray:
-        """Vectorised `dot`."""
-        span = self.hi - self.lo or 1.0
-        position = np.rint((self.hi - values) / span * (self.dots - 1))
-        return np.clip(position, 0, self.dots - 1).astype(np.int64)
 
     def row(self, value: float) -> int:
-        """Text row a value is drawn on."""
-        return self.dot(value) // 4
+        """Text row a value is drawn on (0 = top), clipped to the area."""
+        span = self.hi - self.lo or 1.0
+        position = round((self.hi - value) / span * (self.rows - 1))
+        return min(max(position, 0), self.rows - 1)
 
-    def ticks(self, band: tuple[float, float]) -> dict[int, str]:
-        """Row -> label: the band limits on their own rows, then round values on free rows
-        (never on a row next to another label, so labels stay apart and readable)."""
-        labels: dict[int, str] = {}
-        for value in band:
+    def ticks(self, limits: Sequence[float]) -> list[tuple[float, str]]:
+        """(value, label) of the y ticks: the limits (a band's two, or one) on their own rows,
+        then round values on free rows (never on a row next to another label, so labels stay
+        apart and each names the row it is on)."""
+        taken: dict[int, tuple[float, str]] = {}
+        for value in limits:
             if self.lo <= value <= self.hi:
-                labels.setdefault(self.row(value), format_band(value))
+                taken.setdefault(self.row(value), (value, format_band(value)))
         step = nice_step(self.hi - self.lo, max(self.rows // 2, 1))
-        first = math.ceil(self.lo / step)
-        for k in range(first, math.floor(self.hi / step) + 1):
+        for k in range(math.ceil(self.lo / step), math.floor(self.hi / step) + 1):
             value = k * step
             row = self.row(value)
-            if all(abs(row - taken) > 1 for taken in labels):
-                labels[row] = format_tick(value, step)
-        return labels
+            if all(abs(row - other) > 1 for other in taken):
+                taken[row] = (value, format_tick(value, step))
+        return [taken[row] for row in sorted(taken)]
 
 
 def x_ticks(since: float, until: float, columns: int) -> list[tuple[float, str]]:
@@ -121,3 +114,8 @@ def _tick_format(step: int, crosses: bool) -> str:
         return "%d %b"
     clock = "%H:%M:%S" if step < 60 else "%H:%M"
     return f"%d %b {clock}" if crosses else clock
+
+
+def clock(epoch: float, with_date: bool = True) -> str:
+    """A moment as the status line and titles show it (UTC, like the database)."""
+    return time.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S", time.gmtime(epoch))

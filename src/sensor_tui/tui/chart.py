@@ -1,9 +1,9 @@
-"""One tag's chart: its live series, the stored view it shows, its titles, its panel (issue 12).
+"""One tag's chart: its live series, the stored view it shows, its titles, its panel.
 
-The chart draws itself with `tui.plot` (braille rows, labels on the rows they name). A redraw
-rebuilds the rows and refreshes the widget only when they changed, so a chart whose view did not
-move costs nothing on screen. Readings that are not stored yet (a database outage) are drawn in
-another colour and counted in the title, so the mark does not depend on colour.
+The chart is a `plot.PlotView`: plotext builds it, and a redraw refreshes the widget only when
+the built text changed, so a chart whose view did not move costs nothing on screen. Readings
+that are not stored yet (a database outage) are drawn in another colour and counted in the
+title, so the mark does not depend on colour.
 """
 
 from __future__ import annotations
@@ -12,17 +12,14 @@ import bisect
 import time
 
 import numpy as np
-from rich.segment import Segment
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Container, Grid
 from textual.message import Message
-from textual.strip import Strip
-from textual.widget import Widget
 
 from sensor_tui.series import StoredView, TagSeries, window_label
 from sensor_tui.tags import Tag
-from sensor_tui.tui.plot import Trace, clock, render
+from sensor_tui.tui.plot import PlotView, Trace
 
 MIN_CHART_ROWS = 9
 """A chart panel never gets fewer rows than this (border, 7 plot rows, the time axis); below it
@@ -41,7 +38,7 @@ def format_value(value: float) -> str:
     return f"{value:.4g}" if abs(value) < 1e5 else f"{value:.3e}"
 
 
-class TagChart(Widget):
+class TagChart(PlotView):
     """The plot of one tag over the shared view."""
 
     class Panned(Message):
@@ -72,6 +69,10 @@ class TagChart(Widget):
         """New readings since the titles were last written (the app's tick writes them)."""
         self.replotted_at = 0.0
         """Monotonic time of the last replot (the app paces replots with it)."""
+        self.urgent_at = -1e9
+        """Monotonic time of the last replot an urgent change asked for: during a burst of
+        anomalies (a stuck or noisy sensor flagged every second) only the first is drawn at
+        once, the rest at the chart's pace of one column of time."""
         self.plotted_points = 0
         """Points in the last drawing (before binning into columns)."""
         self.anomalies_in_view = 0
@@ -79,19 +80,21 @@ class TagChart(Widget):
         self.cursor_value: tuple[float, float] | None = None
         self.last_view: tuple[float, float, float | None] | None = None
         self.spans: list[tuple[float, float, tuple[int, int, int]]] = []
-        """Alarm spans (start, end epoch seconds, colour) drawn under the line (issue 11)."""
+        """Alarm spans (start, end epoch seconds, colour) drawn under the line."""
         self.warming = False
         """The tag's detector has not seen enough readings to judge yet (said in the title)."""
-        self._strips: list[Strip] = []
         self._titles: tuple[str, str] = ("", "")
-        self._lines: list[list[Segment]] = []
         self.can_focus = False
 
     def set_spans(self, spans: list[tuple[float, float, tuple[int, int, int]]]) -> None:
-        """Alarm spans of this tag; drawn at the next replot (marked due now)."""
+        """Alarm spans of this tag: a span that began or went is drawn at once; an open alarm's
+        end moving on (every second) waits for the chart's next column of time."""
         if spans != self.spans:
+            started = {(start, colour) for start, _, colour in spans}
+            if started != {(start, colour) for start, _, colour in self.spans}:
+                self.urgent = True
             self.spans = spans
-            self.dirty = self.urgent = True
+            self.dirty = True
 
     def set_warming(self, warming: bool) -> None:
         """Say in the title whether the detector is still warming up."""
@@ -102,12 +105,6 @@ class TagChart(Widget):
     def on_mount(self) -> None:
         """Titles before the first reading arrives."""
         self.update_title()
-
-    def render_line(self, y: int) -> Strip:
-        """One prepared row (blank outside the drawing)."""
-        if y < len(self._strips):
-            return self._strips[y]
-        return Strip.blank(self.size.width)
 
     def on_resize(self, _: events.Resize) -> None:
         """Binning and ticks depend on the size: redraw the same view at the new one."""
@@ -128,7 +125,7 @@ class TagChart(Widget):
         """What to draw over (since, until]: the stored view, else the live series, plus the
         readings not stored yet."""
         band, view = self.tag.normal, self.stored_view
-        trace = Trace(since, until, band, self.tag.unit, cursor=cursor, spans=self.spans)
+        trace = Trace(since, until, band, self.tag.unit, cursor=cursor, spans=list(self.spans))
         if view is not None:
             tail = self._series_arrays(max(view.until, since), until)
             trace.times = np.concatenate((view.times, tail[0]))
@@ -148,7 +145,8 @@ class TagChart(Widget):
                 pending = np.array(points)
                 trace.pending_times, trace.pending_values = pending[:, 0], pending[:, 1]
         self.plotted_points = len(trace.times)
-        self.cursor_value = self._value_at(cursor) if cursor is not None else None
+        column = (until - since) / max(self.size.width - 6, 1)  # the width the cursor moves by
+        self.cursor_value = self._value_at(cursor, column) if cursor is not None else None
         return trace
 
     def _series_arrays(
@@ -163,11 +161,20 @@ class TagChart(Widget):
             np.asarray(a_values, dtype=float),
         )
 
-    def _value_at(self, moment: float) -> tuple[float, float] | None:
+    def _value_at(self, moment: float, column: float) -> tuple[float, float] | None:
+        """The value the cursor's column shows: the last point at or before `moment`, else
+        (at the left edge, where the view holds nothing earlier) the first point in the
+        column's span of time."""
         view = self.stored_view
         if view is not None and moment <= view.until:
-            return view.value_at(moment)
-        i = bisect.bisect_right(self.series.times, moment) - 1
+            found = view.value_at(moment)
+            if found is None and len(view.times) and view.times[0] <= moment + column:
+                return float(view.lows[0]), float(view.highs[0])
+            return found
+        times = self.series.times
+        i = bisect.bisect_right(times, moment) - 1
+        if i < 0 and len(times) and times[0] <= moment + column:
+            i = 0
         return (self.series.values[i],) * 2 if i >= 0 else None
 
     def _unstored_between(self, since: float, until: float) -> list[tuple[float, float]]:
@@ -210,17 +217,14 @@ class TagChart(Widget):
         """Redraw the view; the screen is touched only when a row changed."""
         self.last_view = (since, until, cursor)
         width, height = self.size.width, self.size.height
-        self.dirty = self.urgent = False
         self.replotted_at = time.monotonic()
+        if self.urgent:
+            self.urgent_at = self.replotted_at
+        self.dirty = self.urgent = False
         trace = self.trace(since, until, cursor)
         self.update_title(until - since)
-        if width <= 0 or height <= 0:
-            return
-        lines = render(trace, width, height)
-        if lines != self._lines:
-            self._lines = lines
-            self._strips = [Strip(line, width) for line in lines]
-            self.refresh()
+        if width > 0 and height > 0:
+            self.draw(trace)
 
     def update_title(self, window: float | None = None) -> None:
         """Tag, latest (or cursor) value, unstored count; band and true anomaly count below.
@@ -293,10 +297,3 @@ class ChartGrid(Grid):
         fits = self.size.height // rows >= MIN_CHART_ROWS
         self.styles.grid_size_columns = columns
         self.styles.grid_rows = "1fr" if fits else str(MIN_CHART_ROWS)
-
-
-def view_label(since: float, until: float, live: bool) -> str:
-    """The span a view shows, for the status line: LIVE or the time being viewed (UTC)."""
-    if live:
-        return "LIVE"
-    return f"{clock(since)} → {clock(until, with_date=clock(since)[:10] != clock(until)[:10])} UTC"

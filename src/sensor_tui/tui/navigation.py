@@ -128,6 +128,8 @@ class Navigation(MonitorBase):
         for name, view in message.views.items():
             self._charts[name].stored_view = view
         self.replot(force=True)
+        if self.timeline.cursor is not None:  # the values at the cursor come from this view
+            self.refresh_status()
 
     # -- the live series -------------------------------------------------------------------
 
@@ -191,9 +193,8 @@ class Navigation(MonitorBase):
                 cell = self.timeline.window / max(chart.size.width, 1)
                 pace = min(max(cell, 1.0), 30.0)
                 age = now - chart.replotted_at
-                due = live and (
-                    chart.urgent or (chart.dirty and age >= pace) or age >= max(pace, 5.0)
-                )
+                urgent = chart.urgent and now - chart.urgent_at >= pace  # not within a burst
+                due = live and (urgent or (chart.dirty and age >= pace) or age >= max(pace, 5.0))
                 if force or due:
                     if live and not self._loading:
                         chart.series.trim(until - self.raw_span() - 60)

@@ -1,36 +1,56 @@
-"""A braille line chart drawn straight to text rows: no plotting library in the redraw path.
+"""Charts drawn by plotext: what one chart shows (`Trace`), its plotext figure, and the widget.
 
-Why not plotext: drawing three charts took about 50 ms a redraw and it decided where labels go,
-so band lines sat on rows labelled with other values (issue 12). Here a chart is a few numpy
-operations and one pass over its cells (about a millisecond), and every label is put on the row
-its value is drawn on.
+Why plotext's `build()` into a widget of ours and not `textual-plotext`'s `PlotextPlot`: both draw
+with the same plotext figure (we use textual-plotext's `Plot`, a plotext figure of its own per
+chart instead of plotext's global one), but `PlotextPlot.render()` rebuilds the figure and
+re-parses its ANSI text on every repaint of the widget (a resize, a scroll of the chart grid, a
+theme change), and it has no way to skip a rebuild whose picture did not change. `PlotView`
+builds once when the chart is replotted, turns the text into strips once, and repaints from
+those strips; a rebuild whose rows equal the last ones touches nothing on screen. Measured with
+`python benchmarks/chart_build.py` (three charts of 600 readings at 120x40, CPU ms, on a busy
+2-core machine): a data redraw 46-52 ms with `PlotextPlot` and 46-50 ms with `PlotView` (the
+same plotext build), a repaint without new data 41-44 ms against 3.5-4 ms.
 
-A `Trace` is what one chart shows over (since, until]: a line as per-point (time, low, high) (raw
-readings have low == high; rollups give each bucket's min and max), the anomalies, readings not
-stored yet, the band and the cursor. `render` turns it into rows of rich `Segment`s.
+Before plotext sees them, points are binned (`binning.min_max_bins`): one bin a plot column, each
+bin's low and high kept, so a one-reading spike is never lost and a month of rollups costs the
+same build time as five minutes of readings. Everything else a chart shows is a plotext layer,
+drawn bottom to top: alarm spans (a bar on the bottom row in the alarm kind's colour and a line
+where each began), the limit lines, the cursor, the line, readings not stored yet (another
+colour), anomalies (red ●), and ▲/▼ where a bin's values leave the y range. Tick labels are
+chosen by `axes` on rows of their own and handed to plotext, so a limit line's row is labelled
+with the limit. The unit is written in the corner under the y labels.
+
+A `Trace` needs no tag: `limits` is a band's two values or a single limit, and `unit` may be
+empty, so a statistic against its limit is drawn the same way (see `PlotView`).
 """
 
 from __future__ import annotations
 
-import time
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
+from textual.strip import Strip
+from textual.widget import Widget
+from textual_plotext import Plot
 
 from sensor_tui.tui.axes import YScale, x_ticks, y_range
+from sensor_tui.tui.binning import Binned, min_max_bins
 
-LINE = Style(color="rgb(80,170,255)")
-PENDING = Style(color="rgb(240,200,60)")
-BAND = Style(color="rgb(60,140,80)")
-ANOMALY = Style(color="rgb(255,60,60)", bold=True)
-CLIPPED = Style(color="rgb(255,140,40)", bold=True)
-AXIS = Style(color="rgb(130,130,130)")
-CURSOR = Style(color="rgb(230,230,230)", reverse=True)
-BRAILLE_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], dtype=np.int64)
-MAX_GAP = 0.05
-"""A gap in time longer than this share of the window is left open: missing data stays visible."""
+RGB = tuple[int, int, int]
+LINE: RGB = (80, 170, 255)
+PENDING: RGB = (240, 200, 60)
+BAND: RGB = (60, 140, 80)
+ANOMALY: RGB = (255, 60, 60)
+CLIPPED: RGB = (255, 140, 40)
+AXIS: RGB = (130, 130, 130)
+CURSOR: RGB = (230, 230, 230)
+ESCAPE = re.compile("\x1b\\[([0-9;]*)m")
+ANOMALY_MARK, HIGH_MARK, LOW_MARK, SPAN_MARK = "●", "▲", "▼", "▀"
 
 
 def _empty() -> np.ndarray:
@@ -43,7 +63,9 @@ class Trace:
 
     since: float
     until: float
-    band: tuple[float, float]
+    limits: tuple[float, ...]
+    """Horizontal limit lines, each on a row labelled with its value: a band's low and high,
+    or one limit."""
     unit: str = ""
     times: np.ndarray = field(default_factory=_empty)
     lows: np.ndarray = field(default_factory=_empty)
@@ -53,175 +75,214 @@ class Trace:
     pending_times: np.ndarray = field(default_factory=_empty)
     pending_values: np.ndarray = field(default_factory=_empty)
     cursor: float | None = None
-    spans: list[tuple[float, float, tuple[int, int, int]]] = field(default_factory=list)
+    spans: list[tuple[float, float, RGB]] = field(default_factory=list)
     """Alarm spans (start, end, colour): a bar along the bottom row, a line where each began."""
 
 
-def render(trace: Trace, width: int, height: int) -> list[list[Segment]]:
-    """Rows of segments exactly `width` cells wide, `height` rows tall."""
-    width, height = max(width, 1), max(height, 1)
+@dataclass(slots=True)
+class Layout:
+    """Where things go in a chart of a given size: y range, ticks, plot columns."""
+
+    lo: float
+    hi: float
+    ticks: list[tuple[float, str]]
+    label_width: int
+    columns: int
+    axis_row: bool
+
+
+def layout(trace: Trace, width: int, height: int) -> Layout:
+    """The y range, its ticks and the plot area's columns for a chart `width` x `height`."""
     axis_row = height >= 5
-    rows = height - 1 if axis_row else height
-    scale = YScale(*y_range(trace.lows, trace.highs, trace.band), rows)
-    labels = scale.ticks(trace.band)
-    label_width = min(max((len(t) for t in labels.values()), default=1), max(width // 4, 1))
-    plot_width = max(width - label_width - 1, 1)
-    grid = _Grid(trace, scale, plot_width)
-    lines = []
-    band_rows = {scale.row(v) for v in trace.band if scale.lo <= v <= scale.hi}
-    for r in range(rows):
-        label = labels.get(r, "")[:label_width].rjust(label_width)
-        tick = "┤" if r in labels else "│"
-        lines.append([Segment(label, AXIS), Segment(tick, AXIS), *grid.row(r, r in band_rows)])
-    if axis_row:
-        lines.append(_x_axis(trace, label_width, plot_width))
-    return lines
+    rows = max(height - 1 if axis_row else height, 1)
+    lo, hi = y_range(trace.lows, trace.highs, trace.limits)
+    ticks = YScale(lo, hi, rows).ticks(trace.limits)
+    longest = max((len(label) for _, label in ticks), default=1)
+    label_width = min(max(longest, len(trace.unit)), max(width // 4, 1)) + 1
+    return Layout(lo, hi, ticks, label_width, max(width - label_width, 1), axis_row)
 
 
-class _Grid:
-    """The braille dots of the line, then the cells' characters and styles."""
-
-    def __init__(self, trace: Trace, scale: YScale, columns: int) -> None:
-        self.trace, self.scale, self.columns = trace, scale, columns
-        self.dots = np.zeros((scale.dots, 2 * columns), dtype=bool)
-        span = max(trace.until - trace.since, 1e-9)
-        self.per_dot = 2 * columns / span
-        self.clip_high = np.zeros(columns, dtype=bool)
-        self.clip_low = np.zeros(columns, dtype=bool)
-        self._draw_line(trace.times, trace.lows, trace.highs, span)
-        self.pending = self._cells(trace.pending_times)
-        self._draw_line(trace.pending_times, trace.pending_values, trace.pending_values, span)
-        self.anomalies = self._cells(trace.anomaly_times, trace.anomaly_values)
-        self.span_cells = self._span_cells(trace.spans)
-        self.cursor = -1
-        if trace.cursor is not None and trace.since <= trace.cursor <= trace.until:
-            self.cursor = min(int((trace.cursor - trace.since) * self.per_dot) // 2, columns - 1)
-        weights = self.dots.reshape(scale.rows, 4, columns, 2) * BRAILLE_BITS[None, :, None, :]
-        self.codes = weights.sum(axis=(1, 3))
-
-    def _span_cells(
-        self, spans: list[tuple[float, float, tuple[int, int, int]]]
-    ) -> dict[int, tuple[Style, bool]]:
-        """Column -> (style, is the span's first column) for each alarm span in view."""
-        cells: dict[int, tuple[Style, bool]] = {}
-        since, until = self.trace.since, self.trace.until
-        for start, stop, (r, g, b) in spans:
-            if stop < since or start > until:
-                continue
-            style = Style(color=f"rgb({r},{g},{b})")
-            first = int((max(start, since) - since) * self.per_dot) // 2
-            last = int((min(max(stop, start + 1), until) - since) * self.per_dot) // 2
-            for c in range(max(first, 0), min(last, self.columns - 1) + 1):
-                cells.setdefault(c, (style, c == first and start >= since))
-        return cells
-
-    def _columns_of(self, times: np.ndarray) -> np.ndarray:
-        return np.clip(((times - self.trace.since) * self.per_dot).astype(np.int64), 0, None)
-
-    def _cells(
-        self, times: np.ndarray, values: np.ndarray | None = None
-    ) -> dict[tuple[int, int], bool]:
-        """Cells (row, column) holding these points; row -1 means every row of the column."""
-        if not len(times):
-            return {}
-        cols = np.minimum(self._columns_of(times) // 2, self.columns - 1)
-        if values is None:
-            return {(-1, int(c)): True for c in np.unique(cols)}
-        rows = self.scale.dots_of(values) // 4
-        return {(int(r), int(c)): True for r, c in zip(rows, cols, strict=True)}
-
-    def _draw_line(
-        self, times: np.ndarray, lows: np.ndarray, highs: np.ndarray, span: float
-    ) -> None:
-        """Each dot column spans its points' min..max, joined to the previous column."""
-        keep = (times >= self.trace.since) & (times <= self.trace.until)
-        times, lows, highs = times[keep], lows[keep], highs[keep]
-        if not len(times):
-            return
-        cols = np.minimum(self._columns_of(times), 2 * self.columns - 1)
-        starts = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]])
-        used = cols[starts]
-        top = self.scale.dots_of(np.maximum.reduceat(highs, starts))
-        bottom = self.scale.dots_of(np.minimum.reduceat(lows, starts))
-        first = self.scale.dots_of((lows[starts] + highs[starts]) / 2)
-        ends = np.r_[starts[1:], len(times)] - 1
-        last = self.scale.dots_of((lows[ends] + highs[ends]) / 2)
-        self._mark_clipped(used, np.maximum.reduceat(highs, starts), "high")
-        self._mark_clipped(used, np.minimum.reduceat(lows, starts), "low")
-        gap = max(MAX_GAP * span * self.per_dot, 2)
-        previous_col, previous_dot = -(10**9), 0
-        for col, t, b, f, l in zip(used, top, bottom, first, last, strict=True):  # noqa: E741
-            self.dots[t : b + 1, col] = True
-            if 0 < col - previous_col <= gap:
-                self._join(previous_col, previous_dot, int(col), int(f))
-            previous_col, previous_dot = int(col), int(l)
-
-    def _join(self, c0: int, d0: int, c1: int, d1: int) -> None:
-        """A straight run of dots from (c0, d0) to (c1, d1), so the line has no holes."""
-        steps = c1 - c0
-        for i in range(1, steps + 1):
-            a = d0 + (d1 - d0) * (i - 1) / steps
-            b = d0 + (d1 - d0) * i / steps
-            lo, hi = sorted((round(a), round(b)))
-            self.dots[lo : hi + 1, c0 + i if i < steps else c1] = True
-
-    def _mark_clipped(self, cols: np.ndarray, values: np.ndarray, side: str) -> None:
-        over = values > self.scale.hi if side == "high" else values < self.scale.lo
-        target = self.clip_high if side == "high" else self.clip_low
-        target[np.minimum(cols[over] // 2, self.columns - 1)] = True
-
-    def row(self, r: int, band: bool) -> list[Segment]:
-        """One text row of the plot area, consecutive cells of one style merged."""
-        out: list[Segment] = []
-        text: list[str] = []
-        style: Style | None = None
-        last_row = self.scale.rows - 1
-        for c in range(self.columns):
-            char, cell_style = self._cell(r, c, band, last_row)
-            if cell_style is not style and text:
-                out.append(Segment("".join(text), style))
-                text = []
-            style = cell_style
-            text.append(char)
-        if text:
-            out.append(Segment("".join(text), style))
-        return out
-
-    def _cell(self, r: int, c: int, band: bool, last_row: int) -> tuple[str, Style | None]:
-        if r == 0 and self.clip_high[c]:
-            return "▲", CLIPPED
-        if r == last_row and self.clip_low[c]:
-            return "▼", CLIPPED
-        if (r, c) in self.anomalies:
-            return "●", ANOMALY
-        code = int(self.codes[r, c])
-        if c == self.cursor:
-            return (chr(0x2800 + code) if code else "│"), CURSOR
-        if code:
-            return chr(0x2800 + code), PENDING if (-1, c) in self.pending else LINE
-        if c in self.span_cells:
-            style, first = self.span_cells[c]
-            if r == last_row:
-                return "▀", style
-            if first:
-                return "│", style
-        return ("┈", BAND) if band else (" ", None)
+def new_figure() -> Plot:
+    """A plotext figure of its own (not plotext's global one), set up once for every build:
+    no frame, no theme colours (the widget's background shows), grey ticks, and the size we
+    ask for even beyond the terminal's (plotext caps a figure at the terminal's size unless
+    told not to, as its `limit_size` does for the global figure)."""
+    figure = Plot()
+    figure._limit_size(False, False)  # type: ignore[attr-defined]  # plotext: untyped, private
+    figure.theme("clear")
+    figure.frame(False)
+    figure.ticks_color(AXIS)
+    return figure
 
 
-def _x_axis(trace: Trace, label_width: int, columns: int) -> list[Segment]:
-    """Clock-time labels centred under their ticks; the unit in the corner under the y labels."""
-    cells = [" "] * columns
-    span = max(trace.until - trace.since, 1e-9)
-    for moment, label in x_ticks(trace.since, trace.until, columns):
-        centre = int((moment - trace.since) / span * columns)
-        start = min(max(centre - len(label) // 2, 0), columns - len(label))
-        if start < 0 or any(ch != " " for ch in cells[max(start - 1, 0) : start + len(label) + 1]):
+def build(figure: Plot, trace: Trace, width: int, height: int) -> list[list[Segment]]:
+    """The chart as `height` rows of segments, `width` cells each, drawn by plotext."""
+    width, height = max(width, 2), max(height, 1)
+    shape = draw_layers(figure, trace, width, height)
+    rows = [_segments(row) for row in figure.build().rstrip("\n").split("\n")[:height]]
+    return _with_unit(rows, trace.unit, shape)
+
+
+def _segments(row: str) -> list[Segment]:
+    """One row of plotext's output as segments. plotext writes only `ESC[38;2;R;G;Bm` colours
+    and `ESC[0m` resets, so a split on the escapes reads it (16 times faster than rich's
+    general `Text.from_ansi`, which was a tenth of a build)."""
+    parts = ESCAPE.split(row)
+    out: list[Segment] = []
+    style: Style | None = None
+    for i, part in enumerate(parts):
+        if i % 2:
+            style = _style(part)
+        elif part:
+            out.append(Segment(part, style))
+    return out
+
+
+@lru_cache(maxsize=256)
+def _style(code: str) -> Style | None:
+    if code.startswith("38;2;"):
+        r, g, b = code[5:].split(";")[:3]
+        return Style(color=f"rgb({r},{g},{b})")
+    return None
+
+
+def draw_layers(figure: Plot, trace: Trace, width: int, height: int) -> Layout:
+    """Hand plotext every layer of the chart (bottom to top) and its ticks; plotext builds."""
+    shape = layout(trace, width, height)
+    figure.clear_data()
+    figure.plotsize(width, height)
+    figure.xlim(trace.since, trace.until)
+    figure.ylim(shape.lo, shape.hi)
+    _draw_spans(figure, trace, shape.lo)
+    for limit in trace.limits:
+        if shape.lo <= limit <= shape.hi:
+            figure.hline(limit, BAND)
+    if trace.cursor is not None and trace.since <= trace.cursor <= trace.until:
+        figure.vline(trace.cursor, CURSOR)
+    line = min_max_bins(
+        trace.times, trace.lows, trace.highs, trace.since, trace.until, shape.columns
+    )
+    _draw_runs(figure, line, LINE)
+    pending = min_max_bins(
+        trace.pending_times,
+        trace.pending_values,
+        trace.pending_values,
+        trace.since,
+        trace.until,
+        shape.columns,
+    )
+    _draw_runs(figure, pending, PENDING)
+    _draw_marks(figure, trace, line, shape)
+    _set_ticks(figure, trace, shape)
+    return shape
+
+
+def _draw_spans(figure: Plot, trace: Trace, bottom: float) -> None:
+    for start, stop, colour in trace.spans:
+        if stop < trace.since or start > trace.until:
             continue
-        cells[start : start + len(label)] = label
-    unit = trace.unit[: label_width + 1].ljust(label_width + 1)
-    return [Segment(unit, AXIS), Segment("".join(cells), AXIS)]
+        first, last = max(start, trace.since), min(max(stop, start + 1), trace.until)
+        figure.plot([first, last], [bottom, bottom], marker=SPAN_MARK, color=colour)
+        if start >= trace.since:
+            figure.vline(start, colour)
 
 
-def clock(epoch: float, with_date: bool = True) -> str:
-    """A moment as the status line and titles show it (UTC, like the database)."""
-    return time.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S", time.gmtime(epoch))
+def _draw_runs(figure: Plot, binned: Binned, colour: RGB) -> None:
+    for times, values in binned.runs:
+        figure.plot(times.tolist(), values.tolist(), marker="braille", color=colour)
+
+
+def _draw_marks(figure: Plot, trace: Trace, line: Binned, shape: Layout) -> None:
+    """Anomalies as red dots (held inside the y range), ▲/▼ where a bin leaves the range."""
+    keep = (trace.anomaly_times >= trace.since) & (trace.anomaly_times <= trace.until)
+    if keep.any():
+        values = np.clip(trace.anomaly_values[keep], shape.lo, shape.hi)
+        figure.scatter(
+            trace.anomaly_times[keep].tolist(), values.tolist(), marker=ANOMALY_MARK, color=ANOMALY
+        )
+    for over, edge, mark in (
+        (line.highs > shape.hi, shape.hi, HIGH_MARK),
+        (line.lows < shape.lo, shape.lo, LOW_MARK),
+    ):
+        if over.any():
+            times = line.centres[over].tolist()
+            figure.scatter(times, [edge] * len(times), marker=mark, color=CLIPPED)
+
+
+def _set_ticks(figure: Plot, trace: Trace, shape: Layout) -> None:
+    """Our ticks, right-aligned to one width; x labels only where they fit whole."""
+    size = shape.label_width - 1
+    figure.yticks(
+        [value for value, _ in shape.ticks],
+        [f"{label[:size]:>{size}} " for _, label in shape.ticks],
+    )
+    moments, labels = [], []
+    if shape.axis_row:
+        span = max(trace.until - trace.since, 1e-9)
+        for moment, label in x_ticks(trace.since, trace.until, shape.columns):
+            centre = (moment - trace.since) / span * shape.columns
+            if len(label) / 2 <= centre <= shape.columns - len(label) / 2 - 1:
+                moments.append(float(moment))
+                labels.append(label)
+    figure.xticks(moments, labels)
+
+
+def _with_unit(rows: list[list[Segment]], unit: str, shape: Layout) -> list[list[Segment]]:
+    """Write the unit into the axis row's corner, under the y labels (blank there)."""
+    corner = shape.label_width
+    if not (unit and shape.axis_row and len(rows) > 1):
+        return rows
+    axis = rows[-1]
+    head = "".join(segment.text for segment in axis)[:corner]
+    if head.strip() or len(head) < corner:
+        return rows
+    r, g, b = AXIS
+    tail = list(Segment.divide(axis, [corner, Segment.get_line_length(axis)]))[1]
+    rows[-1] = [Segment(unit[: corner - 1].ljust(corner), _style(f"38;2;{r};{g};{b}")), *tail]
+    return rows
+
+
+def as_text(rows: list[list[Segment]]) -> list[Text]:
+    """Rows of segments as rich `Text` (to read a chart's characters and colours)."""
+    return [
+        Text.assemble(*((s.text, s.style or "") for s in row), no_wrap=True, end="") for row in rows
+    ]
+
+
+class PlotView(Widget):
+    """A widget showing one `Trace`, built by plotext when `draw` is called.
+
+    A tag chart is one (`chart.TagChart`); any other series with limits (a statistic against
+    its limit: `Trace(since, until, limits=(limit,), times=..., lows=v, highs=v)`) is drawn by
+    calling `draw` on a plain `PlotView`. The built text is kept, so a repaint costs no build,
+    and a build whose text did not change does not repaint.
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._figure = new_figure()
+        self._rows: list[list[Segment]] | None = None
+        self._strips: list[Strip] = []
+
+    def draw(self, trace: Trace) -> None:
+        """Build the chart at the widget's size; refresh only when its text changed."""
+        width, height = self.size.width, self.size.height
+        if width <= 0 or height <= 0:
+            return
+        rows = build(self._figure, trace, width, height)
+        if rows == self._rows:
+            return
+        self._rows = rows
+        self._strips = [Strip(row).adjust_cell_length(width) for row in rows]
+        self.refresh()
+
+    @property
+    def built(self) -> Text:
+        """The chart on screen as one rich `Text` (its characters and colours)."""
+        return Text("\n", end="").join(as_text(self._rows or []))
+
+    def render_line(self, y: int) -> Strip:
+        """One prepared row (blank outside the drawing)."""
+        if y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.size.width)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sensor_tui.series import WINDOWS
+from sensor_tui.tui.axes import clock
 
 PAN_SCREEN = 1.0
 """`[` and `]` move by one whole window (one screen)."""
@@ -86,3 +87,10 @@ class Timeline:
 
     def _set_end(self, end: float, now: float) -> None:
         self.end = None if end >= now else end
+
+
+def view_label(since: float, until: float, live: bool) -> str:
+    """The span a view shows, for the status line: LIVE or the time being viewed (UTC)."""
+    if live:
+        return "LIVE"
+    return f"{clock(since)} → {clock(until, with_date=clock(since)[:10] != clock(until)[:10])} UTC"
