@@ -38,9 +38,10 @@ readings, whatever kinds alternate meanwhile, and an episode that has been flagg
 readings teaches at the full rate (its changes are the new normal, so it cannot hide the next
 fault). An outlier that opens an episode does teach the
 spike statistic's tail, so outliers that keep coming back (bursty counts) become expected. Under
-a step, the reference follows the process beneath it, so the alarm ends when the step does; after
-a drift, the reference saved at its start is restored as soon as the readings are back, so the
-end of a drift is never taken for a new fault.
+a step, the reference is frozen (projected along its trend), so the alarm ends when the step
+does; after a drift, the reference saved at its start is restored as soon as the readings are
+back, so the end of a drift is never taken for a new fault. After a gap in the timestamps (a
+restart) a level inside the band is learned, not alarmed on (`sensor_tui.detection.gaps`).
 
 Durations count readings of this tag, so a 1 s and a 5 min stream behave alike. `update` is one
 long function on purpose: it is the hot path (about 2.5 µs per reading, `benchmarks/detection.py`).
@@ -52,6 +53,7 @@ import math
 from collections.abc import Iterable
 
 from sensor_tui.detection.base import DEFAULT_THRESHOLD, Verdict
+from sensor_tui.detection.gaps import RELEARN, GapWatch
 from sensor_tui.detection.likelihood import LOG_SCALE, PRIORS
 from sensor_tui.detection.likelihood import decades as _decades
 from sensor_tui.detection.likelihood import track as _track
@@ -60,6 +62,7 @@ from sensor_tui.detection.recent import RECENT_BELOW, RECENT_SPAN, RecentRange
 from sensor_tui.detection.seasonal import DailyProfile
 from sensor_tui.detection.tuning import (
     AGE_TAU,
+    ARRIVED,
     CALM,
     CLIP,
     DAMP,
@@ -76,8 +79,8 @@ from sensor_tui.detection.tuning import (
     SLOW,
     SMOOTHED,
     SMOOTHED_CLIP,
-    STEP_FADE,
     STEP_SETTLE,
+    STEP_TRACK,
     SUSPECT,
     TREND,
 )
@@ -101,6 +104,7 @@ class AdaptiveDetector:
         "_episode",
         "_fd",
         "_flag_at",
+        "_gaps",
         "_last_jump",
         "_lf",
         "_ls",
@@ -118,12 +122,14 @@ class AdaptiveDetector:
         "_quantum",
         "_recent",
         "_ref",
+        "_relearn_until",
         "_repeats",
         "_run",
         "_sa",
         "_sb",
         "_sd",
         "_season",
+        "_settled",
         "_stepping",
         "_stops",
         "_tr",
@@ -175,6 +181,7 @@ class AdaptiveDetector:
         self._qs = [1.0, 2.0, 3.0]  # a run's raw decades: a geometric run's own quantiles
         self._episode = 0
         self._stepping = False
+        self._settled = False
         self._offset = 0.0
         self._ref = (0.0, 0.0, 0)
         self._age = 0
@@ -182,6 +189,8 @@ class AdaptiveDetector:
         self._last_jump = -(10**9)
         self._oob_run = 0
         self._recent = RecentRange(RECENT_SPAN)
+        self._gaps = GapWatch()
+        self._relearn_until = 0
 
     @property
     def warming_up(self) -> bool:
@@ -206,7 +215,16 @@ class AdaptiveDetector:
             return _NORMAL
         prev = self._prev
         self._prev = value
-        change = value - prev
+        band = self.band
+        # After a gap (a restart, a lost link) the process has moved on: inside the band, its
+        # new level is learned, not judged against the level before the gap (gaps.py).
+        relearn = (
+            bool(timestamp)
+            and self._gaps.after_gap(timestamp)
+            and band is not None
+            and band[0] <= value <= band[1]
+        )
+        change = value - prev if not relearn else 0.0
         jump = change if change >= 0.0 else -change
         tiny = 1e-12 * (value if value >= 0.0 else -value) + 1e-300
         if self._moved == 0:
@@ -220,13 +238,15 @@ class AdaptiveDetector:
 
         # -- stuck: runs of exact repeats, against this tag's own chance of repeating on.
         was_run = self._run
-        run = self._run = was_run + 1 if jump <= tiny else 0
+        run = self._run = was_run + 1 if jump <= tiny and not relearn else 0
         cont = self._cont
 
         dp = self._period.decades(value)  # against the same phase of the tag's own period
         # -- the daily cycle, learned: readings are judged against their time of day.
         season = self._profile.offset(timestamp) if timestamp else 0.0
         value -= season
+        if relearn:
+            self._relearn(value, season)
         dchange = change - season + self._season
         self._season = season
         djump = dchange if dchange >= 0.0 else -dchange
@@ -264,7 +284,7 @@ class AdaptiveDetector:
         if self._episode and not self._stepping:
             fc, rb = self._back_to_reference(n, lf, fc, rb, sb_eff)
         arb = rb if rb >= 0.0 else -rb
-        ub = arb / sb_eff
+        ub = arb / sb_eff if n > self._relearn_until else 0.0
 
         if warm:
             decades, kind, da, db, burst = 0.0, None, 0.0, 0.0, False
@@ -344,14 +364,23 @@ class AdaptiveDetector:
             self._sb = sb + rate * ((arb if arb < limit else limit) - sb)
         if timestamp and not suspect:
             self._profile.learn(value + season - fc)
-        if self._stepping and self._step_is_over(n, rb):
+        if (
+            self._stepping
+            and not self._settled
+            and n - self._episode >= STEP_SETTLE
+            and ara < ARRIVED * sa
+        ):
+            self._settled = True  # the fast level has arrived at the step's level
+        if self._stepping and self._step_is_over(rb):
             # The readings are back: less than half the step's offset is left. The episode
             # ends here, and the reference stays where it is instead of following the process
             # "beneath the step" down by the offset (which held the alarm open until LONG).
             self._stepping = False
             self._episode = 0
         if self._stepping:
-            self._follow_under_step(n, fc, rb)
+            self._follow_under_step(fc, rb)
+        elif n <= self._relearn_until:
+            self._ls = lf  # re-learning the level after a gap (gaps.py)
         else:
             slow = self.slow * (self.absorb if suspect else 1.0)
             self._ls = fc + slow * rb
@@ -365,6 +394,7 @@ class AdaptiveDetector:
             self._episode = n
             self._ref = (fc, self._tr, n)
             self._stepping = 0 <= n - self._last_jump <= 8
+            self._settled = False
             self._offset = rb
         recent = self._recent  # a lone outlier no larger than lately is not news (recent.py)
         if not warm and (not self._age or recent.pending is not None or recent.held):
@@ -397,29 +427,38 @@ class AdaptiveDetector:
             decades = flag_at + 2.0 * AGE_TAU  # an onset ranks above every later reading
         return (True, 1.0 - 10.0 ** (-decades / LOG_SCALE), kind)
 
-    def _step_is_over(self, n: int, rb: float) -> bool:
+    def _relearn(self, value: float, season: float) -> None:
+        """After a gap, inside the band: the reading is the level (no step, no open episode)."""
+        self._lf = self._ls = value
+        self._tr = 0.0
+        self._relearn_until = self._n + RELEARN
+        self._season = season
+        self._episode = 0
+        self._stepping = False
+
+    def _step_is_over(self, rb: float) -> bool:
         """Past its first readings (which measure the offset), a step is over once the
         deviation has lost more than half its offset, or changed sign."""
-        if n - self._episode < STEP_SETTLE:
+        if not self._settled:
             return False
         offset = self._offset
         return (rb < 0.5 * offset) if offset > 0.0 else (rb > 0.5 * offset)
 
-    def _follow_under_step(self, n: int, fc: float, rb: float) -> None:
-        """Under a step, keep following the process beneath it: a step adds a constant offset,
-        so the reference learns from (deviation - offset) at its normal rate. Its first readings
-        measure the offset (the fast level takes a few readings to arrive); later the offset
-        fades at the absorbing rate, so a step that never ends becomes the new normal. When the
-        step ends the deviation is gone at once, whatever the process did meanwhile.
+    def _follow_under_step(self, fc: float, rb: float) -> None:
+        """Under a step the reference is frozen where the process was before it (projected
+        along its trend, so a ramp beneath the step is still followed): a step's readings must
+        not teach the level its end is judged against. Its first readings measure the offset
+        (until the fast level has arrived); later the offset follows the deviation, so wander
+        beneath the step does not end it early. When the step ends, the deviation falls by the
+        offset at once. Following "beneath the step" instead (the reference learning from
+        deviation minus offset) left any error of the measured offset in the reference, and the
+        normal readings after the step were flagged as a new step for minutes.
         """
-        if n - self._episode < STEP_SETTLE:
+        if self._settled:
+            self._offset += STEP_TRACK * (rb - self._offset)
+        else:
             self._offset = rb
-            self._ls = fc
-            return
-        self._offset *= 1.0 - self.slow * self.absorb * STEP_FADE
-        under = rb - self._offset
-        self._ls = fc + self.slow * under
-        self._tr = DAMP * self._tr + TREND * self.slow * under
+        self._ls = fc
 
     def _back_to_reference(
         self, n: int, lf: float, fc: float, rb: float, sb: float

@@ -42,9 +42,14 @@ JUMP = 3.0
 step); below the threshold, so a step of a few quanta on a quantised sensor is still a step."""
 STEP_SETTLE = 20
 """Readings at the start of a step that measure its offset (the fast level's arrival)."""
-STEP_FADE = 0.3
-"""A step's offset fades at this share of the absorbing rate (a lasting step is accepted after
-a few thousand readings; a step must not end in the operator's eyes before it does)."""
+ARRIVED = 2.0
+"""A step's offset is measured until, past `STEP_SETTLE` readings, a reading is within this many
+usual spike distances of the fast level: the fast level has arrived (a flat excursion, whose
+fast level creeps up clipped, measured too small an offset and left its remainder in the
+reference: the normal readings after it were a step for minutes)."""
+STEP_TRACK = 0.05
+"""Weight of the deviation in a step's offset once measured (about twenty readings): the
+process wandering beneath a step moves its offset, not the reference."""
 SMOOTHED = 0.1
 """Relative learning rate of the quantiles of the smoothed statistics (level and noise)."""
 SMOOTHED_CLIP = 3.0
