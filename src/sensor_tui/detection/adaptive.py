@@ -64,25 +64,32 @@ from sensor_tui.detection.tuning import (
     AGE_TAU,
     ARRIVED,
     CALM,
+    CALM_LEVEL,
     CLIP,
     DAMP,
     FAST,
     JUMP,
     LEARN,
     LONG,
+    MOVED,
     NOISE,
     NOISE_CLIP,
     ONSET_BOOST,
     ONSET_LEARN,
+    PAST_EVERY,
+    PAST_SLOTS,
     QUANTUM,
     RUN_MEMORY,
+    SCALE_HOLD,
     SLOW,
     SMOOTHED,
     SMOOTHED_CLIP,
+    STEP_MEASURED,
     STEP_SETTLE,
     STEP_TRACK,
     SUSPECT,
     TREND,
+    UNDO,
 )
 
 _NORMAL: Verdict = (False, 0.0, None)
@@ -100,6 +107,9 @@ class AdaptiveDetector:
     __slots__ = (
         "_age",
         "_calm",
+        "_calm_ls",
+        "_calm_n",
+        "_calm_tr",
         "_cont",
         "_episode",
         "_fd",
@@ -107,11 +117,14 @@ class AdaptiveDetector:
         "_gaps",
         "_last_jump",
         "_lf",
+        "_lf_past",
         "_ls",
         "_moved",
         "_n",
         "_offset",
+        "_offset0",
         "_oob_run",
+        "_past_i",
         "_period",
         "_prev",
         "_profile",
@@ -133,6 +146,7 @@ class AdaptiveDetector:
         "_stepping",
         "_stops",
         "_tr",
+        "_undone",
         "absorb",
         "band",
         "oob_readings",
@@ -181,7 +195,8 @@ class AdaptiveDetector:
         self._qs = [1.0, 2.0, 3.0]  # a run's raw decades: a geometric run's own quantiles
         self._episode = 0
         self._stepping = False
-        self._settled = False
+        self._settled = 0
+        self._offset0 = 0.0
         self._offset = 0.0
         self._ref = (0.0, 0.0, 0)
         self._age = 0
@@ -190,6 +205,11 @@ class AdaptiveDetector:
         self._oob_run = 0
         self._recent = RecentRange(RECENT_SPAN)
         self._gaps = GapWatch()
+        self._lf_past = [0.0] * PAST_SLOTS
+        self._past_i = 0
+        self._undone = -(10**9)
+        self._calm_ls = self._calm_tr = 0.0
+        self._calm_n = 0
         self._relearn_until = 0
 
     @property
@@ -309,8 +329,23 @@ class AdaptiveDetector:
             burst = kind != "stuck" and dc >= self._flag_at - SUSPECT and db < 2.0 * self._flag_at
         flag_at = self._flag_at
         flagged = decades >= flag_at
+        returned = False
         if not warm and da >= JUMP:
-            self._last_jump = n  # a jump: a deviation that starts here is a step
+            # A jump: a deviation that starts here is a step ... or, after a level that held
+            # (no jump for a while: not the aftermath of an outlier), the end of a drift: back
+            # at the level from before it (see _returned).
+            held = n - self._last_jump > STEP_SETTLE and n - self._calm_n < LONG
+            self._last_jump = n
+            if held and self._calm_n:
+                returned = self._returned(value, fc, sb_eff, sa, n)
+                if returned:
+                    lf, fc = value, self._ls
+                    rb = lf - fc
+            if not returned and not self._episode and self._undoes(value, lf, sa):
+                self._undone = n
+        if not n & (PAST_EVERY - 1):
+            self._past_i = (self._past_i + 1) % len(self._lf_past)
+            self._lf_past[self._past_i - 1] = lf
 
         # -- learning: full rate when normal, `absorb` of it while suspect. The quantiles learn
         # from normal readings (and the spike tail from each episode's first reading, below), so
@@ -361,7 +396,10 @@ class AdaptiveDetector:
             limit = CLIP * sa
             self._sa = sa + rate * ((ara if ara < limit else limit) - sa)
             limit = SMOOTHED_CLIP * sb
-            self._sb = sb + rate * ((arb if arb < limit else limit) - sb)
+            # A level beyond its 99.9th percentile teaches its own scale slowly: a slow drift
+            # must not widen the scale it is judged by (it then never stood out).
+            brate = rate * self.absorb if db >= SCALE_HOLD else rate
+            self._sb = sb + brate * ((arb if arb < limit else limit) - sb)
         if timestamp and not suspect:
             self._profile.learn(value + season - fc)
         if (
@@ -370,15 +408,18 @@ class AdaptiveDetector:
             and n - self._episode >= STEP_SETTLE
             and ara < ARRIVED * sa
         ):
-            self._settled = True  # the fast level has arrived at the step's level
+            self._settled = n  # the fast level has arrived at the step's level
         if self._stepping and self._step_is_over(rb):
             # The readings are back: less than half the step's offset is left. The episode
-            # ends here, and the reference stays where it is instead of following the process
-            # "beneath the step" down by the offset (which held the alarm open until LONG).
+            # ends here; what the offset gained or lost since it was measured was the process
+            # moving beneath the step, and the reference moves by that much.
             self._stepping = False
             self._episode = 0
+            if n - self._settled > STEP_MEASURED:
+                fc += self._offset - self._offset0
+                rb = lf - fc
         if self._stepping:
-            self._follow_under_step(fc, rb)
+            self._follow_under_step(fc, rb, n)
         elif n <= self._relearn_until:
             self._ls = lf  # re-learning the level after a gap (gaps.py)
         else:
@@ -386,22 +427,26 @@ class AdaptiveDetector:
             self._ls = fc + slow * rb
             self._tr = DAMP * self._tr + (0.0 if suspect else TREND * slow * rb)
 
+        if not self._episode and db < CALM_LEVEL and not warm:
+            self._calm_ls, self._calm_tr, self._calm_n = self._ls, self._tr, n
         if self._episode:
             if not flagged and db < 0.5 * flag_at:
                 self._episode = 0  # over, or absorbed: the new level is the reference now
                 self._stepping = False
-        elif flagged and kind == "level":
+        elif flagged and kind == "level" and not returned:
             self._episode = n
             self._ref = (fc, self._tr, n)
             self._stepping = 0 <= n - self._last_jump <= 8
-            self._settled = False
+            self._settled = 0
             self._offset = rb
         recent = self._recent  # a lone outlier no larger than lately is not news (recent.py)
         if not warm and (not self._age or recent.pending is not None or recent.held):
             flagged = recent.judge(ra, flagged, kind == "spike" and not self._age)
             if not flagged and decades >= flag_at:
                 decades = flag_at - RECENT_BELOW  # an outlier no larger than lately: not news
-        if burst:
+        if returned or (n - self._undone < PAST_EVERY and kind != "stuck" and not burst):
+            kind = "drift"  # the jump that ends a drift is the drift's last reading
+        elif burst:
             kind = "noise"
         elif kind == "level":
             kind = "step" if self._stepping else "drift"
@@ -427,6 +472,40 @@ class AdaptiveDetector:
             decades = flag_at + 2.0 * AGE_TAU  # an onset ranks above every later reading
         return (True, 1.0 - 10.0 ** (-decades / LOG_SCALE), kind)
 
+    def _returned(self, value: float, fc: float, sb: float, sa: float, n: int) -> bool:
+        """A jump back to the level from before a drift ends the drift. True when the reference
+        has moved away from where it was when the level was last unremarkable (it followed a
+        drift, flagged or not) and this reading is back within the usual spread of that calm
+        reference (projected along its trend). The calm reference is restored and the fast level
+        is the reading: without that, the normal readings after the drift read as a step.
+        """
+        decay = DAMP ** (n - self._calm_n)
+        tr0 = self._calm_tr
+        fc0 = self._calm_ls + tr0 * DAMP * (1.0 - decay) / (1.0 - DAMP)
+        moved = fc - fc0
+        if _decades((moved if moved >= 0.0 else -moved) / sb, self._qb) < MOVED:
+            return False
+        back = value - fc0
+        if _decades((back if back >= 0.0 else -back) / sa, self._qa) >= MOVED:
+            return False
+        self._ls, self._lf, self._tr = fc0, value, tr0 * decay
+        self._episode = 0
+        self._stepping = False
+        return True
+
+    def _undoes(self, value: float, lf: float, sa: float) -> bool:
+        """Whether a jump undoes what the fast level did over the last few hundred readings:
+        the level travelled far (more than a jump's worth) and the reading lands back near
+        where it was. A drift that the reference followed unflagged ends so, and its end is
+        named a drift, not a spike (slope, then a jump back: not a lone outlier)."""
+        old = self._lf_past[self._past_i]
+        disp = lf - old
+        far = disp if disp >= 0.0 else -disp
+        back = value - old
+        if (back if back >= 0.0 else -back) >= UNDO * far:
+            return False
+        return _decades(far / sa, self._qa) >= JUMP
+
     def _relearn(self, value: float, season: float) -> None:
         """After a gap, inside the band: the reading is the level (no step, no open episode)."""
         self._lf = self._ls = value
@@ -444,7 +523,7 @@ class AdaptiveDetector:
         offset = self._offset
         return (rb < 0.5 * offset) if offset > 0.0 else (rb > 0.5 * offset)
 
-    def _follow_under_step(self, fc: float, rb: float) -> None:
+    def _follow_under_step(self, fc: float, rb: float, n: int) -> None:
         """Under a step the reference is frozen where the process was before it (projected
         along its trend, so a ramp beneath the step is still followed): a step's readings must
         not teach the level its end is judged against. Its first readings measure the offset
@@ -454,8 +533,13 @@ class AdaptiveDetector:
         deviation minus offset) left any error of the measured offset in the reference, and the
         normal readings after the step were flagged as a new step for minutes.
         """
+        offset = self._offset
         if self._settled:
-            self._offset += STEP_TRACK * (rb - self._offset)
+            off = rb - offset
+            if (off if off >= 0.0 else -off) < 0.25 * (offset if offset >= 0.0 else -offset):
+                self._offset = offset + STEP_TRACK * off  # not the step's end coming
+            if n - self._settled == STEP_MEASURED:
+                self._offset0 = self._offset
         else:
             self._offset = rb
         self._ls = fc
