@@ -341,8 +341,15 @@ class AdaptiveDetector:
                 if returned:
                     lf, fc = value, self._ls
                     rb = lf - fc
-            if not returned and not self._episode and self._undoes(value, lf, sa):
-                self._undone = n
+            if not returned and not self._stepping:  # a step ends by its own rule
+                old = self._undoes(value, lf, sa)
+                if old is not None:
+                    self._undone = n
+                    if held:  # the drift is over: its level is learned afresh from here
+                        self._relearn(value, season)
+                        returned = True
+                        lf = fc = value
+                        rb = 0.0
         if not n & (PAST_EVERY - 1):
             self._past_i = (self._past_i + 1) % len(self._lf_past)
             self._lf_past[self._past_i - 1] = lf
@@ -493,21 +500,31 @@ class AdaptiveDetector:
         self._stepping = False
         return True
 
-    def _undoes(self, value: float, lf: float, sa: float) -> bool:
-        """Whether a jump undoes what the fast level did over the last few hundred readings:
-        the level travelled far (more than a jump's worth) and the reading lands back near
-        where it was. A drift that the reference followed unflagged ends so, and its end is
-        named a drift, not a spike (slope, then a jump back: not a lone outlier)."""
-        old = self._lf_past[self._past_i]
-        disp = lf - old
-        far = disp if disp >= 0.0 else -disp
-        back = value - old
-        if (back if back >= 0.0 else -back) >= UNDO * far:
-            return False
-        return _decades(far / sa, self._qa) >= JUMP
+    def _undoes(self, value: float, lf: float, sa: float) -> float | None:
+        """Where the fast level was, if a jump undoes a drift: since a snapshot (one every
+        `PAST_EVERY` readings) the fast level went one way, snapshot after snapshot (a slope,
+        not wander), further than a jump's worth, and the reading lands back near where it
+        started. A drift that the reference followed unflagged ends so; its end is named a
+        drift, not a spike. None when the jump undoes nothing."""
+        past = self._lf_past
+        slots = len(past)
+        newest = lf
+        for back in range(1, slots):  # from the newest snapshot to the oldest
+            old = past[(self._past_i - back) % slots]
+            step = newest - old
+            disp = lf - old
+            if disp == 0.0 or (step > 0.0) != (disp > 0.0):
+                return None  # not one way: wander, not a drift
+            newest = old
+            far = disp if disp >= 0.0 else -disp
+            off = value - old
+            if (off if off >= 0.0 else -off) < UNDO * far and _decades(far / sa, self._qa) >= JUMP:
+                return old
+        return None
 
     def _relearn(self, value: float, season: float) -> None:
-        """After a gap, inside the band: the reading is the level (no step, no open episode)."""
+        """After a gap inside the band, or a drift undone: the reading is the level (no step,
+        no open episode, no trend) and the level statistic rests while the fast level settles."""
         self._lf = self._ls = value
         self._tr = 0.0
         self._relearn_until = self._n + RELEARN

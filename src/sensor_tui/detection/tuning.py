@@ -43,11 +43,11 @@ the reference then is a calm one, kept to recognise a return to it after a drift
 MOVED = 2.0
 """Decades (the 99th percentile) beyond which the reference has moved away from a calm one, and
 within which a jump lands back "at" it (`AdaptiveDetector._returned`)."""
-PAST_EVERY = 64
+PAST_EVERY = 128
 """Readings between two snapshots of the fast level (a power of two: a mask, not a division)."""
-PAST_SLOTS = 4
-"""Snapshots kept: the oldest is 192 to 256 readings back, about a drift's length."""
-UNDO = 0.25
+PAST_SLOTS = 8
+"""Snapshots kept: the oldest is 896 to 1,024 readings back, longer than a drift."""
+UNDO = 0.35
 """A jump undoes a drift when it lands within this share of the distance travelled of where the
 fast level was (the oldest snapshot)."""
 JUMP = 3.0
