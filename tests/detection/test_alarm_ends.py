@@ -15,6 +15,8 @@ import pytest
 from sensor_tui.detection import AdaptiveDetector
 from sensor_tui.detection.alarms import AlarmTracker
 from sensor_tui.readings import Reading, format_ts
+from sensor_tui.sources.simulator import Simulator
+from sensor_tui.tags import Config, SimulatorSettings
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 LATE = 60
@@ -91,3 +93,54 @@ def test_the_same_level_change_without_a_gap_is_a_step() -> None:
     rng = random.Random(8)
     values = _noise(1500, 37.5, 0.1, rng) + _noise(900, 36.0, 0.1, rng)
     assert [kind for _, _, kind in _alarms(values, (35.0, 40.0))][:1] == ["step"]
+
+
+@pytest.mark.parametrize("length", [240, 500])
+def test_a_drift_that_ends_with_a_jump_back_ends_its_alarm_with_it(length: int) -> None:
+    """The reference used to follow the drift, so the normal readings after the jump back read
+    as a step: the alarm stayed 250 to 750 readings longer."""
+    for seed in range(3):
+        rng = random.Random(seed)
+        values = _noise(1000 + length + 1500, 50.0, 1.0, rng)
+        for k in range(length):
+            values[1000 + k] += 40.0 * (k + 1) / length
+        alarms = _alarms(values, (0.0, 100.0))
+        last = 1000 + length - 1
+        assert alarms and all(kind == "drift" for _, _, kind in alarms), (seed, alarms)
+        assert all(end <= last + LATE for _, end, _ in alarms), (seed, alarms)
+
+
+def test_a_second_noise_burst_on_the_same_tag_raises_its_own_alarm() -> None:
+    rng = random.Random(5)
+    values = _noise(4000, 50.0, 1.0, rng)
+    for start in (1000, 2500):
+        for k in range(start, start + 60):
+            values[k] = 50.0 + rng.gauss(0.0, 6.0)
+    alarms = _alarms(values, (0.0, 100.0))
+    assert [kind for _, _, kind in alarms] == ["noise", "noise"], alarms
+    assert alarms[1][0] in range(2500, 2520) and alarms[1][1] <= 2559 + LATE
+
+
+@pytest.mark.parametrize("seed", range(1, 7))
+def test_simulator_drifts_end_with_their_fault_and_are_not_named_spikes(seed: int) -> None:
+    """The built-in simulator's drifts (50-80% of the band over 240 readings, then back): an
+    rpm drift was named 'spike' (its jump back), and alarms outlived the drift."""
+    quiet = Config(simulator=SimulatorSettings(spike_rate=0.0))
+    sim = Simulator(quiet, seed=seed)
+    detectors = {tag.name: AdaptiveDetector(band=tag.normal) for tag in quiet.tags}
+    tracker = AlarmTracker()
+    for i in range(2400 + 240 + 300):
+        if i == 2400:
+            for tag in quiet.tags:
+                sim.inject(tag.name, "drift", 240)
+        batch = sim.next_batch(START + timedelta(seconds=i))
+        for reading in batch:
+            verdict = detectors[reading.tag].update(reading.value, reading.timestamp)
+            reading.is_anomaly, reading.score, reading.kind = verdict
+        tracker.feed(batch)
+    tracker.close_all()
+    alarms = tracker.take_changed()
+    fault_end = format_ts(START + timedelta(seconds=2400 + 239 + LATE))
+    assert {a.tag for a in alarms} == {tag.name for tag in quiet.tags}, alarms
+    assert all(a.kind in ("drift", "out_of_band") for a in alarms), alarms
+    assert all(a.end <= fault_end for a in alarms), alarms
