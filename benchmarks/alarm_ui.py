@@ -108,7 +108,9 @@ async def one_run(config: Config, directory: Path, batch: int) -> dict[str, floa
         ]
         for future in futures:
             future.result(60)
-        while app._alarm_inbox._rows or app._inbox._readings:
+        while (
+            app._alarm_inbox._rows or app._feed._accepted._readings or app._feed._stored._readings
+        ):
             await pilot.pause(0.02)
         await pilot.pause(0.3)
         elapsed = time.perf_counter() - started

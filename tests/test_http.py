@@ -682,7 +682,7 @@ def test_bind_spec_parsing() -> None:
 
 # -- slow clients, bounds, shutdown ----------------------------------------------------------
 
-SHORT = Limits(idle_timeout=0.5, request_timeout=0.5)
+SHORT = Limits(head_timeout=0.5, idle_timeout=0.5, request_timeout=0.5)
 OBSERVE = 0.3
 """A window in which something must not happen (absence cannot be polled for)."""
 

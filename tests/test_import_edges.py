@@ -52,7 +52,7 @@ def test_issue10_bad_timestamp_shows_the_value(tmp_path: Path) -> None:
         "2026-01-01T00:00:01Z,fermenter_temp,37.0\n"
     )
     proc = run("import", "ts.csv", "--db", "x.db", cwd=tmp_path)
-    assert "line 2: bad timestamp: '2026-13-45T00:00:00Z'" in proc.stdout
+    assert "line 2: bad timestamp: no such date: '2026-13-45T00:00:00Z'" in proc.stdout
     assert "rejected 1: bad timestamp\n" in proc.stdout  # counted by reason, not by value
 
 

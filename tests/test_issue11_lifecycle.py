@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from concurrent.futures import Future
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -106,7 +107,12 @@ def test_issue11_a_due_shelving_returns_the_alarm_by_itself(config: Config, db_p
         store_stream(pipe, *fault_stream(config, "spike", duration=1, after=80))
         (alarm,) = alarms_in(db_path)
         done: Future[list[object]] = pipe.alarm_command(
-            AlarmCommand("shelve", (alarm["id"],), until=shelve_until(0.3))
+            # the shortest shelving (1 s), taken 0.7 s ago: due 0.3 s from now
+            AlarmCommand(
+                "shelve",
+                (alarm["id"],),
+                until=shelve_until(1, datetime.now(UTC) - timedelta(seconds=0.7)),
+            )
         )
         done.result(10)
         assert wait_until(lambda: alarms_in(db_path)[0]["state"] == states.RTN_UNACK, 5)

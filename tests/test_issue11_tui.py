@@ -105,11 +105,17 @@ def test_issue11_keys_ack_shelve_unshelve_and_ack_all(
             await pilot.press("h")
             await _until(pilot, lambda: isinstance(app.screen, ShelveScreen))
             await pilot.press("down", "enter")  # 15 min
-            await _until(pilot, lambda: _panel_states(panel)[live] == "shelved")
+            # shelved: hidden from the default "open" view, shown under "shelved"
+            await _until(pilot, lambda: panel.alarms[live]["state"] == "shelved")
+            await _until(pilot, lambda: live not in panel.visible_ids())
             row = next(r for r in alarms_in(db) if r["id"] == live)
             assert row["shelved_from_state"] == states.ACKED and row["shelved_until"]
+            await pilot.press("f", "down", "down", "down", "down", "enter")  # shelved
+            await _until(pilot, lambda: panel.visible_ids() == [live])
             await pilot.press("u")
-            await _until(pilot, lambda: _panel_states(panel)[live] == "acked")
+            await _until(pilot, lambda: panel.alarms[live]["state"] == "acked")
+            await pilot.press("f", "up", "up", "up", "up", "enter")  # open again
+            await _until(pilot, lambda: _panel_states(panel).get(live) == "acked")
             returned = [i for i, state in _panel_states(panel).items() if state == "rtn_unack"]
             assert len(returned) == 2
             await pilot.press("A")  # returned to normal + ack = normal: they leave "open"

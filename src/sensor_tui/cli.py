@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from click_default_group import DefaultGroup
 
 from sensor_tui import __version__
+from sensor_tui.cli_errors import BadInput, SensorTuiGroup
+from sensor_tui.cli_errors import fail as _fail
+from sensor_tui.cli_start import instance_lock as _instance_lock
+from sensor_tui.cli_start import simulate as _simulate
 from sensor_tui.errors import SensorTuiError
 from sensor_tui.tags import Config, ConfigError, load_config
 
@@ -31,7 +34,7 @@ def _config(path: str | None) -> Config:
     try:
         return load_config(path)
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise BadInput(str(exc)) from exc
 
 
 def _dead_letter_path(db: str, dead_letter: str | None) -> Path:
@@ -52,12 +55,7 @@ def _setup_logging(log_file: str | None, headless: bool) -> None:
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
 
-def _fail(message: str) -> None:
-    click.echo(f"sensor-tui: {message}", err=True)
-    sys.exit(2)
-
-
-@click.group(cls=DefaultGroup, default="run", default_if_no_args=True)
+@click.group(cls=SensorTuiGroup, default="run", default_if_no_args=True)
 @click.version_option(__version__, prog_name="sensor-tui")
 def cli() -> None:
     """sensor-tui: a terminal monitor for industrial process sensors.
@@ -95,14 +93,24 @@ dead_letter_option = click.option(
     help="Simulator period in seconds.",
 )
 @click.option(
-    "--no-sim", is_flag=True, help="No simulator: readings come only from HTTP and sources."
+    "--sim/--no-sim",
+    "sim",
+    default=None,
+    help="Run the simulator, or not (readings only from HTTP and sources). Default: on, except "
+    "on a database that holds readings none of which came from the simulator (an import).",
 )
 @click.option("--seed", type=int, help="Seed for a reproducible simulator.")
 @click.option("--http", "http", metavar="[HOST:]PORT", help="Start the HTTP endpoint.")
 @click.option(
     "--token",
     envvar="SENSOR_TUI_TOKEN",
-    help="Require 'Authorization: Bearer TOKEN' on HTTP (env SENSOR_TUI_TOKEN).",
+    help="Require 'Authorization: Bearer TOKEN' on HTTP. Prefer env SENSOR_TUI_TOKEN or "
+    "--token-file: a command line is visible in ps.",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False),
+    help="Read the HTTP token from this file (first line, whitespace stripped).",
 )
 @click.option(
     "--mqtt",
@@ -118,18 +126,21 @@ dead_letter_option = click.option(
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Where logs go.")
 def run(**opts: Any) -> None:
     """Run the monitor (the default command)."""
+    from sensor_tui.cli_token import resolve_token
     from sensor_tui.runner import Monitor, MonitorOptions
 
+    token = resolve_token(click.get_current_context(), opts["token"], opts["token_file"])
     config = _config(opts["config"])
     _setup_logging(opts["log_file"], opts["headless"])
+    lock = _instance_lock(opts["db"])  # first: a second monitor stops before deciding anything
     options = MonitorOptions(
         db_path=Path(opts["db"]),
         dead_letter_path=_dead_letter_path(opts["db"], opts["dead_letter"]),
         interval=opts["interval"],
-        simulate=not opts["no_sim"],
+        simulate=_simulate(opts["sim"], opts["db"]),
         seed=opts["seed"],
         http=opts["http"],
-        token=opts["token"],
+        token=token,
         sources=_sources(config, opts["mqtt"], opts["mqtt_ca"], opts["db"]),
     )
     try:
@@ -141,6 +152,8 @@ def run(**opts: Any) -> None:
         _run_ui(monitor, opts["duration"])
     except (SensorTuiError, OSError) as exc:  # anything else is a bug: show its traceback
         _fail(str(exc))
+    finally:
+        lock.release()
 
 
 def _sources(config: Config, urls: tuple[str, ...], ca: str | None, db: str) -> tuple[Any, ...]:
@@ -152,13 +165,16 @@ def _sources(config: Config, urls: tuple[str, ...], ca: str | None, db: str) -> 
     try:
         return tuple(parse_sources(config.sources, urls, os.path.abspath(db), ca))
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise BadInput(str(exc)) from exc
 
 
 def _run_ui(monitor: Any, duration: float | None) -> None:
     from sensor_tui.tui.app import make_app  # here, so headless runs never load Textual
 
-    make_app(monitor, duration=duration).run()
+    app = make_app(monitor, duration=duration)
+    app.run()
+    if app.return_code:  # Textual returns normally after printing a crash's traceback
+        sys.exit(app.return_code)
 
 
 @cli.command("import")
@@ -243,7 +259,7 @@ def stats(db: str, dead_letter: str | None, as_json: bool) -> None:
     try:
         tags = reader.tag_stats(list(_stats_config(reader).tag_names))
     except SensorTuiError as exc:
-        _fail(str(exc))
+        _fail(str(exc), 1)
     finally:
         reader.close()
     letters = DeadLetter(_dead_letter_path(db, dead_letter))
@@ -338,12 +354,18 @@ def recover(db: str, dead_letter: str | None, config: str | None) -> None:
     """Replay the dead-letter file into the database now (idempotent)."""
     from sensor_tui.pipeline import Pipeline
 
+    folder = os.path.dirname(os.path.abspath(db))
+    if not os.path.isdir(folder):
+        _fail(f"no folder {folder} for the database {db}")
     cfg = _config(config) if config else _recorded_config(db)
+    lock = _instance_lock(db)  # a running monitor replays this file itself
     pipeline = Pipeline(cfg, db, _dead_letter_path(db, dead_letter))
     try:
         result = pipeline.replay_dead_letter()
     except (SensorTuiError, OSError) as exc:
-        _fail(f"cannot replay {pipeline.dead_letter.path}: {exc}")
+        _fail(f"cannot replay {pipeline.dead_letter.path}: {exc}", 1)
+    finally:
+        lock.release()
     click.echo(
         f"Replayed {pipeline.dead_letter.path}: {result.stored} stored, "
         f"{result.duplicates} already stored, {result.bad_lines} unreadable lines moved to "
@@ -351,47 +373,15 @@ def recover(db: str, dead_letter: str | None, config: str | None) -> None:
     )
 
 
-@cli.command("export")
-@db_option
-@click.option("--since", help="First moment (UTC): 2014-02-14, '2014-02-14 13:05', 13:05, -2h.")
-@click.option("--until", help="End (excluded), same forms; default: no end.")
-@click.option("--tag", "tags", multiple=True, help="Only this tag (repeat for several).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="CSV file [default: stdout].")
-def export_command(
-    db: str, since: str | None, until: str | None, tags: tuple[str, ...], output: str | None
-) -> None:
-    """Write stored readings to CSV (timestamp,tag,value,...), streamed: any size fits."""
-    import time
-
-    from sensor_tui.export import export_csv, export_file
-    from sensor_tui.storage import StoreUnavailable
-    from sensor_tui.when import BadMoment, parse_when
-
-    if not os.path.isfile(db):
-        _fail(f"no database at {db}")
-    now = time.time()
-    try:
-        start = parse_when(since, now) if since else None
-        end = parse_when(until, now) if until else None
-    except BadMoment as exc:
-        raise click.BadParameter(str(exc)) from exc
-    try:
-        if output:
-            count = export_file(db, output, tags, start, end)
-            click.echo(f"Exported {count:,} readings to {output}", err=True)
-        else:
-            export_csv(db, sys.stdout, tags, start, end)
-    except StoreUnavailable as exc:
-        _fail(str(exc))
-
-
-def _add_alarms() -> None:
+def _add_commands() -> None:
     from sensor_tui.cli_alarms import alarms
+    from sensor_tui.cli_export import export_command
 
     cli.add_command(alarms)
+    cli.add_command(export_command)
 
 
-_add_alarms()
+_add_commands()
 
 
 def main() -> None:

@@ -70,6 +70,11 @@ class Snapshot:
     """Unexpected failures of a source thread (the simulator), each logged with its traceback."""
     source_error: str = ""
     """The last of them, e.g. "simulator: ZeroDivisionError: ..."."""
+    write_errors: int = 0
+    """Writes that failed on an unexpected error (a bug, not an outage): rolled back, logged with
+    the traceback; their readings retried without the alarms, or dead-lettered."""
+    alarms_dropped: int = 0
+    """Alarm updates given up after such an error (the readings themselves are kept)."""
     rate: float = 0.0
     sources: tuple[SourceState, ...] = ()
 
@@ -117,6 +122,8 @@ class Snapshot:
             "outage_reason": self.outage_reason,
             "source_errors": self.source_errors,
             "source_error": self.source_error,
+            "write_errors": self.write_errors,
+            "alarms_dropped": self.alarms_dropped,
             "readings_per_second": round(self.rate, 2),
             "sources": [source.as_dict() for source in self.sources],
         }

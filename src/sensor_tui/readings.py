@@ -15,11 +15,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sensor_tui.tags import Config
+from sensor_tui.timestamps import CANONICAL_WIDTH, BadTimestamp, canonical, is_canonical
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 """How far ahead of this machine's clock a reading's timestamp may be (clock skew of gateways)."""
 
-TS_WIDTH = len("2026-11-26T17:26:18.000000Z")
+TS_WIDTH = CANONICAL_WIDTH
+NOT_STORED_FORM = "not the stored form YYYY-MM-DDTHH:MM:SS.ffffffZ"
 
 # Rejection reasons: fixed strings, counted on screen, in `stats` and on /stats.
 UNKNOWN_TAG = "unknown tag"
@@ -98,7 +100,13 @@ def now_ts() -> str:
 
 
 def epoch(timestamp: str) -> float:
-    """Canonical timestamp text (`2026-11-26T17:26:18.000000Z`) to Unix epoch seconds."""
+    """Stored timestamp text (`2026-11-26T17:26:18.000000Z`) to Unix epoch seconds.
+
+    Raises BadTimestamp (a ValueError) for text not in the stored form: rows written by older
+    releases may hold such garbage, and their readers skip them rather than guess.
+    """
+    if not is_canonical(timestamp):
+        raise BadTimestamp(NOT_STORED_FORM, timestamp)
     return round(datetime.fromisoformat(timestamp).timestamp(), 6)
 
 
@@ -107,53 +115,21 @@ def parse_ts(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def _fast_iso(text: str) -> str | None:
-    """Canonical form of the commonest spellings without building an aware datetime.
-
-    `2026-01-01T00:00:00.000000Z` (already canonical), `2026-01-01T00:00:00Z` and
-    `2026-01-01 00:00:00` (no zone = UTC) cover nearly every CSV and gateway; the import hot path
-    spends most of its validation time here, so these skip the general route. None means "use
-    the general route"; a malformed date or time still raises through `fromisoformat`.
-    """
-    size = len(text)
-    if size == TS_WIDTH and text[-1] == "Z" and text[19] == ".":
-        datetime.fromisoformat(text[:-1])
-        return text if text[10] == "T" else f"{text[:10]}T{text[11:]}"
-    if size == 20 and text[-1] == "Z":
-        datetime.fromisoformat(text[:19])
-        return f"{text[:10]}T{text[11:19]}.000000Z"
-    if size == 19 and text[10] in "T ":
-        datetime.fromisoformat(text)
-        return f"{text[:10]}T{text[11:]}.000000Z"
-    return None
-
-
 def normalize_ts(raw: Any) -> str:
-    """Accept ISO-8601 (Z, offset, or none = UTC) or epoch seconds; return canonical text.
+    """Accept a timestamp of `sensor_tui.timestamps`' grammar; return the stored form.
 
-    Raises Rejected(BAD_TIMESTAMP) for anything else, including booleans and non-finite epochs.
+    Raises Rejected(BAD_TIMESTAMP) with the broken rule for anything else.
     """
-    if isinstance(raw, str):
-        text = raw.strip()
-        try:
-            fast = _fast_iso(text)
-            return fast if fast is not None else format_ts(datetime.fromisoformat(text))
-        except ValueError:
-            pass
-        try:
-            raw = float(text)
-        except ValueError:
-            raise Rejected(BAD_TIMESTAMP, repr(raw)) from None
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise Rejected(BAD_TIMESTAMP, repr(raw))
     try:
-        return format_ts(datetime.fromtimestamp(raw, UTC))
-    except (ValueError, OverflowError, OSError):
-        raise Rejected(BAD_TIMESTAMP, repr(raw)) from None
+        return canonical(raw)
+    except BadTimestamp as exc:
+        raise Rejected(BAD_TIMESTAMP, str(exc)) from None
 
 
 def _to_value(raw: Any) -> float:
     if type(raw) is str:
+        if "_" in raw:  # float() reads "3_7" as 37: a typo or a field mix-up, not a value
+            raise Rejected(NOT_A_NUMBER, repr(raw))
         try:
             return float(raw)  # finiteness is checked with the range, where it costs nothing
         except ValueError:
@@ -209,6 +185,8 @@ class Validator:
                 number = float(value)
             except ValueError:
                 number = _to_value(value)
+            if "_" in value:
+                number = _to_value(value)  # raises: "3_7" is not 37
         else:
             number = value if type(value) is float else _to_value(value)
         if not valid[0] <= number <= valid[1]:  # also false for NaN
@@ -217,14 +195,10 @@ class Validator:
             raise Rejected(OUT_OF_RANGE, f"{number} not in [{valid[0]}, {valid[1]}]")
         if timestamp is None or timestamp == "":
             return Reading(tag, now_ts() if now is None else format_ts(now), number, source)
-        if type(timestamp) is str and len(timestamp) == 20 and timestamp[19] == "Z":
-            try:  # the commonest spelling, inline: this is the import's hot path
-                datetime.fromisoformat(timestamp[:19])
-            except ValueError:
-                raise Rejected(BAD_TIMESTAMP, repr(timestamp)) from None
-            stamp = timestamp[:10] + "T" + timestamp[11:19] + ".000000Z"
-        else:
-            stamp = normalize_ts(timestamp)
+        try:
+            stamp = canonical(timestamp)
+        except BadTimestamp as exc:
+            raise Rejected(BAD_TIMESTAMP, str(exc)) from None
         if (now is not None or stamp > self._limit) and self._in_future(stamp, now):
             raise Rejected(FUTURE_TIMESTAMP, stamp)
         return Reading(tag, stamp, number, source)

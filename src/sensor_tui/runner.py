@@ -66,7 +66,7 @@ class Monitor:
         """Start the pipeline (replaying the dead-letter file), the HTTP server, the simulator."""
         if self.notifier is not None:
             self.notifier.start()
-        result = self.pipeline.start()
+        result = self.pipeline.start(end_open_events=True)
         if result is not None and (result.stored or result.duplicates or result.bad_lines):
             log.info(
                 "replayed dead-letter file: %d stored, %d already stored, %d unreadable",

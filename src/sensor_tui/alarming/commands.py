@@ -17,6 +17,8 @@ from sensor_tui.readings import format_ts
 
 SHELVE_CHOICES = (300, 900, 3600, 4 * 3600, 8 * 3600, 24 * 3600)
 """Shelving durations offered to the operator, in seconds (5 min to a shift and more)."""
+MIN_SHELVE = 1.0
+"""Shortest shelving accepted: less is a typo (1e-300 s), not an operator's intent."""
 MAX_SHELVE = 7 * 24 * 3600
 """Longest shelving accepted (a week): shelving is not a way to delete an alarm."""
 
@@ -41,7 +43,7 @@ class AlarmCommand:
 
 def shelve_until(seconds: float, now: datetime | None = None) -> str:
     """The canonical time a shelving of `seconds` ends; AlarmCommandError when out of range."""
-    if not 0 < seconds <= MAX_SHELVE:
+    if not MIN_SHELVE <= seconds <= MAX_SHELVE:  # also false for NaN
         raise AlarmCommandError(f"shelve duration must be 1 s to {MAX_SHELVE // 86400} days")
     return format_ts((now or datetime.now(UTC)) + timedelta(seconds=seconds))
 

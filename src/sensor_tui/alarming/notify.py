@@ -24,6 +24,17 @@ from sensor_tui.storage.alarms import AlarmChange
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 256
+PASSED_ENV = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR")
+"""The only environment variables a notification command gets: enough to find programs and
+speak the locale, never the monitor's secrets (SENSOR_TUI_TOKEN, the MQTT password)."""
+REAP_SECONDS = 2.0
+"""How long to wait for a killed command's pipes before leaving them: a grandchild that escaped
+the process group (`setsid`) may hold them open for its whole life."""
+
+
+def command_env() -> dict[str, str]:
+    """The notification command's environment (see PASSED_ENV)."""
+    return {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
 
 
 def notice(change: AlarmChange) -> dict[str, Any]:
@@ -92,6 +103,7 @@ class Notifier:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
+                env=command_env(),
             )
         except OSError as exc:
             self._failed(change, str(exc))
@@ -99,9 +111,7 @@ class Notifier:
         try:
             _, err = proc.communicate(body, timeout=self.settings.notify_timeout)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
+            _kill(proc)
             self._failed(change, f"timed out after {self.settings.notify_timeout:g} s")
             return
         if proc.returncode != 0:
@@ -120,3 +130,18 @@ class Notifier:
             change.to_state,
             reason,
         )
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the command's process group, then reap it without waiting on its pipes for long."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    try:
+        proc.communicate(timeout=REAP_SECONDS)
+    except subprocess.TimeoutExpired:  # an escaped grandchild holds the pipe: let it go
+        for pipe in (proc.stdin, proc.stderr):
+            with contextlib.suppress(OSError):
+                if pipe is not None:
+                    pipe.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(REAP_SECONDS)

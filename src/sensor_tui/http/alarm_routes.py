@@ -92,7 +92,17 @@ def _body(req: Request) -> dict[str, Any]:
     by = body.get("by", "http")
     if not isinstance(by, str) or not by.strip() or len(by) > 100:
         raise HttpError(400, "'by' must be a name of 1 to 100 characters")
+    if not by.isprintable() or not _encodable(by):  # a lone surrogate cannot be stored
+        raise HttpError(400, "'by' must be printable text (no control characters or surrogates)")
     return body
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _command(app: HttpApp, req: Request, action: str, until: str | None = None) -> Response:

@@ -51,8 +51,14 @@ class Limits:
     """Largest request body in bytes (1 MiB); checked from Content-Length before reading."""
     max_connections: int = 64
     """Concurrent connections, hence handler threads; past it a new one gets 503 and is closed."""
+    max_per_client: int = 16
+    """Concurrent connections from one client address: one client cannot take every slot."""
+    head_timeout: float = 3.0
+    """Seconds a new connection has to send its first request's whole head: a client that
+    connects and trickles (or never finishes) a head gives its slot back this fast."""
     idle_timeout: float = 15.0
-    """Seconds a keep-alive connection may sit idle, or take to send a request's head."""
+    """Seconds a keep-alive connection, once it has been answered, may sit idle or take to
+    send its next request's head."""
     request_timeout: float = 10.0
     """Seconds to receive a body, or to take an answer."""
     ack_timeout: float = 60.0

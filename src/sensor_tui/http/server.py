@@ -6,7 +6,12 @@ batch's Future, then answers) without bridging an event loop; and the work per r
 and validation and the SQLite commit, not HTTP parsing, so the parser is not the bottleneck
 (see docs/http.md for measured figures). What `ThreadingHTTPServer` lacks is added here, small:
 
-- bounded threads: at most `Limits.max_connections` connections; one more gets a 503 and is closed;
+- bounded threads: at most `Limits.max_connections` connections, and `Limits.max_per_client`
+  from one client address; one more gets a 503 and is closed, so one client (an attacker's
+  half-sent heads) cannot take the slots `/health` and the plant's clients need;
+- a short head deadline (`Limits.head_timeout`) for a new connection's first request, and no
+  keep-alive after a 401: a client that has not sent a whole, authorized request holds its slot
+  seconds, not the idle timeout;
 - a watchdog that shuts a connection whose current phase overran its deadline (idle keep-alive,
   a request head sent byte by byte, a body that stalls, a client that does not read its answer),
   because a socket timeout alone restarts on every byte a slow client trickles in;
@@ -94,6 +99,7 @@ class _Server(HTTPServer):
         self.stopping = False
         self._slots = threading.BoundedSemaphore(app.limits.max_connections)
         self._lock = threading.Lock()
+        self._per_client: dict[str, int] = {}
         self._handlers: set[_Handler] = set()
         super().__init__(address, _Handler)
 
@@ -104,13 +110,34 @@ class _Server(HTTPServer):
 
     def process_request(self, request: Any, client_address: Any) -> None:
         """One thread per connection while a slot is free; otherwise a quick 503 and close."""
-        if self.stopping or not self._slots.acquire(blocking=False):
+        if self.stopping or not self._take_client_slot(client_address[0]):
+            self._refuse(request)
+            return
+        if not self._slots.acquire(blocking=False):
+            self._give_client_slot(client_address[0])
             self._refuse(request)
             return
         thread = threading.Thread(
             target=self._serve_connection, args=(request, client_address), daemon=True
         )
         thread.start()
+
+    def _take_client_slot(self, address: str) -> bool:
+        """One more connection from `address`, unless it already holds its share."""
+        with self._lock:
+            held = self._per_client.get(address, 0)
+            if held >= self.limits.max_per_client:
+                return False
+            self._per_client[address] = held + 1
+            return True
+
+    def _give_client_slot(self, address: str) -> None:
+        with self._lock:
+            held = self._per_client.get(address, 1) - 1
+            if held > 0:
+                self._per_client[address] = held
+            else:
+                self._per_client.pop(address, None)
 
     def _refuse(self, request: socket.socket) -> None:
         try:
@@ -128,6 +155,7 @@ class _Server(HTTPServer):
         finally:
             self.shutdown_request(request)
             self._slots.release()
+            self._give_client_slot(client_address[0])
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A socket error is the client's business (debug log); anything else is a bug."""
@@ -179,6 +207,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._body_pending = False
         self._expect_continue = False
         self._linger = False
+        self._answered = False
+        """True once a request on this connection was answered: its keep-alive then waits
+        `idle_timeout` for the next head; a fresh connection gets `head_timeout`."""
         super().setup()
         # the watchdog's backstop (StreamRequestHandler's class-wide `timeout`, per connection)
         self.connection.settimeout(max(limits.idle_timeout, limits.request_timeout))
@@ -226,8 +257,10 @@ class _Handler(BaseHTTPRequestHandler):
     # -- one request -------------------------------------------------------------------------
 
     def handle_one_request(self) -> None:
-        """Wait for a request (idle deadline), parse its head, answer it; close on any failure."""
-        self._phase(self.server.limits.idle_timeout)
+        """Wait for a request (head or idle deadline), parse its head, answer it; close on any
+        failure."""
+        limits = self.server.limits
+        self._phase(limits.idle_timeout if self._answered else limits.head_timeout)
         if self.server.stopping:
             self.close_connection = True
             return
@@ -255,7 +288,10 @@ class _Handler(BaseHTTPRequestHandler):
         )
         if self._body_pending:
             self._skip_body()
+        if response.status == 401:  # not authorized: no keep-alive slot to sit in
+            self.close_connection = True
         self._send(response)
+        self._answered = True
         self.answering = False
 
     def handle_expect_100(self) -> bool:
@@ -404,6 +440,8 @@ def start_server(
     address cannot be bound.
     """
     host, port = parse_bind(spec)
+    if token and not token.strip():
+        raise BindError("the token is only whitespace; choose a real secret")
     token = token or None
     if token is None and not is_loopback(host):
         raise BindError(

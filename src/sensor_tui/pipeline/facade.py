@@ -97,13 +97,13 @@ class Pipeline:
 
     # -- life cycle ------------------------------------------------------------------------
 
-    def start(self, replay: bool = True) -> ReplayResult | None:
+    def start(self, replay: bool = True, end_open_events: bool = False) -> ReplayResult | None:
         """Open (and migrate) the database, warm the detectors, start the writer, which then
-        replays the dead-letter file.
-
-        Raises StoreUnavailable when the database cannot be opened at all.
-        """
+        replays the dead-letter file; raises StoreUnavailable if the file cannot be opened.
+        A monitor asks to `end_open_events` (a previous run's would claim its alarms)."""
         store = self._open_with_retry()
+        if end_open_events and (ended := store.end_open_events()):
+            log.info("ended %d fault or outage events left open by a previous run", ended)
         reader = Reader(self.db_path, self._busy_ms)
         try:
             self.detection.warm(reader)

@@ -11,7 +11,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
+from sensor_tui.counters import Counters
 from sensor_tui.events import Event
 from sensor_tui.pipeline.detect import DetectionStage
 from sensor_tui.storage import Store, StoreUnavailable
@@ -27,8 +29,9 @@ IDLE_WAKE = 1.0
 class SideWrites:
     """Events waiting to be written, alarm rows, due shelves and the alarm-change listener."""
 
-    def __init__(self, detection: DetectionStage) -> None:
+    def __init__(self, detection: DetectionStage, counters: Counters) -> None:
         self._detection = detection
+        self._counters = counters
         self._events: list[Event] = []
         self._events_lock = threading.Lock()
         self._shelves_checked = 0.0
@@ -62,6 +65,23 @@ class SideWrites:
             store.upsert_alarms(rows)
         except StoreUnavailable:
             self._detection.requeue_alarms(changed)
+        except Exception:
+            log.exception("alarm write failed on an unexpected error; rolled back")
+            self._counters.add(write_errors=1)
+            self.write_apart(store, rows)
+
+    def write_apart(self, store: Store, rows: list[dict[str, Any]]) -> None:
+        """After an unexpected error: each alarm in its own transaction, so one bad row costs
+        only itself; those that fail again are dropped, counted and logged, never silently."""
+        dropped = 0
+        for row in rows:
+            try:
+                store.upsert_alarms([row])
+            except Exception:
+                dropped += 1
+                log.exception("alarm %s dropped: it cannot be written", row.get("id"))
+        if dropped:
+            self._counters.add(alarms_dropped=dropped)
 
     def expire_shelves(self, store: Store) -> None:
         """Unshelve alarms whose shelving time is up (at most once a second)."""

@@ -64,7 +64,7 @@ class Writer:
         self._closing = threading.Event()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="writer", daemon=True)
-        self.side = SideWrites(detection)
+        self.side = SideWrites(detection, outcomes.counters)
         """Events, alarms, shelving and alarm notices, written here too."""
 
     # -- other threads ---------------------------------------------------------------------
@@ -130,6 +130,7 @@ class Writer:
                 self._write_group(store, group)
             except Exception:  # a bug here must not strand every later batch (issue 5)
                 log.exception("writer failed on a group; sending it to retry")
+                self._counters.add(write_errors=1)
                 self._schedule(
                     [b for b in group if b.readings and not b.future.done() and not b.attempts],
                     "writer error",
@@ -207,6 +208,18 @@ class Writer:
             self._detection.requeue_alarms(changed)
             self._outcomes.write_failed(str(exc))
             return False
+        except Exception:  # rolled back by the store; the alarms are the likelier culprit
+            if not alarms:
+                raise  # the caller retries the group once, then dead-letters it
+            log.exception("write failed on an unexpected error; storing the readings alone")
+            self._counters.add(write_errors=1)
+            try:
+                stored = store.write_payload(payload)
+            except StoreUnavailable as exc:
+                self._detection.requeue_alarms(changed)
+                self._outcomes.write_failed(str(exc))
+                return False
+            self.side.write_apart(store, alarms)
         self._outcomes.committed(group, stored)
         self._retry.hurry()  # writes work: what waits for a retry goes next, not after a backoff
         if self._outcomes.dead_letter.pending():

@@ -13,12 +13,17 @@ module here plus its `[[sources]]` type.
 - `mqtt`: subscribe to a broker, acknowledge each message once its readings are durable.
 - `opcua`: subscribe to OPC UA nodes with the server's source timestamps.
 
-Modules are imported on demand: `paho` and `asyncua` load only when such a source is configured.
+Modules are imported on demand: `paho` and `asyncua` load only when such a source is configured,
+and they come with the package's `mqtt` and `opcua` extras, so a monitor that uses neither does
+not install them. A source whose library is missing stops the start with the extra to install.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from typing import TYPE_CHECKING, Protocol
+
+from sensor_tui.errors import SensorTuiError
 
 if TYPE_CHECKING:
     from sensor_tui.pipeline import Pipeline
@@ -38,14 +43,34 @@ class Source(Protocol):
         """Stop delivering; hand what is in hand to the pipeline first (it is still running)."""
 
 
+EXTRAS = {"mqtt": ("paho", "mqtt"), "opcua": ("asyncua", "opcua")}
+"""Source kind -> (the module it needs, the package extra that installs it)."""
+
+
+class MissingExtra(SensorTuiError):
+    """A configured source whose protocol library is not installed."""
+
+
+def require_extra(kind: str) -> None:
+    """Refuse, naming the extra to install, when the library a source kind needs is missing."""
+    module, extra = EXTRAS[kind]
+    if importlib.util.find_spec(module) is None:
+        raise MissingExtra(
+            f"the {kind} source needs the '{extra}' extra, which is not installed: "
+            f"pip install 'sensor-tui[{extra}]' (from a clone: pip install '.[{extra}]')"
+        )
+
+
 def build_source(settings: SourceSettings, pipeline: Pipeline) -> Source:
     """The source for one configured entry; its protocol library is imported only here."""
     from sensor_tui.sources.config import MqttSettings
 
     if isinstance(settings, MqttSettings):
+        require_extra("mqtt")
         from sensor_tui.sources.mqtt import MqttSource
 
         return MqttSource(settings, pipeline)
+    require_extra("opcua")
     from sensor_tui.sources.opcua import OpcUaSource
 
     return OpcUaSource(settings, pipeline)

@@ -26,10 +26,15 @@ from pathlib import Path
 from sensor_tui.errors import SensorTuiError
 from sensor_tui.pipeline import BatchResult, Pipeline
 from sensor_tui.readings import Reading, Rejected
+from sensor_tui.sources.already_stored import AlreadyStored
 
 CHUNK = 5_000
 MISSING_COLUMN = "missing column"
 UNPARSEABLE_LINE = "unparseable CSV line"
+MAX_LINE = 64 * 1024
+"""Characters a line may hold: a reading is tens of them, and an unbounded line (a binary file,
+a missing newline) would be read whole into memory."""
+LINE_TOO_LONG = f"line longer than {MAX_LINE // 1024} KiB"
 DELIMITERS = (",", ";", "\t", "|")
 """Tried in this order on the header row."""
 SHOWN_REJECTIONS = 5
@@ -92,6 +97,25 @@ def sniff_delimiter(header_line: str, tag: str | None) -> str:
     return ","
 
 
+def _cut(line: str) -> bool:
+    """True when readline stopped at the length bound, not at the end of the line."""
+    return len(line) > MAX_LINE and not line.endswith(("\n", "\r"))
+
+
+def _bounded_lines(handle: io.TextIOBase, too_long: set[int]) -> Iterator[str]:
+    """The lines after the header, none longer than MAX_LINE: an over-long line is skipped to
+    its end and stands as a blank line, its number (as csv counts them) put in `too_long`."""
+    number = 1
+    while line := handle.readline(MAX_LINE + 1):
+        number += 1
+        if _cut(line):
+            while line and not line.endswith(("\n", "\r")):
+                line = handle.readline(MAX_LINE)
+            too_long.add(number)
+            line = "\n"
+        yield line
+
+
 def _chunks(
     handle: io.TextIOBase, pipeline: Pipeline, tag: str | None, summary: ImportSummary
 ) -> Iterator[tuple[list[Reading], list[tuple[int, str]], int]]:
@@ -100,12 +124,19 @@ def _chunks(
     The inner loop is the import's hot path, hence its shape: no per-row helper calls, and the
     one `try` catches both a rejected reading and a short row.
     """
-    first = handle.readline()
+    first = handle.readline(MAX_LINE + 1)
     if not first:
         raise ImportFileError("the file is empty (a header row is needed)")
-    summary.delimiter = sniff_delimiter(first, tag)
+    if _cut(first):
+        raise ImportFileError(f"the header row is longer than {MAX_LINE // 1024} KiB")
+    try:
+        summary.delimiter = sniff_delimiter(first, tag)
+    except csv.Error as exc:
+        raise ImportFileError(f"cannot parse the CSV header: {exc}") from exc
     decimal_comma = summary.delimiter == ";"
-    reader = csv.reader(itertools.chain([first], handle), delimiter=summary.delimiter)
+    too_long: set[int] = set()
+    lines = itertools.chain([first], _bounded_lines(handle, too_long))
+    reader = csv.reader(lines, delimiter=summary.delimiter)
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -120,19 +151,24 @@ def _chunks(
         try:
             for row in reader:
                 if not row:
-                    continue  # a blank line holds no reading
-                try:
-                    row_tag = tag if tag_i is None else row[tag_i]
-                    value = row[value_i].replace(",", ".") if decimal_comma else row[value_i]
-                    readings.append(validate(row_tag, value, row[ts_i], "import"))
-                except Rejected as exc:
-                    rejected.append((reader.line_num, exc.reason))
+                    if reader.line_num not in too_long:
+                        continue  # a blank line holds no reading
+                    rejected.append((reader.line_num, LINE_TOO_LONG))
                     if len(shown) < SHOWN_REJECTIONS:
-                        shown.append((reader.line_num, str(exc)))
-                except IndexError:
-                    rejected.append((reader.line_num, MISSING_COLUMN))
-                    if len(shown) < SHOWN_REJECTIONS:
-                        shown.append((reader.line_num, MISSING_COLUMN))
+                        shown.append((reader.line_num, LINE_TOO_LONG))
+                else:
+                    try:
+                        row_tag = tag if tag_i is None else row[tag_i]
+                        value = row[value_i].replace(",", ".") if decimal_comma else row[value_i]
+                        readings.append(validate(row_tag, value, row[ts_i], "import"))
+                    except Rejected as exc:
+                        rejected.append((reader.line_num, exc.reason))
+                        if len(shown) < SHOWN_REJECTIONS:
+                            shown.append((reader.line_num, str(exc)))
+                    except IndexError:
+                        rejected.append((reader.line_num, MISSING_COLUMN))
+                        if len(shown) < SHOWN_REJECTIONS:
+                            shown.append((reader.line_num, MISSING_COLUMN))
                 left -= 1
                 if not left:
                     yield readings, rejected, CHUNK
@@ -165,10 +201,12 @@ def import_csv(
     except OSError as exc:
         raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
     handle = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
-    with handle, _bulk_load_mode():
+    stored = AlreadyStored(pipeline.db_path, pipeline.counters)
+    with handle, _bulk_load_mode(), contextlib.closing(stored):
         for readings, rejected, rows in _chunks(handle, pipeline, tag, summary):
             summary.rows += rows
-            futures.append(pipeline.submit_readings(readings, rejected, offered=rows))
+            fresh = stored.fresh(readings)  # a replay must not reach the detectors
+            futures.append(pipeline.submit_readings(fresh, rejected, offered=rows))
             if progress is not None:
                 progress(raw.tell())
     for future in futures:

@@ -88,6 +88,7 @@ class MqttSource:
         self._was_up = False
         self._tags: dict[str, str | None] = {}
         self._last_warning = 0.0
+        self._last_unreadable = -60.0
         self.acked = 0
         """Messages acknowledged to the broker so far (tests and the benchmark read it)."""
         self._threads = [
@@ -267,7 +268,7 @@ class MqttSource:
             try:
                 offered += self._readings(message, readings, rejected, offered)
             except Exception:  # a bug or a message nobody foresaw: reject it, never stall
-                log.exception("%s: a message could not be read; rejected", self.name)
+                self._unreadable()
                 rejected.append((offered, BAD_PAYLOAD))
                 offered += 1
         self.pipeline.counters.source_messages(self.name, len(items))
@@ -329,6 +330,14 @@ class MqttSource:
                 self._tags.clear()
             tag = self._tags[topic] = self.settings.mapping.tag_for(topic)
         return tag
+
+    def _unreadable(self) -> None:
+        """Log a message nobody foresaw with its traceback, at most once a minute: a publisher
+        repeating it must not flood the log."""
+        now = time.monotonic()
+        if now - self._last_unreadable >= 60.0:
+            self._last_unreadable = now
+            log.exception("%s: a message could not be read; rejected", self.name)
 
     def _rejected(self, topic: str, exc: Rejected) -> None:
         """Log a rejection with its reason, at most one line a second (a flood stays readable)."""

@@ -32,6 +32,9 @@ MISSING_TIMESTAMP = "missing timestamp"
 BAD_STATUS = "bad OPC UA status"
 """Rejection reason: the OPC UA server marked the value as not Good."""
 
+MAX_READINGS = 10_000
+"""Readings one message may carry, as one HTTP batch may: a bigger list is refused whole."""
+
 REASONS = (BAD_PAYLOAD, UNMAPPED_TOPIC, MISSING_TIMESTAMP, BAD_STATUS)
 """The sources' rejection reasons, beside the validator's (exposed at 0 on /metrics)."""
 
@@ -43,6 +46,8 @@ def decode(payload: bytes | bytearray) -> list[Any]:
     except ValueError:
         pass
     else:
+        if b"_" in payload:  # float() reads b"3_7" as 37: a typo, not a value
+            raise Rejected(BAD_PAYLOAD, f"not a number: {bytes(payload[:40])!r}")
         if not math.isfinite(number):
             raise Rejected(BAD_PAYLOAD, f"not a finite number: {payload[:40]!r}")
         return [{"value": number}]
@@ -50,7 +55,11 @@ def decode(payload: bytes | bytearray) -> list[Any]:
         data = json.loads(payload)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Rejected(BAD_PAYLOAD, f"not a number or JSON: {str(exc)[:60]}") from None
+    except RecursionError:  # the parser's own bound on nesting: a rejection, not a bug
+        raise Rejected(BAD_PAYLOAD, "JSON nested too deeply") from None
     if isinstance(data, list):
+        if len(data) > MAX_READINGS:
+            raise Rejected(BAD_PAYLOAD, f"at most {MAX_READINGS:,} readings a message")
         return data  # items are checked one by one: a bad item costs only itself
     if isinstance(data, Mapping):
         return [data]

@@ -14,6 +14,7 @@ from typing import Any
 from sensor_tui.storage.alarms import ALARM_FIELDS, ALARM_NAMES
 from sensor_tui.storage.reader import Reader, where
 from sensor_tui.storage.store import StoreUnavailable
+from sensor_tui.timestamps import is_canonical
 
 
 def _rows(reader: Reader, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -21,6 +22,20 @@ def _rows(reader: Reader, sql: str, params: Sequence[Any]) -> list[tuple[Any, ..
         return reader.connection().execute(sql, list(params)).fetchall()
     except sqlite3.Error as exc:
         raise StoreUnavailable(f"cannot read {reader.path}: {exc}") from exc
+
+
+def _well_formed(
+    reader: Reader, rows: list[tuple[Any, ...]], start: int, what: str
+) -> list[tuple[Any, ...]]:
+    """Rows whose start and end (columns `start`, `start + 1`; end may be NULL) are in the
+    stored form; the others, written by an older release, are counted and skipped."""
+    good = [
+        row
+        for row in rows
+        if is_canonical(row[start]) and (row[start + 1] is None or is_canonical(row[start + 1]))
+    ]
+    reader.skip_malformed(len(rows) - len(good), what)
+    return good
 
 
 def has_lifecycle(reader: Reader) -> bool:
@@ -43,7 +58,7 @@ def list_alarms(
         ("state IN ({})", list(states or ())), ("tag = ?", tag), ('"end" >= ?', since)
     )
     sql = f"SELECT {ALARM_FIELDS} FROM alarms{clause} ORDER BY start DESC LIMIT ?"
-    rows = _rows(reader, sql, [*params, limit])
+    rows = _well_formed(reader, _rows(reader, sql, [*params, limit]), 3, "alarms")
     return [dict(zip(ALARM_NAMES, row, strict=True)) for row in rows]
 
 
@@ -94,7 +109,7 @@ def report_rows(reader: Reader, since: str | None = None) -> list[tuple[Any, ...
         'SELECT id, tag, kind, start, "end", active, state, origin, source FROM alarms'
         f"{where} ORDER BY start"
     )
-    return _rows(reader, sql, params)
+    return _well_formed(reader, _rows(reader, sql, params), 3, "alarms")
 
 
 def fault_events(reader: Reader, since: str | None = None) -> list[tuple[Any, ...]]:
@@ -104,4 +119,4 @@ def fault_events(reader: Reader, since: str | None = None) -> list[tuple[Any, ..
         'SELECT id, tag, kind, start, "end", source FROM events '
         f"WHERE tag IS NOT NULL AND start != '' AND kind != 'outage'{where} ORDER BY start"
     )
-    return _rows(reader, sql, [since] if since else [])
+    return _well_formed(reader, _rows(reader, sql, [since] if since else []), 3, "events")

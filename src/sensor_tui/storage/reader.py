@@ -7,6 +7,7 @@ every GET leave it byte-identical (issue 10). WAL lets it read while the one wri
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from array import array
@@ -18,6 +19,9 @@ from sqlite_utils import Database
 
 from sensor_tui.storage.rollups import ROLLUP_SQL, bucket_text
 from sensor_tui.storage.store import StoreUnavailable
+from sensor_tui.timestamps import is_canonical
+
+log = logging.getLogger(__name__)
 
 
 def open_read_only(path: str | Path, busy_ms: int = 1000) -> Database:
@@ -41,6 +45,19 @@ class Reader:
         self.busy_ms = busy_ms
         self.db: Database | None = None
         self._identity: tuple[int, int] | None = None
+        self.malformed = 0
+        """Rows skipped for a timestamp not in the stored form (written by an older release)."""
+
+    def skip_malformed(self, count: int, what: str) -> None:
+        """Count and log rows a read skipped: one bad old row must not stop whoever reads."""
+        if count:
+            self.malformed += count
+            log.warning(
+                "skipped %d %s of %s with a timestamp not in the stored form",
+                count,
+                what,
+                self.path,
+            )
 
     def close(self) -> None:
         """Close the connection if open."""
@@ -90,7 +107,18 @@ class Reader:
             "ORDER BY timestamp DESC LIMIT ?",
             (tag, limit),
         )
-        return [(row[0], row[1]) for row in reversed(rows)]
+        good = [(row[0], row[1]) for row in reversed(rows) if is_canonical(row[1])]
+        self.skip_malformed(len(rows) - len(good), "readings")
+        return good
+
+    def stored_timestamps(self, tag: str, first: str, last: str) -> set[str]:
+        """The timestamps of `tag` stored with first <= timestamp <= last (an import's replay
+        check: one indexed range read per tag and chunk, empty and quick for new data)."""
+        rows = self._rows(
+            "SELECT timestamp FROM measurements WHERE tag = ? AND timestamp BETWEEN ? AND ?",
+            (tag, first, last),
+        )
+        return {row[0] for row in rows}
 
     def latest(
         self,
@@ -155,10 +183,15 @@ class Reader:
         readings never exists as a list of Python tuples.
         """
         times, values, flags = array("d"), array("d"), array("b")
+        malformed = 0
         for t, v, a in self._stream(HISTORY_SQL, (tag, start, end)):
+            if t is None:  # SQLite reads no time in it: garbage of an older release
+                malformed += 1
+                continue
             times.append(round(t, 6))
             values.append(v)
             flags.append(a)
+        self.skip_malformed(malformed, "readings")
         return times, values, flags
 
     def rollups(

@@ -25,6 +25,7 @@ from sqlite_utils import Database
 from sensor_tui.errors import SensorTuiError
 from sensor_tui.readings import Reading, now_ts
 from sensor_tui.storage import alarms as alarm_sql
+from sensor_tui.storage.open_events import end_open_events
 from sensor_tui.storage.rollups import add_new_rows
 from sensor_tui.storage.schema import migrate
 from sensor_tui.tags import Config
@@ -175,12 +176,14 @@ class Store:
                 changes = alarm_sql.write_episodes(conn, alarms, now_ts())
             conn.commit()
         except (sqlite3.Error, OSError) as exc:
-            if conn.in_transaction:
-                try:
-                    conn.rollback()
-                except sqlite3.Error:
-                    self.close()
+            self._rollback(conn)
             raise StoreUnavailable(str(exc)) from exc
+        except BaseException:
+            # Anything else (a bug in an alarm step, a bad row): never leave BEGIN IMMEDIATE
+            # open, or every later write fails with "cannot start a transaction within a
+            # transaction" and the monitor stops storing. The caller decides what to keep.
+            self._rollback(conn)
+            raise
         if not self._same_file():
             # Deleted or replaced between the check and the commit: the rows went to an
             # unlinked file. Say so, and the retry writes them again into the new file (issue 5).
@@ -198,6 +201,15 @@ class Store:
         db = self._writable_db()
         try:
             db.table("events").upsert(row, pk="id")
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def end_open_events(self) -> int:
+        """End the events a previous run left open (`storage.open_events`); returns how many."""
+        db = self._writable_db()
+        try:
+            with db.conn:
+                return end_open_events(db.conn)
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(str(exc)) from exc
 

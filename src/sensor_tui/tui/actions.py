@@ -31,7 +31,11 @@ class Actions(MonitorBase):
             return
         event = sim.inject(self.selected_tag, kind)
         later = " (starts when the simulator resumes)" if sim.paused else ""
-        self.notify(f"{kind} on {self.selected_tag}, {event.detail}{later}", title="Fault injected")
+        self.notify(
+            f"{kind} on {self.selected_tag}, {event.detail}{later}",
+            title="Fault injected",
+            markup=False,  # the tag is the user's text
+        )
 
     def _no_simulator(self) -> None:
         if self.monitor.sources:
@@ -40,7 +44,10 @@ class Actions(MonitorBase):
             where = "readings come only from HTTP"
         else:
             where = "and no --http or source: nothing feeds the monitor"
-        self.notify(f"No simulator in this run (--no-sim): {where}.", severity="warning")
+        self.notify(
+            f"No simulator in this run (--no-sim, or imported data; --sim starts one): {where}.",
+            severity="warning",
+        )
 
     def action_outage(self) -> None:
         """Switch the simulated database outage on or off."""
@@ -63,9 +70,17 @@ class Actions(MonitorBase):
         self.expanded = not self.expanded
 
     def watch_expanded(self, expanded: bool) -> None:
-        """Toggle the layout class; charts redraw themselves at their new size."""
+        """Toggle the layout class; charts redraw themselves at their new size. Back from the
+        expanded chart, the table shown takes the keys again (hiding it had taken its focus,
+        so ↓/↑ went nowhere and `a` acted on a dimmed row)."""
         self.screen.set_class(expanded, "-expanded")
         self.call_after_refresh(self.query_one(ChartGrid).arrange_charts)  # after display changes
+        if not expanded:
+            self.call_after_refresh(self._focus_table)
+
+    def _focus_table(self) -> None:
+        table = "#anomalies" if self.screen.has_class("-readings") else "#alarms"
+        self.query_one(table).focus()
 
     def action_help(self) -> None:
         """Show keys and panels."""

@@ -1,142 +1,50 @@
 """The alarm panel: one row per alarm (not per flagged reading), the operator's main table.
 
 Unacknowledged active alarms stand out (reverse red); every kind has its own colour *and* symbol,
-so the panel reads without colour too. Rows are keyed by alarm id and updated in place, so a
-stuck sensor flagging every second changes one row's duration and peak, never adds rows. The
-operator's cursor stays on the alarm it was on and the view does not jump when rows arrive or
-leave (a new alarm at the top shows only if the view is already at the top).
+and the selected row carries a marker, so the panel reads without colour too. Its columns fit
+the width it has (see `alarm_columns`): no sideways scrolling. Rows are keyed by alarm id and
+updated in place, so a stuck sensor flagging every second changes one row's duration and peak,
+never adds rows. The operator's cursor stays on the alarm it was on and the view does not jump
+when rows arrive or leave (a new alarm at the top shows only if the view is already at the top).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
-from rich.text import Text
+from textual import events
 from textual.coordinate import Coordinate
+from textual.markup import escape
 from textual.widgets import DataTable
 
 from sensor_tui.alarming import states
-from sensor_tui.alarming.priority import NAMES as PRIORITY_NAMES
-from sensor_tui.tui.chart import format_value
-
-KINDS: dict[str, tuple[str, tuple[int, int, int]]] = {
-    # kind: (symbol, colour); symbols differ in shape, so the panel works without colour.
-    "spike": ("▲", (255, 85, 85)),
-    "step": ("■", (210, 110, 255)),
-    "drift": ("◢", (240, 200, 60)),
-    "stuck": ("═", (60, 210, 220)),
-    "noise": ("≈", (255, 150, 40)),
-    "out_of_band": ("◆", (255, 40, 120)),
-    "anomaly": ("●", (220, 220, 220)),
-}
-STATE_STYLES = {
-    states.UNACK: ("!", "bold reverse red"),
-    states.ACKED: ("✓", "bold red"),
-    states.RTN_UNACK: ("↩", "bold yellow"),
-    states.SHELVED: ("⏸", "blue"),
-    states.NORMAL: ("·", "dim green"),
-}
-PRIORITY_STYLES = {1: "bold reverse red", 2: "bold red", 3: "yellow", 4: "dim"}
-COLUMNS = (
-    ("state", "state"),
-    ("prio", "prio"),
-    ("tag", "tag"),
-    ("kind", "kind"),
-    ("start", "start (UTC)"),
-    ("dur", "duration"),
-    ("peak", "peak"),
-    ("now", "now"),
-    ("unit", "unit"),
-    ("src", "src"),
+from sensor_tui.tui.alarm_columns import (
+    KINDS,
+    Layout,
+    cells,
+    duration,
+    fit_layout,
+    full_layout,
+    kind_text,
+    origin_label,
+    start_key,
 )
+
+__all__ = ["FILTERS", "KINDS", "AlarmPanel", "duration", "kind_text", "origin_label"]
+
 FILTERS: dict[str, tuple[str, ...] | None] = {
-    "open": states.OPEN_STATES,
+    "open": tuple(s for s in states.OPEN_STATES if s != states.SHELVED),
     "all": None,
     "active": states.ACTIVE_STATES,
     "unacknowledged": states.UNACKED_STATES,
     "shelved": (states.SHELVED,),
     "normal": (states.NORMAL,),
 }
-"""State filters offered by `f`; "open" (anything not normal) is the default."""
+"""State filters offered by `f`; "open" (the default) is what needs the operator: anything not
+normal and not shelved (a shelved alarm is hidden until its time is up, or `f` shelved)."""
 KEEP = 500
 """Alarms the panel holds (a shift's worth); older normal ones are let go first."""
-
-
-def column_widths(units: dict[str, str], value_width: int) -> dict[str, int]:
-    """Each column as wide as its widest possible content, known from the configuration.
-
-    Fixed rather than measured: a table that sizes its columns from the rows it holds changes
-    its layout as alarms come and go, and (measured when idle) was at times drawn with
-    header-wide columns that cut every tag to three letters until the next new row.
-    """
-    widest = {
-        "state": max(
-            len(f"{symbol} {states.LABELS.get(state, state)}")
-            for state, (symbol, _) in STATE_STYLES.items()
-        ),
-        "prio": max(len(name) for name in PRIORITY_NAMES.values()),
-        "tag": max((len(tag) for tag in units), default=0),
-        "kind": max(len(f"{symbol} {kind}") for kind, (symbol, _) in KINDS.items()),
-        "start": len("2026-01-15 08:14:59"),
-        "dur": len("999h59"),
-        "peak": value_width,
-        "now": value_width,
-        "unit": max((len(unit) for unit in units.values()), default=0),
-        "src": len("real"),
-    }
-    return {key: max(widest[key], len(label)) for key, label in COLUMNS}
-
-
-def kind_text(kind: str) -> Text:
-    """The kind with its symbol, in its colour."""
-    symbol, (r, g, b) = KINDS.get(kind, KINDS["anomaly"])
-    return Text(f"{symbol} {kind}", style=f"rgb({r},{g},{b})")
-
-
-def origin_label(row: dict[str, Any]) -> str:
-    """inj: a fault injected by the operator; rnd: a random simulator spike; sim: simulated
-    readings with no fault behind them (a false alarm); real: readings from HTTP or an import."""
-    if row.get("origin") == "injected":
-        return "inj"
-    if row.get("origin") == "random":
-        return "rnd"
-    return "sim" if row.get("source") == "sim" else "real"
-
-
-def duration(seconds: float) -> str:
-    """1:05 (minutes and seconds) or 2h03 for long ones."""
-    seconds = max(0, int(seconds))
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def _seconds(row: dict[str, Any]) -> float:
-    start, end = datetime.fromisoformat(row["start"]), datetime.fromisoformat(row["end"])
-    return (end - start).total_seconds()
-
-
-def cells(row: dict[str, Any], unit: str, value_now: float | None) -> tuple[Any, ...]:
-    """The row's cells in COLUMNS order."""
-    symbol, style = STATE_STYLES.get(row["state"], ("?", ""))
-    label = states.LABELS.get(row["state"], row["state"])
-    peak = row.get("peak_value")
-    now = value_now if value_now is not None else row.get("last_value")
-    prio = row.get("priority") or 4
-    return (
-        Text(f"{symbol} {label}", style=style),
-        Text(PRIORITY_NAMES.get(prio, str(prio)), style=PRIORITY_STYLES.get(prio, "")),
-        row["tag"],
-        kind_text(row["kind"]),
-        f"{row['start'][:10]} {row['start'][11:19]}",
-        Text(duration(_seconds(row)), justify="right"),
-        Text("" if peak is None else format_value(peak), justify="right"),
-        Text("" if now is None else format_value(now), justify="right"),
-        unit,
-        origin_label(row),
-    )
 
 
 class AlarmPanel(DataTable[Any]):
@@ -148,7 +56,11 @@ class AlarmPanel(DataTable[Any]):
         super().__init__(id=id, zebra_stripes=True, cursor_type="row")
         self.units = units
         self.value_width = value_width
-        """Characters of the widest value a tag can report (see `column_widths`)."""
+        """Characters of the widest value a tag can report (see `alarm_columns.full_layout`)."""
+        self.column_layout: Layout = full_layout(units, value_width)
+        """The columns shown now (see `alarm_columns`)."""
+        self.marked: str | None = None
+        """The alarm beside which the marker stands (the cursor's)."""
         self.alarms: dict[str, dict[str, Any]] = {}
         """Every alarm held, shown or filtered out, by id."""
         self.state_filter = "open"
@@ -159,11 +71,40 @@ class AlarmPanel(DataTable[Any]):
         self.grade_line = ""
 
     def on_mount(self) -> None:
-        """Columns (of fixed widths, see `column_widths`) and titles."""
-        widths = column_widths(self.units, self.value_width)
-        for key, label in COLUMNS:
-            self.add_column(label, key=key, width=widths[key])
+        """Columns (of fixed widths, see `alarm_columns`) and titles."""
+        self._add_columns()
         self._titles()
+
+    def _add_columns(self) -> None:
+        for key, width in self.column_layout.widths.items():
+            self.add_column(self.column_layout.label(key), key=key, width=width)
+
+    def on_resize(self, _: events.Resize) -> None:
+        """Fit the columns to the new width (rebuilt only when the layout changes)."""
+        available = self.size.width - 1  # the vertical scrollbar, when rows overflow
+        layout = fit_layout(self.units, self.value_width, available)
+        if layout != self.column_layout:
+            self.column_layout = layout
+            place = self._place()
+            self.clear(columns=True)
+            self._shown.clear()
+            self._add_columns()
+            for row in self.alarms.values():
+                if self.shows(row):
+                    self._render_row(row, add=True)
+            self._resort(*place)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Move the marker to the alarm under the cursor."""
+        self._mark(event.row_key.value)
+
+    def _mark(self, new: str | None) -> None:
+        old, self.marked = self.marked, new
+        if old == new:
+            return
+        for alarm_id in (old, new):
+            if alarm_id in self._shown:
+                self._render_row(self.alarms[alarm_id], add=False)
 
     # -- what is shown -----------------------------------------------------------------------
 
@@ -226,12 +167,13 @@ class AlarmPanel(DataTable[Any]):
                 self._render_row(row, add=False)
 
     def _render_row(self, row: dict[str, Any], add: bool) -> None:
-        new = cells(row, self.units.get(row["tag"], ""), self.values_now.get(row["tag"]))
+        unit, now = self.units.get(row["tag"], ""), self.values_now.get(row["tag"])
+        new = cells(row, unit, now, self.column_layout, row["id"] == self.marked)
         if add:
             self.add_row(*new, key=row["id"])
         else:
             old = self._shown[row["id"]]
-            for (key, _), before, after in zip(COLUMNS, old, new, strict=True):
+            for key, before, after in zip(self.column_layout.widths, old, new, strict=True):
                 if before != after:
                     self.update_cell(row["id"], key, after)
         self._shown[row["id"]] = new
@@ -260,21 +202,24 @@ class AlarmPanel(DataTable[Any]):
 
     def _resort(self, cursor_key: str | None, top_key: str | None) -> None:
         """Newest first, with the cursor on the same alarm and the same rows in view."""
-        self.sort("start", reverse=True)
+        self.sort("start", key=start_key, reverse=True)
         index = {key: i for i, key in enumerate(self.visible_ids())}
         if cursor_key in index:
             self.move_cursor(row=index[cursor_key], scroll=False)
+        else:  # the cursor's alarm left: the marker goes to the row the cursor is on now
+            keys = self.visible_ids()
+            self._mark(keys[self.cursor_row] if 0 <= self.cursor_row < len(keys) else None)
         if top_key in index:
             target = index[top_key]
             self.call_after_refresh(self.scroll_to, y=target, animate=False, immediate=True)
 
     def _titles(self) -> None:
         unacked = sum(1 for r in self.alarms.values() if r["state"] in states.UNACKED_STATES)
-        where = f" · {self.tag_filter}" if self.tag_filter else ""
+        where = f" · {escape(self.tag_filter)}" if self.tag_filter else ""
         self.border_title = (
             f"Alarms: {self.state_filter}{where} ({len(self._shown)}) · {unacked} unacknowledged"
         )
-        self.border_subtitle = self.grade_line or "a ack · A ack all · h shelve · f filter"
+        self.border_subtitle = escape(self.grade_line) or "a ack · A ack all · h shelve · f filter"
 
     def show_grade(self, line: str) -> None:
         """The detector's live grade under the panel."""

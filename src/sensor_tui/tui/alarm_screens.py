@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
@@ -42,7 +43,7 @@ class ShelveScreen(ModalScreen[float | None]):
     def on_mount(self) -> None:
         """Title: which alarm."""
         panel = self.query_one("#shelve-panel")
-        panel.border_title = f"Shelve {self.alarm_id} for"
+        panel.border_title = f"Shelve {escape(self.alarm_id)} for"
         panel.border_subtitle = "enter choose · esc cancel"
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -68,7 +69,7 @@ class FilterScreen(ModalScreen[tuple[str, str | None] | None]):
         """Two lists side by side."""
         with Horizontal(id="filter-panel", classes="alarm-modal"):
             yield OptionList(*[Option(name, id=name) for name in FILTERS], id="filter-state")
-            tags = [Option("every tag", id="*"), *(Option(t, id=t) for t in self.tags)]
+            tags = [Option("every tag", id="*"), *(Option(Text(t), id=t) for t in self.tags)]
             yield OptionList(*tags, id="filter-tag")
 
     def on_mount(self) -> None:
@@ -96,7 +97,8 @@ class FilterScreen(ModalScreen[tuple[str, str | None] | None]):
 
 
 def alarm_summary(row: dict[str, Any], unit: str) -> Table:
-    """The alarm's fields as a two-column table."""
+    """The alarm's fields as a two-column table (every value `Text`: a `str` cell of a Rich
+    table is markup, and `by` comes from the network)."""
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
@@ -114,7 +116,7 @@ def alarm_summary(row: dict[str, Any], unit: str) -> Table:
         ("origin", origin_label(row)),
         ("acknowledged", f"{row.get('acked_at') or '-'} by {row.get('acked_by') or '-'}"),
     ):
-        table.add_row(name, value)
+        table.add_row(name, value if isinstance(value, Text) else Text(value))
     return table
 
 
@@ -127,10 +129,10 @@ def journal_table(entries: list[dict[str, Any]]) -> Table:
         table.add_row(
             entry["time"][11:19],
             states.LABELS.get(entry["from_state"] or "", "-"),
-            states.LABELS.get(entry["to_state"], entry["to_state"]),
-            entry["actor"],
-            entry["via"],
-            entry["detail"] or "",
+            Text(states.LABELS.get(entry["to_state"], entry["to_state"])),
+            Text(entry["actor"]),
+            Text(entry["via"]),
+            Text(entry["detail"] or ""),
         )
     return table
 
@@ -158,7 +160,7 @@ class AlarmDetailScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         """Fill the readings table."""
         panel = self.query_one("#detail-panel")
-        panel.border_title = f"Alarm {self.row['id']}"
+        panel.border_title = f"Alarm {escape(self.row['id'])}"
         panel.border_subtitle = "charts moved to its span (L: back to live) · esc close"
         table = self.query_one("#detail-readings", DataTable)
         table.add_columns("time (UTC)", "value", "flag", "kind", "score", "source")
@@ -167,11 +169,13 @@ class AlarmDetailScreen(ModalScreen[None]):
                 r["timestamp"][11:23],
                 Text(format_value(r["value"]), justify="right"),
                 "●" if r["is_anomaly"] else "",
-                r["kind"] or "",
+                Text(r["kind"] or ""),
                 "" if r["score"] is None else f"{r['score']:.3g}",
-                r["source"],
+                Text(r["source"]),
             )
-        table.border_title = f"{len(self.readings)} readings of {self.row['tag']} in its span"
+        table.border_title = (
+            f"{len(self.readings)} readings of {escape(self.row['tag'])} in its span"
+        )
 
 
 class AlarmHealthScreen(ModalScreen[None]):
@@ -189,9 +193,9 @@ class AlarmHealthScreen(ModalScreen[None]):
         """The report's lines."""
         with VerticalScroll(id="health-panel", classes="alarm-modal"):
             yield Static(Text("since this monitor started", style="bold underline"))
-            yield Static("\n".join(self.since_start), id="health-session")
+            yield Static(Text("\n".join(self.since_start)), id="health-session")
             yield Static(Text("\nwhole database", style="bold underline"))
-            yield Static("\n".join(self.lines), id="health-text")
+            yield Static(Text("\n".join(self.lines)), id="health-text")
 
     def on_mount(self) -> None:
         """Title."""

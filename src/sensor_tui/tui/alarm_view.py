@@ -184,6 +184,7 @@ class AlarmViewMixin(App[None]):
                 alarm_message(row, self._alarm_panel.units.get(row["tag"], "")),
                 title=f"Alarm: {PRIORITY_NAMES[prio]}",
                 severity="error" if prio <= HIGH else "warning",
+                markup=False,  # tag and unit are the user's text, not markup
             )
         more = len(raised) - TOASTS
         if more > 0:
@@ -380,7 +381,7 @@ class AlarmViewMixin(App[None]):
         try:
             future = self.monitor.pipeline.alarm_command(command)
         except Exception as exc:  # stopped pipeline (a screenshot run): say so, change nothing
-            self.notify(str(exc), title="Alarm not changed", severity="error")
+            self.notify(str(exc), title="Alarm not changed", severity="error", markup=False)
             return
         self._await_command(future, done)
 
@@ -390,7 +391,7 @@ class AlarmViewMixin(App[None]):
             future.result(30)
         except Exception as exc:
             self.call_from_thread(
-                self.notify, str(exc), title="Alarm not changed", severity="error"
+                self.notify, str(exc), title="Alarm not changed", severity="error", markup=False
             )
             return
-        self.call_from_thread(self.notify, done)
+        self.call_from_thread(self.notify, done, markup=False)

@@ -39,7 +39,7 @@ class AnomalyRow:
         score = "" if self.score is None else f"{self.score:.2f}"  # calibrated, in [0, 1]
         return (
             self.timestamp[11:19],
-            self.tag,
+            Text(self.tag),
             Text(format_value(self.value), justify="right"),
             Text(self.kind or "anomaly", style="bold red"),
             Text(score, justify="right"),

@@ -39,6 +39,7 @@ from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value, 
 from sensor_tui.tui.footer import FittedFooter
 from sensor_tui.tui.live import LiveFeed
 from sensor_tui.tui.navigation import Navigation
+from sensor_tui.tui.no_color import guard_monochrome
 from sensor_tui.tui.plot import clock as clock_text
 from sensor_tui.tui.readings_in import ReadingsIn
 from sensor_tui.tui.status import MonitorState, StatusBar
@@ -69,6 +70,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
         table_rows: int = 100,
     ) -> None:
         super().__init__()
+        guard_monochrome(self)  # NO_COLOR: Textual's own filter would crash the first frame
         self.monitor = monitor
         self.duration = duration
         self.clock = clock
@@ -202,17 +204,21 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
             simulator_error=sim.error if sim else None,
             view="FROZEN" if self.frozen else view_label(since, until, self.timeline.live),
             cursor=None if cursor is None else self._cursor_text(cursor),
+            cursor_compact=None if cursor is None else self._cursor_text(cursor, compact=True),
             unstored=sum(chart.unstored_shown() for chart in self._charts.values()),
             rate=self._feed.rate(),
         )
         self._status.show(state, self.monitor.pipeline.snapshot())
 
-    def _cursor_text(self, cursor: float) -> str:
+    def _cursor_text(self, cursor: float, compact: bool = False) -> str:
+        """`12:00:05 UTC: fermenter_temp 37.1, ...`; compact: `12:00:05 37.1°C 7.05pH ...`."""
         values = []
         for chart in self._charts.values():
             value = chart.cursor_value
             shown = "–" if value is None else format_value((value[0] + value[1]) / 2)
-            values.append(f"{chart.tag.name} {shown}")
+            values.append(f"{shown}{chart.tag.unit}" if compact else f"{chart.tag.name} {shown}")
+        if compact:
+            return f"{clock_text(cursor)} " + " ".join(values)
         return f"{clock_text(cursor)} UTC: " + ", ".join(values)
 
     # -- keys -------------------------------------------------------------------------------

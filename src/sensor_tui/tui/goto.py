@@ -1,7 +1,12 @@
-"""The "go to" dialog (key g): type a date or time, the charts centre on it (issue 12)."""
+"""The "go to" dialog (key g): type a date or time, the charts centre on it (issue 12).
+
+A moment in the future, or outside the stored readings, still moves the charts (to live, or to
+an empty span), and says so: a view that silently went live or showed nothing looked like a bug.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -10,7 +15,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-HINT = "UTC: 2014-02-14, 2014-02-14 13:05, 13:05 (today), -2h, now"
+from sensor_tui.readings import epoch
+from sensor_tui.storage import Reader, StoreUnavailable
+from sensor_tui.when import iso
+
+HINT = "UTC: 2014-02-14, 2014-02-14 13:05, 13:05 (today), -2h, now, 1392383100 (epoch s)"
 
 
 class GoToScreen(ModalScreen[str | None]):
@@ -22,9 +31,7 @@ class GoToScreen(ModalScreen[str | None]):
         """A prompt, the input, the accepted forms."""
         with Vertical(id="goto-panel"):
             yield Input(placeholder="2014-02-14 13:05", id="goto-input")
-            yield Static(
-                "UTC: 2014-02-14, 2014-02-14 13:05, 13:05 (today), -2h, now", id="goto-hint"
-            )
+            yield Static(HINT, id="goto-hint")
 
     def on_mount(self) -> None:
         """Title the panel, focus the input."""
@@ -38,3 +45,28 @@ class GoToScreen(ModalScreen[str | None]):
     def action_cancel(self) -> None:
         """Close without moving."""
         self.dismiss(None)
+
+
+def stored_span(db_path: str | Path) -> tuple[float | None, float | None]:
+    """Epoch seconds of the first and last stored readings (None, None: none, or unreadable)."""
+    reader = Reader(db_path)
+    try:
+        first, last = reader.span()
+    except StoreUnavailable:
+        return None, None
+    finally:
+        reader.close()
+    return (None if first is None else epoch(first)), (None if last is None else epoch(last))
+
+
+def where_note(moment: float, now: float, first: float | None, last: float | None) -> str | None:
+    """What to tell the operator about where `moment` is, or None when it holds readings."""
+    shown = iso(moment)[:19].replace("T", " ")
+    if moment > now:
+        return f"{shown} UTC is in the future: showing the newest readings (live)."
+    if first is None or last is None:
+        return "The database holds no readings yet."
+    if not first <= moment <= last:
+        held = f"{iso(first)[:19].replace('T', ' ')} to {iso(last)[:19].replace('T', ' ')}"
+        return f"No readings at {shown} UTC: the database holds {held} UTC."
+    return None

@@ -25,7 +25,7 @@ from sensor_tui.storage import Reader, StoreUnavailable
 from sensor_tui.storage.rollups import resolution_for
 from sensor_tui.tui.base import MonitorBase
 from sensor_tui.tui.chart import TagChart
-from sensor_tui.tui.goto import GoToScreen
+from sensor_tui.tui.goto import GoToScreen, stored_span, where_note
 from sensor_tui.tui.messages import HistoryLoaded, ViewLoaded
 from sensor_tui.tui.timeline import PAN_SCREEN
 from sensor_tui.when import BadMoment, parse_when
@@ -120,7 +120,7 @@ class Navigation(MonitorBase):
             self._view_loading = None
         if message.error:
             self._view_failed = (message.span, time.monotonic())
-            self.notify(message.error, title="History not loaded", severity="error")
+            self.notify(message.error, title="History not loaded", severity="error", markup=False)
             return
         if message.span != self._wanted_view():
             return
@@ -171,7 +171,7 @@ class Navigation(MonitorBase):
         """Merge history into the series, redraw; load more if still short."""
         self._loading = False
         if message.error:
-            self.notify(message.error, title="History not loaded", severity="error")
+            self.notify(message.error, title="History not loaded", severity="error", markup=False)
             return
         for tag, (times, values, flags) in message.series.items():
             self._charts[tag].series.add_history(times, values, flags, message.since)
@@ -230,10 +230,20 @@ class Navigation(MonitorBase):
         try:
             moment = parse_when(text, self.clock())
         except BadMoment as exc:
-            self.notify(str(exc), title="Go to", severity="error")
+            self.notify(str(exc), title="Go to", severity="error", markup=False)
             return
         self.timeline.go_to(moment, self.clock())
         self._moved()
+        self._note_where(moment)
+
+    @work(thread=True, group="goto-note", exclusive=True)
+    def _note_where(self, moment: float) -> None:
+        """Say so when the moment is in the future or outside the stored readings."""
+        note = where_note(moment, self.clock(), *stored_span(self.monitor.pipeline.db_path))
+        if note:
+            self.call_from_thread(
+                self.notify, note, title="Go to", severity="warning", markup=False
+            )
 
     def action_cursor(self) -> None:
         """Show or hide the cursor (its time and every tag's value at it)."""
@@ -266,14 +276,21 @@ class Navigation(MonitorBase):
 
     @work(thread=True, group="export")
     def _export_worker(self, path: Path, tags: list[str], since: float, until: float) -> None:
-        from sensor_tui.export import export_file
+        from sensor_tui.export import ExportRefused, export_file
 
         try:
-            count = export_file(self.monitor.pipeline.db_path, path, tags, since, until + 1e-6)
-        except (StoreUnavailable, OSError) as exc:
-            self.call_from_thread(self.notify, str(exc), title="Export failed", severity="error")
+            count = export_file(
+                self.monitor.pipeline.db_path, path, tags, since, until + 1e-6, force=True
+            )
+        except (StoreUnavailable, ExportRefused, OSError) as exc:
+            self.call_from_thread(
+                self.notify, str(exc), title="Export failed", severity="error", markup=False
+            )
             return
         self.exported = path
         self.call_from_thread(
-            self.notify, f"{count:,} readings of {len(tags)} tags to {path}", title="Exported"
+            self.notify,
+            f"{count:,} readings of {len(tags)} tags to {path}",
+            title="Exported",
+            markup=False,
         )

@@ -1,10 +1,17 @@
-"""The status line: what the monitor is doing and whether the pipeline is healthy."""
+"""The status line: what the monitor is doing and whether the pipeline is healthy.
+
+Each line is fitted to the terminal's width rather than cut at its end: when the full line does
+not fit (a 120-column terminal, panned back, with the cursor's values), it gives up its least
+needed fields first, and the cursor's values drop their tag names for units
+(`08:14:59 37.1°C 7.05pH 450rpm`), so what is shown is whole.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from rich.markup import escape
+from textual.content import Content
 from textual.widgets import Static
 
 from sensor_tui.counters import Snapshot, SourceState
@@ -29,13 +36,16 @@ class MonitorState:
     """LIVE, FROZEN or the span being viewed (issue 12)."""
     cursor: str | None = None
     """The cursor's time and every tag's value there, when the cursor is on."""
+    cursor_compact: str | None = None
+    """The same, shorter: values with their units, without tag names (for narrow lines)."""
     unstored: int = 0
     """Readings charted but not committed yet (a database outage)."""
     rate: float | None = None
     """Readings arriving per second, stored or not (None: the pipeline's stored rate)."""
 
 
-def _badge(state: MonitorState, snap: Snapshot) -> str:
+def _badge(state: MonitorState, snap: Snapshot, form: str = "full") -> str:
+    """What runs and what is viewed; `short` drops the counts, `min` the span's times."""
     if state.flushing:
         return "[b reverse $warning] FLUSHING… [/]"
     if state.simulator_error:
@@ -51,11 +61,14 @@ def _badge(state: MonitorState, snap: Snapshot) -> str:
     else:  # --no-sim without --http or a source: say so rather than claim a server (issue 10)
         badge = "[b reverse $warning] ○ NO INPUT [/]"
     if state.frozen:
-        badge += f" [b reverse $accent] ❄ FROZEN +{state.frozen_count:,} [/]"
+        frozen = "❄" if form == "min" else f"❄ FROZEN +{state.frozen_count:,}"
+        badge += f" [b reverse $accent] {frozen} [/]"
     elif state.view == "LIVE":
-        badge += " view [b]LIVE[/]"
+        badge += " view [b]LIVE[/]" if form == "full" else ""
     else:
-        badge += f" [b reverse $accent] ◀ {escape(state.view)} [/] +{state.frozen_count:,} new"
+        view = "" if form == "min" else f" {escape(state.view)}"
+        badge += f" [b reverse $accent] ◀{view} [/]"
+        badge += f" +{state.frozen_count:,} new" if form == "full" else ""
     return badge
 
 
@@ -84,20 +97,41 @@ def _dead_letter(snap: Snapshot) -> str:
     return f"dead letter [b $error]{dead}[/]" if snap.dead_letter_pending else f"dead letter {dead}"
 
 
-def status_markup(state: MonitorState, snap: Snapshot) -> str:
-    """Two lines of markup: activity and counts, then pipeline health and where data goes."""
+def plain_width(markup: str) -> int:
+    """Cells the markup takes on screen."""
+    return Content.from_markup(markup).cell_length
+
+
+def fit(candidates: list[list[str]], width: int | None) -> str:
+    """The first candidate line (fullest first) that fits `width`; the last one otherwise."""
+    line = ""
+    for fields in candidates:
+        line = SEPARATOR.join(fields)
+        if width is None or plain_width(line) <= width:
+            return line
+    return line
+
+
+def _first_line(state: MonitorState, snap: Snapshot, width: int | None) -> str:
     rate = snap.rate if state.rate is None else state.rate
-    fields1 = [
-        _badge(state, snap),
-        f"window [b]{window_label(state.window)}[/]",
+    badge, short, least = (_badge(state, snap, form) for form in ("full", "short", "min"))
+    window = f"window [b]{window_label(state.window)}[/]"
+    if state.cursor:
+        cursor = f"[b]⌖ {escape(state.cursor)}[/]"
+        compact = f"[b]⌖ {escape(state.cursor_compact or state.cursor)}[/]"
+        candidates = [[badge, window, cursor], [badge, cursor], [badge, compact]]
+        return fit([*candidates, [short, compact], [least, compact]], width)
+    counts = [
         f"[b]{rate:.1f}[/]/s",
         f"stored [b]{snap.stored:,}[/]",
         f"anomalies this run [b $error]{snap.anomalies_total:,}[/]",
         f"rejected [b]{snap.rejected_total:,}[/]",
     ]
-    if state.cursor:
-        fields1[2:] = [f"[b]⌖ {escape(state.cursor)}[/]"]
-    line1 = SEPARATOR.join(fields1)
+    full = [badge, window, *counts]
+    return fit([full[:n] for n in range(len(full), 1, -1)] + [[short, window]], width)
+
+
+def _second_line(state: MonitorState, snap: Snapshot, width: int | None) -> str:
     retry = f"[b $warning]{snap.retry_depth:,}[/]" if snap.retry_depth else "0"
     outage = f"[b reverse $error] DB OUTAGE [/] [b $error]{escape(snap.outage_reason)}[/]"
     fields = [
@@ -113,7 +147,13 @@ def status_markup(state: MonitorState, snap: Snapshot) -> str:
     if state.http_url:
         fields.append(f"[b]{escape(state.http_url)}[/]")
     fields.append(f"[dim]{escape(state.db_path)}[/]")
-    return f"{line1}\n{SEPARATOR.join(fields)}"
+    return fit([fields[:n] for n in range(len(fields), 0, -1)], width)
+
+
+def status_markup(state: MonitorState, snap: Snapshot, width: int | None = None) -> str:
+    """Two lines of markup: activity and counts, then pipeline health and where data goes;
+    each fitted to `width` cells when given (see the module docstring)."""
+    return f"{_first_line(state, snap, width)}\n{_second_line(state, snap, width)}"
 
 
 class StatusBar(Static):
@@ -122,10 +162,18 @@ class StatusBar(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=True)
         self._shown = ""
+        self._last: tuple[MonitorState, Snapshot] | None = None
+
+    def on_resize(self) -> None:
+        """Fit the last state to the new width (a paused or replayed app has no tick)."""
+        if self._last is not None:
+            self.show(*self._last)
 
     def show(self, state: MonitorState, snap: Snapshot) -> None:
         """Update from the app state and a counters snapshot."""
-        markup = status_markup(state, snap)
+        self._last = (state, snap)
+        width = self.content_region.width or None  # None before the first layout
+        markup = status_markup(state, snap, width)
         if markup != self._shown:
             self._shown = markup
             self.update(markup, layout=False)  # fixed size: no need to lay out the screen

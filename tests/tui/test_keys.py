@@ -1,4 +1,4 @@
-"""The one key table (issue 10, item 8): bindings, help, palette and README all come from it."""
+"""The one key table: bindings, help, palette and the keys page of the docs all come from it."""
 
 from __future__ import annotations
 
@@ -12,13 +12,11 @@ from sensor_tui.tui.app import SensorApp
 from sensor_tui.tui.help import help_table
 from tests.conftest import make_monitor, run
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+KEYS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "reference" / "keys.md"
 
 
-def _readme_key_table() -> str:
-    text = README.read_text(encoding="utf-8")
-    section = text.split("### Keys\n", 1)[1]
-    lines = section.splitlines()
+def _documented_key_table() -> str:
+    lines = KEYS_PAGE.read_text(encoding="utf-8").splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("| key |"))
     table = []
     for line in lines[first:]:
@@ -28,26 +26,26 @@ def _readme_key_table() -> str:
     return "\n".join(table) + "\n"
 
 
-def test_issue10_readme_key_table_is_the_generated_one():
-    assert _readme_key_table() == keys.markdown_table(), (
-        "README's key table differs from src/sensor_tui/tui/keys.py; paste the output of "
-        "`python -m sensor_tui.tui.keys` under '### Keys'"
+def test_the_documented_key_table_is_the_generated_one():
+    assert _documented_key_table() == keys.markdown_table(), (
+        "docs/reference/keys.md differs from src/sensor_tui/tui/keys.py; run "
+        "`python docs/gen_reference.py`"
     )
 
 
-def test_issue10_app_bindings_are_the_key_table():
+def test_app_bindings_are_the_key_table():
     bound = [k for k in keys.KEYS if k.bound]
     assert [b.id for b in SensorApp.BINDINGS] == [k.id for k in bound]
     assert [(b.key, b.action) for b in SensorApp.BINDINGS] == [(k.key, k.action) for k in bound]
 
 
-def test_issue10_every_key_names_an_action_the_app_has():
+def test_every_key_names_an_action_the_app_has():
     for k in keys.KEYS:
         name = re.match(r"\w+", k.action).group(0)
         assert callable(getattr(SensorApp, f"action_{name}", None)), k
 
 
-def test_issue10_no_key_or_id_is_used_twice():
+def test_no_key_or_id_is_used_twice():
     ids = [k.id for k in keys.KEYS]
     names = [name for k in keys.KEYS for name in k.key.split(",")]
     assert len(ids) == len(set(ids))
@@ -55,7 +53,7 @@ def test_issue10_no_key_or_id_is_used_twice():
     assert {k.group for k in keys.KEYS} <= set(keys.GROUPS)
 
 
-def test_issue10_help_screen_lists_every_described_key():
+def test_help_screen_lists_every_described_key():
     console = Console(width=200, record=True)
     console.print(help_table())
     text = console.export_text()
@@ -64,7 +62,7 @@ def test_issue10_help_screen_lists_every_described_key():
             assert re.search(rf"{re.escape(k.shown_as)}\s+{re.escape(k.help)}", text), k.id
 
 
-def test_issue10_palette_offers_every_titled_key_and_runs_it(tmp_path, config):
+def test_palette_offers_every_titled_key_and_runs_it(tmp_path, config):
     monitor = make_monitor(tmp_path / "db.sqlite", config, simulate=False)
     app = SensorApp(monitor, live=False)
 

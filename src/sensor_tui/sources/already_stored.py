@@ -1,0 +1,47 @@
+"""An import's replay check: readings already in the database skip detection altogether.
+
+Why: `INSERT OR IGNORE` keeps a replayed reading from being stored twice, but detection ran
+before the insert, on a detector warmed with the *end* of the file and then fed its start again.
+It saw a jump, raised a drift alarm over readings nobody flagged, and rewrote the reading count
+of an alarm the first import had stored. A reading whose (tag, timestamp) is stored is therefore
+counted as a duplicate and never reaches a detector, so a replay changes no table.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from sensor_tui.counters import Counters
+from sensor_tui.readings import Reading
+from sensor_tui.storage import Reader, StoreUnavailable
+
+
+class AlreadyStored:
+    """Takes the stored readings out of each chunk; counts them as duplicates."""
+
+    def __init__(self, path: Path, counters: Counters) -> None:
+        self._reader = Reader(path)
+        self._counters = counters
+
+    def fresh(self, readings: list[Reading]) -> list[Reading]:
+        """The readings of `readings` whose (tag, timestamp) is not stored yet, in order."""
+        spans: dict[str, tuple[str, str]] = {}
+        for r in readings:
+            low, high = spans.get(r.tag, (r.timestamp, r.timestamp))
+            spans[r.tag] = (min(low, r.timestamp), max(high, r.timestamp))
+        stored: set[tuple[str, str]] = set()
+        try:
+            for tag, (low, high) in spans.items():
+                stored.update((tag, t) for t in self._reader.stored_timestamps(tag, low, high))
+        except StoreUnavailable:  # no file yet: nothing is stored
+            return readings
+        if not stored:
+            return readings
+        fresh = [r for r in readings if (r.tag, r.timestamp) not in stored]
+        self._counters.stored(0, len(readings) - len(fresh), Counter())
+        return fresh
+
+    def close(self) -> None:
+        """Close the read connection."""
+        self._reader.close()
