@@ -341,18 +341,21 @@ class AdaptiveDetector:
                 if returned:
                     lf, fc = value, self._ls
                     rb = lf - fc
-            if not returned and not self._stepping:  # a step ends by its own rule
+            # A step ends by its own rule; after an outlier (not held) nothing is undone.
+            if held and not returned and not self._stepping:
                 old = self._undoes(value, lf, sa)
-                if old is not None:
+                if old is not None:  # the drift is over: its level is learned afresh from here
                     self._undone = n
-                    if held:  # the drift is over: its level is learned afresh from here
-                        self._relearn(value, season)
-                        returned = True
-                        lf = fc = value
-                        rb = 0.0
+                    self._relearn(value, season)
+                    returned = True
+                    lf = fc = value
+                    rb = 0.0
         if not n & (PAST_EVERY - 1):
-            self._past_i = (self._past_i + 1) % len(self._lf_past)
-            self._lf_past[self._past_i - 1] = lf
+            # Snapshots of the fast level, every PAST_EVERY readings; during an alarm the last
+            # one is repeated (where the level was during a fault is no level to go back to).
+            past, i = self._lf_past, self._past_i
+            past[i] = lf if not self._age or not any(past) else past[i - 1]
+            self._past_i = (i + 1) % len(past)
 
         # -- learning: full rate when normal, `absorb` of it while suspect. The quantiles learn
         # from normal readings (and the spike tail from each episode's first reading, below), so
@@ -513,7 +516,7 @@ class AdaptiveDetector:
             old = past[(self._past_i - back) % slots]
             step = newest - old
             disp = lf - old
-            if disp == 0.0 or (step > 0.0) != (disp > 0.0):
+            if disp == 0.0 or step * disp < 0.0:
                 return None  # not one way: wander, not a drift
             newest = old
             far = disp if disp >= 0.0 else -disp

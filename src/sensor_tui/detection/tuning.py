@@ -49,7 +49,8 @@ PAST_SLOTS = 8
 """Snapshots kept: the oldest is 896 to 1,024 readings back, longer than a drift."""
 UNDO = 0.35
 """A jump undoes a drift when it lands within this share of the distance travelled of where the
-fast level was (the oldest snapshot)."""
+fast level was (a snapshot), each snapshot since on the far side of it. Measured 0.25 to 0.5
+on the families: 0.5 took a simulator step's onset for the end of a drift."""
 JUMP = 3.0
 """Decades of the spike statistic that make a reading a jump (a deviation starting there is a
 step); below the threshold, so a step of a few quanta on a quantised sensor is still a step."""
