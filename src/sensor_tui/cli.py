@@ -110,6 +110,12 @@ dead_letter_option = click.option(
     "comes from env SENSOR_TUI_MQTT_PASSWORD.",
 )
 @click.option("--mqtt-ca", type=click.Path(dir_okay=False), help="CA file for mqtts:// URLs.")
+@click.option(
+    "--forward",
+    metavar="URL",
+    help="Copy what is stored to the PostgreSQL historian at postgresql://... (or [forward] url).",
+)
+@click.option("--site", help="This monitor's site name in the historian [default: config, host].")
 @click.option("--headless", is_flag=True, help="No UI: one log line per batch on stdout.")
 @click.option("--duration", type=click.FloatRange(min=0), help="Stop after this many seconds.")
 @click.option(
@@ -128,7 +134,15 @@ def run(**opts: Any) -> None:
     from sensor_tui.runner import Monitor, MonitorOptions
 
     token = resolve_token(click.get_current_context(), opts["token"], opts["token_file"])
+    if _is_historian(opts["db"]):
+        _view_historian(opts, token)
+        return
     config = _config(opts["config"])
+    if opts["site"]:
+        config = _with_site(config, opts["site"])
+    forward = opts["forward"] or config.forward
+    if forward:
+        _check_historian(forward)
     setup_logging(opts["log_file"], opts["headless"], opts["log_level"])
     lock = _instance_lock(opts["db"])  # first: a second monitor stops before deciding anything
     options = MonitorOptions(
@@ -140,6 +154,7 @@ def run(**opts: Any) -> None:
         http=opts["http"],
         token=token,
         sources=_sources(config, opts, opts["config"]),
+        forward=forward,
     )
     try:
         monitor = Monitor(config, options)
@@ -152,6 +167,51 @@ def run(**opts: Any) -> None:
         _fail(str(exc))
     finally:
         lock.release()
+
+
+def _is_historian(db: str) -> bool:
+    from sensor_tui.storage.readers import is_historian
+
+    return is_historian(db)
+
+
+def _view_historian(opts: dict[str, Any], token: str | None) -> None:
+    """`run --db postgresql://...`: no pipeline, no simulator; the historian's GET routes."""
+    from sensor_tui.http.historian_app import serve
+
+    _check_historian(opts["db"])
+    if opts["forward"]:
+        raise click.BadParameter("a historian does not forward", param_hint="--forward")
+    if not (opts["headless"] and opts["http"]):
+        _fail(
+            "viewing a historian is served over HTTP for now: add --headless --http [HOST:]PORT "
+            "(or use `export` and `alarms` with --db postgresql://...)"
+        )
+    setup_logging(opts["log_file"], True, opts["log_level"])
+    try:
+        sys.exit(serve(opts["db"], opts["http"], token, opts["duration"]))
+    except (SensorTuiError, OSError) as exc:
+        _fail(str(exc))
+
+
+def _with_site(config: Config, site: str) -> Config:
+    from dataclasses import replace
+
+    if not site.strip() or "/" in site:
+        raise click.BadParameter("a site is a non-empty name without '/'", param_hint="--site")
+    return replace(config, site=site.strip())
+
+
+def _check_historian(url: str) -> None:
+    """A postgresql:// URL and the driver to use it, or a clear error naming the extra."""
+    from sensor_tui.storage.historian import MISSING_DRIVER, is_historian_url
+
+    if not is_historian_url(url):
+        raise click.BadParameter(f"not a postgresql:// URL: {url!r}", param_hint="--forward")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _fail(MISSING_DRIVER)
 
 
 def _sources(config: Config, opts: dict[str, Any], path: str | None) -> tuple[Any, ...]:
@@ -380,11 +440,13 @@ def recover(db: str, dead_letter: str | None, config: str | None) -> None:
 def _add_commands() -> None:
     from sensor_tui.cli_alarms import alarms
     from sensor_tui.cli_export import export_command
+    from sensor_tui.cli_historian import historian
     from sensor_tui.cli_opcua import opcua
     from sensor_tui.cli_units import baseline
 
     cli.add_command(alarms)
     cli.add_command(export_command)
+    cli.add_command(historian)
     cli.add_command(opcua)
     cli.add_command(baseline)
 

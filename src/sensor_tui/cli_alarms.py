@@ -28,13 +28,17 @@ def _states(state: str) -> tuple[str, ...] | None:
     }.get(state, (state,))
 
 
-def _reader(db: str) -> Any:
-    from sensor_tui.storage import Reader
+def _reader(db: str, site: str | None = None) -> Any:
+    from sensor_tui.storage.readers import is_historian, open_reader
 
-    if not os.path.isfile(db):
+    if is_historian(db):
+        from sensor_tui.cli_historian import require_driver
+
+        require_driver()
+    elif not os.path.isfile(db):
         click.echo(f"sensor-tui: no database at {db}", err=True)
         sys.exit(2)
-    return Reader(db)
+    return open_reader(db, site)
 
 
 @click.group(invoke_without_command=True)
@@ -43,9 +47,16 @@ def _reader(db: str) -> Any:
 @click.option("--tag", help="Only this tag's alarms.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--site", help="Against a historian: only this site [default: all, as site/tag].")
 @click.pass_context
 def alarms(
-    ctx: click.Context, db: str, state: str, tag: str | None, limit: int, as_json: bool
+    ctx: click.Context,
+    db: str,
+    state: str,
+    tag: str | None,
+    limit: int,
+    as_json: bool,
+    site: str | None,
 ) -> None:
     """Alarms, newest first: state, priority, tag, kind, start, end, peak, and for a unit's
     alarm the tags that moved it (see also `report`)."""
@@ -53,11 +64,10 @@ def alarms(
     if ctx.invoked_subcommand is not None:
         return
     from sensor_tui.storage import StoreUnavailable
-    from sensor_tui.storage.alarm_reads import list_alarms
 
-    reader = _reader(db)
+    reader = _reader(db, site)
     try:
-        rows = list_alarms(reader, _states(state), tag, limit)
+        rows = reader.list_alarms(_states(state), tag, limit)
     except StoreUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -110,6 +120,8 @@ def report(ctx: click.Context, db: str | None, since: str | None, as_json: bool)
     from sensor_tui.storage import StoreUnavailable
 
     path = db or ctx.obj["db"]
+    if path.startswith(("postgresql://", "postgres://")):
+        raise click.ClickException("the alarm report reads a monitor's own file, not a historian")
     try:
         start = normalize_ts(since) if since else None
     except Rejected as exc:

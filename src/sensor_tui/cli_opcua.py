@@ -41,7 +41,7 @@ def opcua() -> None:
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 def cert(cert: Path, key: Path, application_uri: str | None, days: int, force: bool) -> None:
     """Make a self-signed client certificate and key for [[sources]] cert / key."""
-    from sensor_tui.sources import require_extra
+    from sensor_tui.sources.extras import require_extra
 
     require_extra("opcua")  # cryptography comes with asyncua
     from sensor_tui.sources.opcua_cert import default_application_uri, make_client_certificate

@@ -96,6 +96,38 @@ class Snapshot:
     """Alarm updates given up after such an error (the readings themselves are kept)."""
     rate: float = 0.0
     sources: tuple[SourceState, ...] = ()
+    forwarding: bool = False
+    """True when a forwarder copies this file to a historian (`pipeline.forward`)."""
+    forward_up: bool = False
+    forward_backlog: int = 0
+    """Readings stored locally and not yet committed by the historian."""
+    forward_since: str = ""
+    """When the historian became unreachable (empty while it is reachable)."""
+    forward_error: str = ""
+    forward_forwarded: int = 0
+
+    @property
+    def forward_text(self) -> str:
+        """"forward: behind N readings since T" while behind; empty when not forwarding."""
+        if not self.forwarding:
+            return ""
+        if self.forward_since:
+            when = self.forward_since[:19].replace("T", " ")
+            return f"forward: behind {self.forward_backlog:,} readings since {when}"
+        if self.forward_backlog > 0:
+            return f"forward: catching up, behind {self.forward_backlog:,} readings"
+        return "forward: ok" if self.forward_up else "forward: connecting"
+
+    def forward_dict(self) -> dict[str, Any]:
+        """The forwarder's state for /health and /stats."""
+        return {
+            "up": self.forward_up,
+            "backlog": self.forward_backlog,
+            "behind_since": self.forward_since or None,
+            "error": self.forward_error,
+            "forwarded": self.forward_forwarded,
+            "text": self.forward_text,
+        }
 
     @property
     def rejected_total(self) -> int:
@@ -145,6 +177,7 @@ class Snapshot:
             "alarms_dropped": self.alarms_dropped,
             "readings_per_second": round(self.rate, 2),
             "sources": [source.as_dict() for source in self.sources],
+            **({"forward": self.forward_dict()} if self.forwarding else {}),
         }
 
 

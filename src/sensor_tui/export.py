@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sensor_tui.errors import SensorTuiError
-from sensor_tui.storage import Reader
+from sensor_tui.storage.readers import open_reader
 from sensor_tui.when import iso
 
 COLUMNS = ("timestamp", "tag", "value", "is_anomaly", "score", "kind", "source")
@@ -31,13 +31,14 @@ def export_csv(
     tags: Sequence[str] | None = None,
     since: float | None = None,
     until: float | None = None,
+    site: str | None = None,
 ) -> int:
     """Write readings with since <= time < until (epoch seconds, None: unbounded) of `tags`
     (None or empty: all) to `out` as CSV with a header; returns the rows written.
 
     Raises StoreUnavailable when the database cannot be read.
     """
-    reader = Reader(db_path)
+    reader = open_reader(db_path, site)  # a file, or the historian (of one site, or all)
     try:
         rows = reader.export(
             list(tags) if tags else None,
@@ -65,6 +66,7 @@ def export_file(
     tags: Sequence[str] | None = None,
     since: float | None = None,
     until: float | None = None,
+    site: str | None = None,
     force: bool = False,
 ) -> int:
     """`export_csv` into a file, written whole then renamed into place (never half a file).
@@ -81,7 +83,7 @@ def export_file(
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            count = export_csv(db_path, handle, tags, since, until)
+            count = export_csv(db_path, handle, tags, since, until, site)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(partial, target)

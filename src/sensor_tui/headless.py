@@ -45,6 +45,7 @@ class ConsoleLog:
         self._source_errors = 0
         self._rejected_seen: dict[str, int] = {}
         self._source_states: dict[str, tuple[str, str]] = {}
+        self._forward_since = ""
 
     def stored(self, batch: StoredBatch) -> None:
         """One line per committed batch, with the rejections counted since the last line."""
@@ -86,6 +87,11 @@ class ConsoleLog:
             self._source_errors = snap.source_errors
             self._print(f"✗ {snap.source_error} (failed {snap.source_errors} times; see the log)")
         self._network_sources(snap.sources)
+        if snap.forwarding and (snap.forward_since or self._forward_since):
+            # While the historian is away: "forward: behind N readings since T" every poll.
+            if snap.forward_since or snap.forward_since != self._forward_since:
+                self._print(f"{'⚠' if snap.forward_since else '✓'} {snap.forward_text}")
+            self._forward_since = snap.forward_since
         if snap.retry_depth:
             self._print(f"… {snap.retry_depth} measurements waiting for retry")
 

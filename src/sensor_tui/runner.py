@@ -19,6 +19,7 @@ from sensor_tui.tags import Config
 
 if TYPE_CHECKING:
     from sensor_tui.http import HttpServer
+    from sensor_tui.pipeline.forward import Forwarder
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ class MonitorOptions:
     token: str | None = None
     sources: tuple[SourceSettings, ...] = ()
     """Network sources (MQTT brokers, OPC UA servers), checked by `sources.config`."""
+    forward: str | None = None
+    """The historian's postgresql:// URL to forward to (`pipeline.forward`); None: none."""
 
 
 class Monitor:
@@ -57,6 +60,7 @@ class Monitor:
         self.sources: list[Source] = [build_source(s, self.pipeline) for s in options.sources]
         self.http: HttpServer | None = None
         self.http_url: str | None = None
+        self.forwarder: Forwarder | None = None
         self.notifier: Notifier | None = None
         if config.alarms.notify:
             self.notifier = Notifier(config.alarms)
@@ -74,12 +78,24 @@ class Monitor:
                 result.duplicates,
                 result.bad_lines,
             )
+        if self.options.forward:
+            self._start_forwarder(self.options.forward)
         if self.options.http:
             self._start_http()
         for source in self.sources:
             source.start()
         if self.simulator is not None:
             self.simulator.start()
+
+    def _start_forwarder(self, url: str) -> None:
+        from sensor_tui.pipeline.forward import Forwarder, ForwardSettings
+
+        settings = ForwardSettings(url=url, site=self.config.site)
+        pipe = self.pipeline
+        self.forwarder = Forwarder(
+            settings, self.options.db_path, self.config, pipe.counters, pipe.run_on_writer
+        )
+        self.forwarder.start()
 
     def _start_http(self) -> None:
         from sensor_tui.http import start_server  # only when asked for: no cost otherwise
@@ -96,6 +112,9 @@ class Monitor:
             source.stop()  # hands what it holds to the pipeline, which is still running
         if self.http is not None:
             self.http.stop()
+        if self.forwarder is not None:
+            self.pipeline.flush(5.0)  # what the sources handed over, stored, then sent if it can
+            self.forwarder.stop()  # before the pipeline: its watermark goes through the writer
         self.pipeline.stop()
         if self.notifier is not None:
             self.notifier.stop()

@@ -8,6 +8,7 @@ carries a *normal band*, where the process should sit and where the simulator ke
 from __future__ import annotations
 
 import math
+import socket
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -93,6 +94,10 @@ class Config:
     def unit(self, name: str) -> Unit | None:
         """The configured unit of that name, or None."""
         return next((unit for unit in self.units if unit.name == name), None)
+    site: str = field(default_factory=socket.gethostname)
+    """`site = "NAME"`: this monitor's name in the historian (default: the host name)."""
+    forward: str | None = None
+    """`[forward] url = "postgresql://..."`: the historian to forward to (None: none)."""
 
     def tag(self, name: str) -> Tag | None:
         """The configured tag of that name, or None."""
@@ -181,6 +186,25 @@ def _parse_simulator(table: Any) -> SimulatorSettings:
     return settings
 
 
+def _parse_site_and_forward(data: dict[str, Any]) -> tuple[str, str | None]:
+    """`site = "NAME"` and `[forward] url = "postgresql://..."` (the historian)."""
+    site = data.get("site", socket.gethostname())
+    if not isinstance(site, str) or not site.strip() or "/" in site:
+        raise ConfigError("'site' must be a non-empty name without '/'")
+    table = data.get("forward", {})
+    if not isinstance(table, dict):
+        raise ConfigError("'forward' must be a table: [forward] url = \"postgresql://...\"")
+    unknown = set(table) - {"url"}
+    if unknown:
+        raise ConfigError(f"[forward] has unknown keys: {', '.join(sorted(unknown))}")
+    url = table.get("url")
+    if url is not None and (
+        not isinstance(url, str) or not url.startswith(("postgresql://", "postgres://"))
+    ):
+        raise ConfigError("[forward] url must be a postgresql:// URL")
+    return site.strip(), url
+
+
 def parse_config(data: dict[str, Any]) -> Config:
     """Build a Config from parsed TOML; raises ConfigError with the offending entry named."""
     detector = data.get("detector", "robust")
@@ -210,7 +234,10 @@ def parse_config(data: dict[str, Any]) -> Config:
         units = parse_units(data.get("units"), names, default)
     except (AlarmSettingsError, UnitSettingsError) as exc:
         raise ConfigError(str(exc)) from exc
+    site, forward = _parse_site_and_forward(data)
     return Config(
+        site=site,
+        forward=forward,
         tags=tags,
         simulator=simulator,
         detector=detector,

@@ -36,7 +36,7 @@ def test_a_reference_survives_closing_the_file(db_path: Path, config: Config) ->
         reader.close()
     assert loaded == {"fermenter": reference("operator")}
     version = sqlite3.connect(db_path).execute("PRAGMA user_version").fetchone()[0]
-    assert version == SCHEMA_VERSION >= 5
+    assert version == SCHEMA_VERSION >= 6
 
 
 def test_unit_statistics_and_alarm_rows_are_written_with_one_transaction(

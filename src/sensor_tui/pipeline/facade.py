@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -235,6 +235,10 @@ class Pipeline:
             lambda store: self.detection.units.refit(name, store, since, until)
         )
         return future
+    def run_on_writer(self, fn: Callable[[Store], Any]) -> Future[Any]:
+        """Run `fn(store)` on the writer thread, after what is queued (the historian forwarder
+        records its watermark this way: one writer, never a second write connection)."""
+        return self._writer.call(fn)
 
     def subscribe_alarms(self, callback: AlarmSubscriber) -> None:
         """Call `callback` (from the writer thread) with the alarm rows each commit changed."""

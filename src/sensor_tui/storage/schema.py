@@ -170,7 +170,7 @@ ALARM_INDEXES = (
 )
 
 
-def _v5_units(db: Database) -> None:
+def _v6_units(db: Database) -> None:
     """Unit health: each unit's learned reference (so a restart keeps it), the unit statistic of
     every observation (the unit's chart), and the contributions of a unit alarm's tags.
 
@@ -190,6 +190,10 @@ def _v5_units(db: Database) -> None:
         "unit TEXT NOT NULL, timestamp TEXT NOT NULL, statistic REAL NOT NULL, "
         "control_limit REAL NOT NULL, is_anomaly INTEGER NOT NULL DEFAULT 0, "
         "PRIMARY KEY (unit, timestamp)) WITHOUT ROWID"
+def _forward_watermarks(db: Database) -> None:
+    """The historian forwarder's watermarks (`storage.forward_marks`)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS forward_watermark (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
     )
 
 
@@ -200,7 +204,8 @@ MIGRATIONS: dict[int, Migration] = {
     2: _v2_detection,
     3: _v3_alarm_lifecycle,
     4: create_rollups,  # issue 12: per-minute and per-hour rollups, kept by the writer
-    5: _v5_units,
+    5: _forward_watermarks,  # the historian forwarder's watermarks, written by the writer
+    6: _v6_units,  # unit health: references, unit statistics, alarms.contributions
 }
 """Version number -> the step that brings a file from the version before it to this one.
 

@@ -149,6 +149,9 @@ def _second_line(state: MonitorState, snap: Snapshot, width: int | None) -> str:
     if state.simulator_error:
         fields.append(f"[b $error]{escape(state.simulator_error)}[/]")
     fields += [_source_field(source) for source in snap.sources]
+    if snap.forwarding:
+        style = "$success" if snap.forward_up and not snap.forward_backlog else "$warning"
+        fields.append(f"[b {style}]{escape(snap.forward_text)}[/]")
     if state.http_url:
         fields.append(f"[b]{escape(state.http_url)}[/]")
     fields.append(f"[dim]{escape(state.db_path)}[/]")
