@@ -94,6 +94,7 @@ class Config:
     def unit(self, name: str) -> Unit | None:
         """The configured unit of that name, or None."""
         return next((unit for unit in self.units if unit.name == name), None)
+
     site: str = field(default_factory=socket.gethostname)
     """`site = "NAME"`: this monitor's name in the historian (default: the host name)."""
     forward: str | None = None

@@ -235,6 +235,7 @@ class Pipeline:
             lambda store: self.detection.units.refit(name, store, since, until)
         )
         return future
+
     def run_on_writer(self, fn: Callable[[Store], Any]) -> Future[Any]:
         """Run `fn(store)` on the writer thread, after what is queued (the historian forwarder
         records its watermark this way: one writer, never a second write connection)."""

@@ -190,6 +190,9 @@ def _v6_units(db: Database) -> None:
         "unit TEXT NOT NULL, timestamp TEXT NOT NULL, statistic REAL NOT NULL, "
         "control_limit REAL NOT NULL, is_anomaly INTEGER NOT NULL DEFAULT 0, "
         "PRIMARY KEY (unit, timestamp)) WITHOUT ROWID"
+    )
+
+
 def _forward_watermarks(db: Database) -> None:
     """The historian forwarder's watermarks (`storage.forward_marks`)."""
     db.execute(
