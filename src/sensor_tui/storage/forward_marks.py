@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from sensor_tui.storage.alarms import ALARM_FIELDS
+
+FORWARDED_FIELDS = ALARM_FIELDS.replace(", contributions", "")
+"""The alarm columns the historian holds (a unit alarm's contributions stay at the edge)."""
 from sensor_tui.storage.reader import Reader
 from sensor_tui.storage.store import Store
 
@@ -105,7 +108,7 @@ def alarms_after(reader: Reader, updated_at: str) -> list[tuple[Any, ...]]:
         return []
     return reader._rows(
         # rows from before the life cycle have no updated_at: their start stands in
-        f"SELECT {ALARM_FIELDS} FROM alarms WHERE coalesce(updated_at, start) > ?"
+        f"SELECT {FORWARDED_FIELDS} FROM alarms WHERE coalesce(updated_at, start) > ?"
         " ORDER BY coalesce(updated_at, start)",
         (updated_at,),
     )
