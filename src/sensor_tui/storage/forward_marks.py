@@ -14,10 +14,11 @@ from typing import Any
 
 from sensor_tui.storage.alarms import ALARM_FIELDS
 
-FORWARDED_FIELDS = ALARM_FIELDS.replace(", contributions", "")
-"""The alarm columns the historian holds (a unit alarm's contributions stay at the edge)."""
 from sensor_tui.storage.reader import Reader
 from sensor_tui.storage.store import Store
+
+FORWARDED_FIELDS = ALARM_FIELDS.replace(", contributions", "")
+"""The alarm columns the historian holds (a unit alarm's contributions stay at the edge)."""
 
 MARKS = {"measurements": "0", "alarm_events": "0", "alarms": ""}
 """Watermark name -> its value before anything was forwarded."""
