@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from sensor_tui.storage.alarms import ALARM_FIELDS
-
 from sensor_tui.storage.reader import Reader
 from sensor_tui.storage.store import Store
 
