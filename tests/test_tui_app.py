@@ -56,7 +56,7 @@ def record_notifications(app) -> list[str]:
 
 def test_start_loads_history_and_shows_live_readings(tmp_path, config):
     db = tmp_path / "sensor_data.db"
-    fill_database(db, config, recent_start(240), 200)
+    fill_database(db, config, recent_start(240), 200, seed=4)  # a run with anomalies
     monitor = make_monitor(db, config)
     app = make_app(monitor)
 
