@@ -40,11 +40,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import families
 from sensor_tui.detection import DETECTORS
 from sensor_tui.detection.evaluation import Score, Span, alarm_end_lags, score_alarms
+from sensor_tui.model.readings import Reading, format_ts, normalize_ts
+from sensor_tui.model.tags import Config, Tag
 from sensor_tui.pipeline import Pipeline, iter_groups
-from sensor_tui.readings import Reading, format_ts, normalize_ts
 from sensor_tui.sources.csv_import import import_csv
 from sensor_tui.storage import connect
-from sensor_tui.tags import Config, Tag
 
 DETECTOR_NAMES = ("zscore", "robust")
 GRACE_READINGS = 30

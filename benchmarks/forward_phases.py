@@ -16,12 +16,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project root
 
 from tests.support.postgres import Cluster
 
+from sensor_tui.model.readings import Reading, format_ts
+from sensor_tui.model.tags import load_config
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.pipeline.forward import Forwarder, ForwardSettings
-from sensor_tui.readings import Reading, format_ts
 from sensor_tui.storage import Store
 from sensor_tui.storage.historian import schema
-from sensor_tui.tags import load_config
 
 START = datetime(2026, 1, 15, tzinfo=UTC)
 TAGS = ("fermenter_temp", "fermenter_ph", "agitator_rpm")

@@ -76,7 +76,7 @@ def load(name: str) -> np.ndarray:
 def config_for(arrays: list[np.ndarray]) -> Any:
     """52 tags (normal band: d00's range; valid range wide enough for every fault) in one unit
     whose warm-up never completes: its reference is d00, marked by the operator's path."""
-    from sensor_tui.tags import parse_config
+    from sensor_tui.model.tags import parse_config
 
     reference, everything = arrays[0], np.vstack(arrays)
     tags = []

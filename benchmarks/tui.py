@@ -237,9 +237,9 @@ def make_big_database(path: Path, days: float, end: datetime) -> tuple[int, floa
     schema's own step 4. Returns (readings, seconds taken)."""
     from sqlite_utils import Database
 
+    from sensor_tui.model.tags import load_config
     from sensor_tui.storage import create_schema
     from sensor_tui.storage.rollups import create_rollups
-    from sensor_tui.tags import load_config
 
     started = time.perf_counter()
     count = int(days * 86400)
@@ -276,8 +276,8 @@ async def _until_drawn(app: Any) -> None:
 
 def navigation_times(db: Path, end: float) -> dict[str, Any]:
     """Pan latencies (5m and 1h windows) and the 30d window's opening time, in-process."""
-    from sensor_tui.runner import Monitor, MonitorOptions
-    from sensor_tui.tags import load_config
+    from sensor_tui.model.tags import load_config
+    from sensor_tui.runtime.monitor import Monitor, MonitorOptions
     from sensor_tui.tui.app import make_app
     from sensor_tui.tui.chart import TagChart
 

@@ -14,9 +14,9 @@ import pytest
 
 from sensor_tui.detection import AdaptiveDetector
 from sensor_tui.detection.alarms import AlarmTracker
-from sensor_tui.readings import Reading, format_ts
+from sensor_tui.model.readings import Reading, format_ts
+from sensor_tui.model.tags import Config, SimulatorSettings
 from sensor_tui.sources.simulator import Simulator
-from sensor_tui.tags import Config, SimulatorSettings
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 LATE = 60

@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from sensor_tui.detection.gaps import GapWatch
-from sensor_tui.readings import format_ts
+from sensor_tui.model.readings import format_ts
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 

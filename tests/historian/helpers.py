@@ -12,10 +12,10 @@ from pathlib import Path
 
 import psycopg
 
+from sensor_tui.model.readings import Reading, format_ts
+from sensor_tui.model.tags import Config
 from sensor_tui.pipeline import Pipeline, RetryPolicy
 from sensor_tui.pipeline.forward import Forwarder, ForwardSettings
-from sensor_tui.readings import Reading, format_ts
-from sensor_tui.tags import Config
 
 START = datetime(2026, 1, 15, 8, 0, tzinfo=UTC)
 

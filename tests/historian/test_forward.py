@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psycopg
 
-from sensor_tui.tags import Config
+from sensor_tui.model.tags import Config
 from tests.historian.helpers import edge, historian_digest, local_digest, readings
 from tests.support.postgres import Cluster
 

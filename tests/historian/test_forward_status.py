@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sensor_tui.tags import ConfigError, parse_config
+from sensor_tui.model.tags import ConfigError, parse_config
 from tests.support.postgres import free_port
 
 

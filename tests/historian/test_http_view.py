@@ -13,8 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sensor_tui.model.tags import Config
 from sensor_tui.storage import Reader
-from sensor_tui.tags import Config
 from tests.historian.helpers import edge, readings
 from tests.support.postgres import free_port
 

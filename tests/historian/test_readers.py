@@ -10,8 +10,8 @@ from dataclasses import replace
 
 import pytest
 
+from sensor_tui.model.tags import Config
 from sensor_tui.storage.readers import HistoryReader, open_reader
-from sensor_tui.tags import Config
 from tests.historian.helpers import START, edge, readings
 
 SITE = "plant_a"
@@ -21,7 +21,7 @@ SECONDS = 600
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> dict:
     """An edge file with 600 s of the three tags, one excursion, its alarm; forwarded."""
-    from sensor_tui.tags import load_config
+    from sensor_tui.model.tags import load_config
 
     cluster = request.getfixturevalue("pg_cluster")
     url = cluster.create_database(f"readers_{time.monotonic_ns()}")
@@ -53,7 +53,7 @@ def reader(request: pytest.FixtureRequest, stored: dict) -> Iterator[HistoryRead
 def ts(second: int) -> str:
     from datetime import timedelta
 
-    from sensor_tui.readings import format_ts
+    from sensor_tui.model.readings import format_ts
 
     return format_ts(START + timedelta(seconds=second))
 

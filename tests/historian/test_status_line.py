@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sensor_tui.counters import Snapshot
+from sensor_tui.model.counters import Snapshot
 from sensor_tui.tui.status import MonitorState, status_markup
 
 

@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sensor_tui.tags import load_config
+from sensor_tui.model.tags import load_config
 from tests.historian.helpers import edge, historian_digest, local_digest
 from tests.support.postgres import Cluster
 

@@ -78,8 +78,17 @@ class Cluster:
     def init(self) -> None:
         """Create the data directory (trust auth: a private, throwaway cluster)."""
         self._run(
-            "initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-            "--no-sync", "--locale=C",
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--locale=C",
         )
 
     def start(self) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sensor_tui.tags import ConfigError, load_config
-from sensor_tui.units import DEFAULT_WARMUP
+from sensor_tui.model.tags import ConfigError, load_config
+from sensor_tui.model.units import DEFAULT_WARMUP
 
 BUILTIN = ("fermenter_temp", "fermenter_ph", "agitator_rpm")
 

@@ -6,8 +6,8 @@ import statistics
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from sensor_tui.model.tags import Config, SimulatorSettings, load_config
 from sensor_tui.sources.simulator import FAULT_KINDS, Simulator
-from sensor_tui.tags import Config, SimulatorSettings, load_config
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sensor_tui.alarming.unit_alarms import UnitAlarmTracker
 from sensor_tui.detection.unit_base import UnitVerdict
+from sensor_tui.model.tags import Config
 from sensor_tui.storage import SCHEMA_VERSION, Reader, Store
 from sensor_tui.storage.alarm_reads import get_alarm, list_alarms
 from sensor_tui.storage.units import Reference, UnitRows, load_references, load_scores
-from sensor_tui.tags import Config
 
 TAGS = ("fermenter_temp", "fermenter_ph", "agitator_rpm")
 

@@ -15,12 +15,12 @@ from urllib.parse import quote
 import pytest
 
 from sensor_tui.http import start_server
+from sensor_tui.model.tags import Config
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.storage import Reader
 from sensor_tui.storage.units import load_references, load_scores
-from sensor_tui.tags import Config
 from tests.alarm_helpers import alarms_in, quiet, scenario, store_stream
-from tests.test_http import Client
+from tests.http.test_routes import Client
 
 WARMUP = 300
 FAULT_AT, FAULT_FOR = 420, 180

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from sensor_tui.model.tags import Config
 from sensor_tui.storage import Reader
 from sensor_tui.storage.units import load_references
-from sensor_tui.tags import Config
 from sensor_tui.tui.app import make_app
 from sensor_tui.tui.unit_chart import UnitChart, UnitChartPanel
 from tests.conftest import make_monitor, run, wait_until

@@ -18,8 +18,8 @@ import subprocess
 import threading
 from typing import Any
 
-from sensor_tui.alarming.settings import AlarmSettings
-from sensor_tui.storage.alarms import AlarmChange
+from sensor_tui.alarming.changes import AlarmChange
+from sensor_tui.model.alarm_settings import AlarmSettings
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""HTTP routes of the alarm life cycle (issue 11), under the endpoint's token rule.
+"""HTTP routes of the alarm life cycle, under the endpoint's token rule.
 
     GET  /alarms                   ?state=open|active|all|unack|acked|rtn_unack|shelved|normal
                                    &tag=...&limit=...
@@ -23,9 +23,9 @@ from sensor_tui.alarming.commands import AlarmCommand, shelve_until
 from sensor_tui.alarming.states import AlarmCommandError, UnknownAlarm
 from sensor_tui.http.api import HttpError, Request, Response, json_response, whole_number
 from sensor_tui.http.params import known_tag, query_params
+from sensor_tui.model.tags import Config
 from sensor_tui.pipeline import Pipeline, PipelineStopped
 from sensor_tui.storage.alarm_reads import get_alarm, journal, list_alarms
-from sensor_tui.tags import Config
 
 
 class _Limits(Protocol):

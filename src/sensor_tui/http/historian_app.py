@@ -26,7 +26,7 @@ from urllib.parse import unquote
 from sensor_tui.alarming import states
 from sensor_tui.http.api import HttpError, Request, Response, json_response, whole_number
 from sensor_tui.http.params import query_params
-from sensor_tui.readings import Rejected, normalize_ts
+from sensor_tui.model.readings import Rejected, normalize_ts
 from sensor_tui.storage import StoreUnavailable
 from sensor_tui.storage.historian.reader import PgReader
 

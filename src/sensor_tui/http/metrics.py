@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sensor_tui import readings
-from sensor_tui.counters import SOURCE_STATES, Snapshot
+from sensor_tui.model import readings
+from sensor_tui.model.counters import SOURCE_STATES, Snapshot
 from sensor_tui.sources.payloads import REASONS as SOURCE_REASONS
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -198,7 +198,7 @@ ALARM_GAUGES = (
 
 
 def alarm_gauges(counts: Mapping[str, int]) -> str:
-    """The alarm gauges (issue 11) from `storage.alarm_reads.state_counts`."""
+    """The alarm gauges from `storage.alarm_reads.state_counts`."""
     lines: list[str] = []
     for name, help_text, keys in ALARM_GAUGES:
         lines += family(name, "gauge", help_text, [((), sum(counts.get(k, 0) for k in keys))])

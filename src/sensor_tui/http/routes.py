@@ -29,8 +29,8 @@ from sensor_tui.http.api import (
 )
 from sensor_tui.http.params import known_tag as _tag
 from sensor_tui.http.params import query_params as _params
+from sensor_tui.model.readings import Rejected, normalize_ts
 from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped
-from sensor_tui.readings import Rejected, normalize_ts
 from sensor_tui.storage import Reader, StoreUnavailable
 from sensor_tui.storage.alarm_reads import state_counts
 
@@ -125,7 +125,7 @@ class HttpApp:
 
     def open_reader(self) -> Reader:
         """A read-only Reader for one connection's GETs (WAL lets it read while the writer
-        writes); it never writes, so a GET leaves the file byte-identical (issue 10)."""
+        writes); it never writes, so a GET leaves the file byte-identical."""
         return Reader(self.pipeline.db_path)
 
     def authorized(self, req: Request) -> bool:

@@ -34,9 +34,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from sensor_tui import __version__
-from sensor_tui.errors import SensorTuiError
 from sensor_tui.http.api import ClientGone, HttpError, Request, Response, whole_number
 from sensor_tui.http.routes import HttpApp, Limits
+from sensor_tui.model.errors import SensorTuiError
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.storage import Reader
 
@@ -83,7 +83,7 @@ def is_loopback(host: str) -> bool:
 
 def open_reader(pipeline: Pipeline) -> Reader:
     """A read-only Reader for one connection's GETs (WAL lets it read while the writer writes);
-    it never writes, so a GET leaves the file byte-identical (issue 10)."""
+    it never writes, so a GET leaves the file byte-identical."""
     return Reader(pipeline.db_path)
 
 

@@ -15,11 +15,11 @@ from typing import Any
 from sensor_tui.alarming.episodes import EpisodeFacts
 from sensor_tui.detection import Detector, make_detector
 from sensor_tui.detection.alarms import Alarm, AlarmTracker
+from sensor_tui.model.tags import Config, ConfigError
 from sensor_tui.pipeline.batches import Batch
 from sensor_tui.pipeline.units import UnitStage
 from sensor_tui.storage import Reader
 from sensor_tui.storage.units import load_references
-from sensor_tui.tags import Config, ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class DetectionStage:
             raise ConfigError(str(exc)) from exc
         self.alarms = AlarmTracker()
         self.facts = EpisodeFacts(config)
-        """Peak value, deviation and value now of each changed alarm (issue 11)."""
+        """Peak value, deviation and value now of each changed alarm."""
         self._alarms_lock = threading.Lock()
 
     def warm(self, reader: Reader) -> None:
@@ -71,7 +71,7 @@ class DetectionStage:
                 flagged, reading.score, reading.kind = detectors[reading.tag].update(
                     reading.value, reading.timestamp
                 )
-            except Exception:  # a plug-in detector's bug (issue 5): store the reading unscored
+            except Exception:  # a plug-in detector's bug: store the reading unscored
                 log.exception(
                     "detector for %s failed; reading stored without a verdict", reading.tag
                 )

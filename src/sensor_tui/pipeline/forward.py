@@ -30,13 +30,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sensor_tui.counters import Counters
-from sensor_tui.readings import now_ts
+from sensor_tui.model.counters import Counters
+from sensor_tui.model.readings import now_ts
+from sensor_tui.model.tags import Config
 from sensor_tui.storage import Reader, Store, StoreUnavailable
 from sensor_tui.storage import forward_marks as marks
 from sensor_tui.storage.historian import HistorianUnavailable, connect, writes
 from sensor_tui.storage.historian import schema as hschema
-from sensor_tui.tags import Config
 
 log = logging.getLogger(__name__)
 

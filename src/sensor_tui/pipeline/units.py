@@ -28,11 +28,11 @@ import numpy as np
 
 from sensor_tui.alarming.unit_alarms import UnitAlarmTracker
 from sensor_tui.detection.unit_base import UnitDetector
-from sensor_tui.readings import Reading, now_ts
+from sensor_tui.model.readings import Reading, now_ts
+from sensor_tui.model.tags import Config
+from sensor_tui.model.units import Unit
 from sensor_tui.storage import Store, StoreUnavailable
 from sensor_tui.storage.units import Reference, UnitRows
-from sensor_tui.tags import Config
-from sensor_tui.units import Unit
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from sensor_tui.events import Event
+from sensor_tui.model.events import Event
 from sensor_tui.pipeline.batches import Batch, PipelineStopped, join_payloads, rows_payload
 from sensor_tui.pipeline.detect import DetectionStage
 from sensor_tui.pipeline.outcomes import Outcomes
@@ -128,7 +128,7 @@ class Writer:
             group = [item for item in items if isinstance(item, Batch)]
             try:
                 self._write_group(store, group)
-            except Exception:  # a bug here must not strand every later batch (issue 5)
+            except Exception:  # a bug here must not strand every later batch
                 log.exception("writer failed on a group; sending it to retry")
                 self._counters.add(write_errors=1)
                 self._schedule(
@@ -204,7 +204,7 @@ class Writer:
 
     def _quitting_in_outage(self) -> bool:
         """Stopping while writes fail: dead-letter at once instead of waiting out one more busy
-        timeout per group; quitting during an outage took 8 s before (issue 5)."""
+        timeout per group; quitting during an outage took 8 s before."""
         return self._closing.is_set() and self._counters.snapshot().outage
 
     def _try_write(self, store: Store, group: list[Batch]) -> bool:
@@ -250,7 +250,7 @@ class Writer:
             expired = [b for b in due if final or b.attempts >= self._retry.policy.attempts]
             again = [b for b in due if b not in expired]
             self._outcomes.dead_letter_batches(expired, reason, keep=not final)
-        except Exception:  # a bug must not end retrying nor strand a sender (issue 5)
+        except Exception:  # a bug must not end retrying nor strand a sender
             # This group may already be here after an error: dead-letter it (durable, replayed
             # later) rather than retry a failure that may repeat.
             log.exception("retry failed on a group; dead-lettering it")

@@ -13,7 +13,7 @@ import math
 import random
 from collections import deque
 
-from sensor_tui.tags import Config
+from sensor_tui.model.tags import Config
 
 SIGN = {"fermenter_ph": -1.0}
 """How a tag follows its unit's process (pH falls as temperature rises); others follow it +1."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from sensor_tui.errors import SensorTuiError
+from sensor_tui.model.errors import SensorTuiError
 
 EXTRAS = {"mqtt": ("paho", "mqtt"), "opcua": ("asyncua", "opcua")}
 """Source kind -> (the module it needs, the package extra that installs it)."""

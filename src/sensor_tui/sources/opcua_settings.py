@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sensor_tui.model.tags import ConfigError
 from sensor_tui.sources.entry import (
     Backoff,
     _backoff,
@@ -32,7 +33,6 @@ from sensor_tui.sources.entry import (
     _split_url,
     _unknown,
 )
-from sensor_tui.tags import ConfigError
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,11 +22,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sensor_tui.events import Event
+from sensor_tui.model.events import Event
+from sensor_tui.model.readings import Reading, format_ts
+from sensor_tui.model.tags import Config, Tag
 from sensor_tui.pipeline import BatchResult, Pipeline, PipelineStopped
-from sensor_tui.readings import Reading, format_ts
 from sensor_tui.sources.coupling import UnitProcess, decoupled
-from sensor_tui.tags import Config, Tag
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +292,7 @@ class SimulatorThread:
         """Tick; an exception is logged, counted and shown, and the next tick tries again.
 
         Unguarded, one exception ended the thread silently while the status still said RUNNING
-        (issue 10), as the writer and retry threads did before issue 5.
+        as the writer and retry threads once did.
         """
         try:
             self.tick()

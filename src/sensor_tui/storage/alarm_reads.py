@@ -12,10 +12,10 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from sensor_tui.model.timestamps import is_canonical
 from sensor_tui.storage.alarms import ALARM_FIELDS, ALARM_NAMES
 from sensor_tui.storage.reader import Reader, where
 from sensor_tui.storage.store import StoreUnavailable
-from sensor_tui.timestamps import is_canonical
 
 
 def _rows(reader: Reader, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -136,3 +136,8 @@ def fault_events(reader: Reader, since: str | None = None) -> list[tuple[Any, ..
         f"WHERE tag IS NOT NULL AND start != '' AND kind != 'outage'{where} ORDER BY start"
     )
     return _well_formed(reader, _rows(reader, sql, [since] if since else []), 3, "events")
+
+
+def report_inputs(reader: Reader, since: str | None = None) -> tuple[list[Any], list[Any]]:
+    """The alarm rows and the fault events that `alarming.report.build_report` judges."""
+    return list(report_rows(reader, since)), list(fault_events(reader, since))

@@ -1,4 +1,4 @@
-"""Every SQL statement of the alarm life cycle (issue 11): writes inside the writer's
+"""Every SQL statement of the alarm life cycle: writes inside the writer's
 transaction, reads for the panel, HTTP, the CLI and the health report.
 
 Writes take the open transaction's connection and never commit: the caller (`Store`) does, so an
@@ -12,13 +12,13 @@ from __future__ import annotations
 import bisect
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sensor_tui.alarming import states
+from sensor_tui.alarming.changes import AlarmChange
 from sensor_tui.alarming.priority import priority
-from sensor_tui.readings import format_ts, parse_ts
+from sensor_tui.model.readings import format_ts, parse_ts
 
 ALARM_FIELDS = (
     'id, tag, kind, start, "end", peak_score, readings, active, state, priority, acked_at, '
@@ -59,22 +59,6 @@ ORIGIN_BEFORE = timedelta(hours=1)
 """How far before an alarm a fault may have started (the longest fault lasts minutes)."""
 ORIGIN_TOLERANCE = timedelta(seconds=60)
 """An alarm may start up to the hold-off after its fault's end (a detector lags)."""
-
-
-@dataclass(frozen=True, slots=True)
-class AlarmChange:
-    """An alarm row after a write, and the transition it went through (None: only extended)."""
-
-    row: dict[str, Any]
-    from_state: str | None
-    to_state: str | None
-    actor: str = "detector"
-    via: str = "pipeline"
-
-    @property
-    def transition(self) -> bool:
-        """True when the state changed (notifications are sent for these only)."""
-        return self.to_state is not None and self.to_state != self.from_state
 
 
 def _fetch(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
-from sensor_tui.errors import SensorTuiError
+from sensor_tui.model.errors import SensorTuiError
 from sensor_tui.storage.rollups import create_rollups
 
 MEASUREMENT_COLUMNS = {
@@ -122,7 +122,7 @@ def _v2_detection(db: Database) -> None:
 
 
 ALARM_LIFECYCLE_COLUMNS = (
-    # (column, SQL type and default): what issue 11's lifecycle adds to an `alarms` row.
+    # (column, SQL type and default): what the alarm lifecycle adds to an `alarms` row.
     ("state", "TEXT NOT NULL DEFAULT 'unack'"),
     ("priority", "INTEGER NOT NULL DEFAULT 3"),
     ("acked_at", "TEXT"),
@@ -206,7 +206,7 @@ MIGRATIONS: dict[int, Migration] = {
     1: _v1_baseline,
     2: _v2_detection,
     3: _v3_alarm_lifecycle,
-    4: create_rollups,  # issue 12: per-minute and per-hour rollups, kept by the writer
+    4: create_rollups,  # per-minute and per-hour rollups, kept by the writer
     5: _forward_watermarks,  # the historian forwarder's watermarks, written by the writer
     6: _v6_units,  # unit health: references, unit statistics, alarms.contributions
 }

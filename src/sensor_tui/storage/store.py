@@ -22,15 +22,15 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from sensor_tui.errors import SensorTuiError
-from sensor_tui.readings import Reading, now_ts
+from sensor_tui.model.errors import SensorTuiError
+from sensor_tui.model.readings import Reading, now_ts
+from sensor_tui.model.tags import Config
 from sensor_tui.storage import alarms as alarm_sql
 from sensor_tui.storage import units as unit_sql
 from sensor_tui.storage.open_events import end_open_events
 from sensor_tui.storage.rollups import add_new_rows
 from sensor_tui.storage.schema import migrate
 from sensor_tui.storage.units import UnitRows
-from sensor_tui.tags import Config
 
 INSERT_JSON_SQL = (
     "INSERT OR IGNORE INTO measurements "
@@ -198,7 +198,7 @@ class Store:
             raise
         if not self._same_file():
             # Deleted or replaced between the check and the commit: the rows went to an
-            # unlinked file. Say so, and the retry writes them again into the new file (issue 5).
+            # unlinked file. Say so, and the retry writes them again into the new file.
             self.close()
             raise StoreUnavailable(f"database file {self.path} was replaced during the write")
         self.alarm_changes.extend(changes)
@@ -225,9 +225,7 @@ class Store:
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(str(exc)) from exc
 
-    def upsert_alarms(
-        self, rows: Sequence[dict[str, Any]], units: UnitRows | None = None
-    ) -> None:
+    def upsert_alarms(self, rows: Sequence[dict[str, Any]], units: UnitRows | None = None) -> None:
         """Record or update alarms (see `sensor_tui.detection.alarms`) in one transaction."""
         self.write_payload("[]", rows, units)
 

@@ -27,10 +27,10 @@ from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import Static
 
-from sensor_tui.errors import SensorTuiError
-from sensor_tui.runner import Monitor
-from sensor_tui.series import WINDOWS
-from sensor_tui.summary import dead_letter_lines, source_lines
+from sensor_tui.model.errors import SensorTuiError
+from sensor_tui.pipeline.summary import dead_letter_lines, source_lines
+from sensor_tui.runtime.monitor import Monitor
+from sensor_tui.storage.series import WINDOWS
 from sensor_tui.tui import keys
 from sensor_tui.tui.actions import Actions
 from sensor_tui.tui.alarm_view import AlarmViewMixin, SpanRequested

@@ -1,4 +1,4 @@
-"""What the monitor's parts share: the state every mixin of `SensorApp` reads (issue 12).
+"""What the monitor's parts share: the state every mixin of `SensorApp` reads.
 
 `SensorApp` is assembled from small mixins (`Navigation`, `ReadingsIn`, `Actions`) so app.py
 stays about the life cycle. Each mixin derives from this class, which declares the shared state
@@ -15,7 +15,7 @@ from typing import Any
 from textual.app import App
 from textual.reactive import reactive
 
-from sensor_tui.runner import Monitor
+from sensor_tui.runtime.monitor import Monitor
 from sensor_tui.tui.anomaly_table import AnomalyTable
 from sensor_tui.tui.chart import TagChart
 from sensor_tui.tui.live import LiveFeed

@@ -17,8 +17,8 @@ from textual.app import ComposeResult
 from textual.containers import Container, Grid
 from textual.message import Message
 
-from sensor_tui.series import StoredView, TagSeries, window_label
-from sensor_tui.tags import Tag
+from sensor_tui.model.tags import Tag
+from sensor_tui.storage.series import StoredView, TagSeries, window_label
 from sensor_tui.tui.plot import PlotView, Trace
 
 MIN_CHART_ROWS = 9

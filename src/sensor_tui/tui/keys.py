@@ -1,4 +1,4 @@
-"""The one key table of the monitor (issue 10): bindings, help, palette and README come from it.
+"""The one key table of the monitor: bindings, help, palette and README come from it.
 
 Before this table a key was written four times (the app's BINDINGS, the help screen, the command
 palette, and the README as a fifth) and the copies drifted. Now each key is one `Key` row:
@@ -110,7 +110,7 @@ def _alarm(
 
 
 ALARM_KEYS: tuple[Key, ...] = (
-    # issue 11: the alarm panel's keys (HELPERS.md allocation)
+    # the alarm panel's keys (HELPERS.md allocation)
     _alarm(
         "ack",
         "a",

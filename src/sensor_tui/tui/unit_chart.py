@@ -15,10 +15,10 @@ from textual.app import ComposeResult
 from textual.containers import Container
 from textual.message import Message
 
-from sensor_tui.readings import parse_ts
+from sensor_tui.model.readings import parse_ts
+from sensor_tui.model.units import Unit
 from sensor_tui.tui.chart import SELECTED_MARK, format_value
 from sensor_tui.tui.plot import PlotView, Trace
-from sensor_tui.units import Unit
 
 Points = list[tuple[str, float, float, bool]]
 """(timestamp, statistic, limit, flagged) as `storage.units.load_scores` returns them."""

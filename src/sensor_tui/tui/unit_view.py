@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from textual import work
 from textual.message import Message
 
-from sensor_tui.errors import SensorTuiError
+from sensor_tui.model.errors import SensorTuiError
+from sensor_tui.model.when import iso
 from sensor_tui.storage import Reader, StoreUnavailable
 from sensor_tui.storage.units import load_scores
 from sensor_tui.tui.base import MonitorBase
 from sensor_tui.tui.unit_chart import Points, UnitChartPanel
-from sensor_tui.when import iso
 
 UNIT_REFRESH = 1.0
 """Least seconds between reads of the units' statistics (observations come at most once a

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sensor_tui.errors import SensorTuiError
+from sensor_tui.model.errors import SensorTuiError
 
 
 class HistorianUnavailable(SensorTuiError):

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sensor_tui.errors import SensorTuiError
+from sensor_tui.model.errors import SensorTuiError
 
 AHEAD_DAYS = 7
 """Partitions created beyond today, so the forwarder never waits on DDL for live readings."""
