@@ -14,7 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sensor_tui import timestamps as ts
+from sensor_tui.model import timestamps as ts
 from sensor_tui.model.readings import Rejected, Validator, epoch, normalize_ts
 from sensor_tui.model.tags import load_config
 from tests.support.hostile_inputs import ONCE_STORED_AS_GARBAGE, any_timestamp, timestamp_texts

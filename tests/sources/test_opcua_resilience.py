@@ -20,7 +20,7 @@ from tests.support.tcp_proxy import TcpProxy
 
 from .conftest import wait_until
 from .opcua_server import NODES, OpcServer
-from .test_issue13_opcua import begin, canonical, settings, stored
+from .test_opcua import begin, canonical, settings, stored
 
 TAGS = tuple(NODES)
 BASE = {"fermenter_temp": 37.0, "fermenter_ph": 7.0, "agitator_rpm": 450.0}

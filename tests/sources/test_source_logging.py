@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sensor_tui import logsetup
+from sensor_tui.cli import logsetup
 from tests.support.mosquitto_harness import free_port
 
 from .conftest import wait_until

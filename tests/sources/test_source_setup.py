@@ -23,7 +23,7 @@ from tests.support.mosquitto_harness import free_port
 
 from .conftest import wait_until
 from .opcua_server import OpcServer, make_pki
-from .test_issue13_opcua import begin, canonical, settings, stored
+from .test_opcua import begin, canonical, settings, stored
 
 CLI = [sys.executable, "-m", "sensor_tui"]
 

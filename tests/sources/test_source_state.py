@@ -20,7 +20,7 @@ from tests.support.tcp_proxy import TcpProxy
 
 from .conftest import wait_until
 from .opcua_server import OpcServer
-from .test_issue13_opcua import begin, settings, stored
+from .test_opcua import begin, settings, stored
 
 
 @pytest.fixture
