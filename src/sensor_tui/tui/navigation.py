@@ -91,6 +91,9 @@ class Navigation(MonitorBase):
         elif wanted not in (self._view_key, self._view_loading) and not self._failed_lately(wanted):
             self._view_loading = wanted
             self._load_view_worker(wanted)
+        if wanted is not None and wanted == self._view_loading:
+            return  # drawn when it arrives: drawing the new span from the old view first
+            # cost as much as the pan itself (three chart builds), for a frame of wrong data
         self.replot(force=force)
 
     def _failed_lately(self, span: tuple[float, float]) -> bool:
@@ -121,6 +124,7 @@ class Navigation(MonitorBase):
         if message.error:
             self._view_failed = (message.span, time.monotonic())
             self.notify(message.error, title="History not loaded", severity="error", markup=False)
+            self.replot(force=True)  # the charts still move to the span asked for
             return
         if message.span != self._wanted_view():
             return
@@ -174,6 +178,7 @@ class Navigation(MonitorBase):
         self._loading = False
         if message.error:
             self.notify(message.error, title="History not loaded", severity="error", markup=False)
+            self.replot(force=True)  # the charts still move to the span asked for
             return
         for tag, (times, values, flags) in message.series.items():
             self._charts[tag].series.add_history(times, values, flags, message.since)
