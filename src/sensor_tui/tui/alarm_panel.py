@@ -191,19 +191,21 @@ class AlarmPanel(DataTable[Any]):
         every render cache is keyed by, and asks for a full refresh, so each alarm update (one
         a second with a few open alarms) re-rendered every visible cell, the largest share of
         the monitor's CPU. The columns are of fixed width, so no widths need recomputing; the
-        render caches are dropped (cheap) and only this row's line is marked dirty, so only
-        it is rendered again.
+        cached renders of the changed cells and of the row are dropped, and only this row's
+        line is marked dirty, so only it is rendered again, from its unchanged cells' renders.
         """
+        columns = {ColumnKey(key) for key in changed}
         cells_now = self._data[row_key]
         for key, value in changed.items():
             cells_now[ColumnKey(key)] = value
-        for cache in (
-            self._row_renderable_cache,
-            self._cell_render_cache,
-            self._row_render_cache,
-            self._line_cache,
-        ):
-            cache.clear()
+        cell_cache, row_cache = self._cell_render_cache, self._row_render_cache
+        cell_keys, row_keys = list(cell_cache.keys()), list(row_cache.keys())  # LRU, no iter
+        for cell_key in [k for k in cell_keys if k[0] == row_key and k[1] in columns]:
+            cell_cache.discard(cell_key)
+        for row_cache_key in [k for k in row_keys if k[0] == row_key]:
+            row_cache.discard(row_cache_key)
+        self._row_renderable_cache.clear()  # by row index: cheap to make again
+        self._line_cache.clear()  # by screen line: only dirty lines are asked for
         self.refresh_row(self.get_row_index(row_key))
 
     def _drop(self, alarm_id: str) -> None:
