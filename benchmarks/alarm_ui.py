@@ -1,4 +1,4 @@
-"""Benchmark of the alarm panel under a burst (issue 11): 1,000 flagged readings on one tag
+"""Benchmark of the alarm panel under a burst: 1,000 flagged readings on one tag
 make one alarm row and cost the UI under 50 ms of work in total.
 
 Each run: a fresh database with 300 quiet readings per tag of history, the real app (Pilot,
@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import sensor_tui.tui.app
+from sensor_tui.model.readings import Reading
+from sensor_tui.model.tags import Config, SimulatorSettings, load_config
 from sensor_tui.pipeline import Pipeline
-from sensor_tui.readings import Reading
-from sensor_tui.runner import Monitor, MonitorOptions
+from sensor_tui.runtime.monitor import Monitor, MonitorOptions
 from sensor_tui.sources.simulator import Simulator
-from sensor_tui.tags import Config, SimulatorSettings, load_config
 from sensor_tui.tui.alarm_panel import AlarmPanel
 from sensor_tui.tui.app import SensorApp
 

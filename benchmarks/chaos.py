@@ -1,4 +1,4 @@
-"""Chaos run (issue 5): break the monitor on purpose, many times, and count.
+"""Chaos run: break the monitor on purpose, many times, and count.
 
     python benchmarks/chaos.py --kills 100 --seconds 240
 
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, help="keep files here (default: a temp directory)")
     args = ap.parse_args(argv)
     if args.client == "http" and not HttpClient.available():
-        print("the HTTP endpoint is not in this build (issue 4); use --client pipeline")
+        print("the HTTP endpoint is not in this build; use --client pipeline")
         return 2
     with tempfile.TemporaryDirectory(prefix="chaos-") as tmp:
         workdir = args.workdir or Path(tmp)

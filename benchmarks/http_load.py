@@ -175,8 +175,8 @@ def pipeline_baseline(
     workdir: Path, epoch: datetime, seconds: float, batch: int, clients: int
 ) -> float:
     """Readings per second through an in-process Pipeline (no HTTP), `clients` threads waiting."""
+    from sensor_tui.model.tags import load_config
     from sensor_tui.pipeline import Pipeline
-    from sensor_tui.tags import load_config
 
     pipeline = Pipeline(load_config(None), workdir / "baseline.db")
     pipeline.start()
@@ -261,8 +261,8 @@ DATA_SQL = (
 
 def build_big_db(path: Path, rows: int, chunk: int = 1_000_000) -> float:
     """Make sure `path` holds at least `rows` readings; returns seconds spent building."""
+    from sensor_tui.model.tags import load_config
     from sensor_tui.storage import connect, create_schema
-    from sensor_tui.tags import load_config
 
     db = connect(path)
     create_schema(db, load_config(None))

@@ -7,7 +7,7 @@ Builds a CSV of simulated readings (3 tags at 1 Hz), then, in the same run and a
   group commit; process start-up included), on a fresh database each time;
 - times the baseline: the same rows, already parsed into tuples, inserted with one `executemany`
   into a table with the same columns, indexes and pragmas (created by the same schema code), but
-  without the rollup trigger (issue 12): the import pays for its rollups, the baseline does not.
+  without the rollup trigger: the import pays for its rollups, the baseline does not.
 Prints the median rate of each and the ratio (target: import >= 0.5 x baseline).
 """
 
@@ -25,10 +25,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sensor_tui.model.tags import load_config
 from sensor_tui.sources.simulator import generate_scenario
 from sensor_tui.storage import create_schema
 from sensor_tui.storage.store import INSERT_SQL
-from sensor_tui.tags import load_config
 
 
 def build_csv(path: Path, rows: int) -> list[tuple]:

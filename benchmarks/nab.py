@@ -31,10 +31,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from sensor_tui.detection import nab
+from sensor_tui.model.tags import Config, Tag
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.sources.csv_import import import_csv
 from sensor_tui.storage import connect
-from sensor_tui.tags import Config, Tag
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "nab"
 SCOREBOARD = (

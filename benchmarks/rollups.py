@@ -1,4 +1,4 @@
-"""Cost of keeping the rollups (issue 12): the writer's insert with and without them, and with a
+"""Cost of keeping the rollups: the writer's insert with and without them, and with a
 per-row trigger instead, on the same rows, in the same run.
 
     python benchmarks/rollups.py [--rows 300000] [--repeats 3]
@@ -23,11 +23,11 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from sensor_tui.model.tags import load_config
 from sensor_tui.sources.simulator import generate_scenario
 from sensor_tui.storage import create_schema
 from sensor_tui.storage.rollups import add_new_rows
 from sensor_tui.storage.store import INSERT_JSON_SQL
-from sensor_tui.tags import load_config
 
 _UPSERT = (
     "INSERT INTO {table} VALUES (NEW.tag, substr(NEW.timestamp, 1, {n}), NEW.value, NEW.value,"

@@ -179,11 +179,23 @@ def one_run(
     return run_in_pty([*argv, "--db", str(db)], seconds, warmup, **kw)
 
 
+def unit_config(work: Path, observations: int) -> list[str]:
+    """`--config` for the default unit with a short warm-up, so that the unit is judged (and its
+    chart drawn) during the measured seconds, as in a monitor whose reference is stored."""
+    path = work / "unit.toml"
+    path.write_text(
+        '[[units]]\nname = "fermenter"\n'
+        'tags = ["fermenter_temp", "fermenter_ph", "agitator_rpm"]\n'
+        f"warmup = {observations}\n"
+    )
+    return ["--config", str(path)]
+
+
 def cpu_section(work: Path, seconds: float, runs: int, warmup: float, cases: list[str]) -> None:
     """Mean CPU of the app against the headless monitor (same database kind, same run), per
     case, over several runs."""
-    base = [sensor_tui(), "run", "--seed", "1", "--interval", "1.0", "--duration"]
-    argv = [*base, str(seconds + warmup)]
+    base = [sensor_tui(), "run", "--seed", "1", "--interval", "1.0", *unit_config(work, 10)]
+    argv = [*base, "--duration", str(seconds + warmup)]
     chosen = [case for case in CASES if case[0] in cases]
     history = make_history(work) if any(case[2] for case in chosen) else None
     # the detectors judge only after 150 readings: a fresh database flags nothing for minutes,
@@ -225,9 +237,9 @@ def make_big_database(path: Path, days: float, end: datetime) -> tuple[int, floa
     schema's own step 4. Returns (readings, seconds taken)."""
     from sqlite_utils import Database
 
+    from sensor_tui.model.tags import load_config
     from sensor_tui.storage import create_schema
     from sensor_tui.storage.rollups import create_rollups
-    from sensor_tui.tags import load_config
 
     started = time.perf_counter()
     count = int(days * 86400)
@@ -264,8 +276,8 @@ async def _until_drawn(app: Any) -> None:
 
 def navigation_times(db: Path, end: float) -> dict[str, Any]:
     """Pan latencies (5m and 1h windows) and the 30d window's opening time, in-process."""
-    from sensor_tui.runner import Monitor, MonitorOptions
-    from sensor_tui.tags import load_config
+    from sensor_tui.model.tags import load_config
+    from sensor_tui.runtime.monitor import Monitor, MonitorOptions
     from sensor_tui.tui.app import make_app
     from sensor_tui.tui.chart import TagChart
 

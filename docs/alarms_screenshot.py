@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sensor_tui.alarming.commands import AlarmCommand, shelve_until
+from sensor_tui.model.tags import load_config
 from sensor_tui.pipeline import Pipeline
-from sensor_tui.runner import Monitor, MonitorOptions
+from sensor_tui.runtime.monitor import Monitor, MonitorOptions
 from sensor_tui.sources.simulator import generate_scenario
 from sensor_tui.storage import Reader
 from sensor_tui.storage.alarm_reads import list_alarms
-from sensor_tui.tags import load_config
 from sensor_tui.tui.app import make_app
 
 SIZE = (150, 42)

@@ -12,10 +12,10 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sensor_tui.model.tags import load_config
 from sensor_tui.pipeline import Pipeline
-from sensor_tui.runner import Monitor, MonitorOptions
+from sensor_tui.runtime.monitor import Monitor, MonitorOptions
 from sensor_tui.sources.simulator import generate_scenario
-from sensor_tui.tags import load_config
 from sensor_tui.tui.app import make_app
 
 SIZE = (140, 40)

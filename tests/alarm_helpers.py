@@ -1,4 +1,4 @@
-"""Helpers of the issue 11 tests: a quiet simulator stream with one injected fault."""
+"""Helpers of the alarm tests: a quiet simulator stream with one injected fault."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from sensor_tui.alarming.commands import AlarmCommand
-from sensor_tui.events import Event
+from sensor_tui.model.events import Event
+from sensor_tui.model.readings import Reading
+from sensor_tui.model.tags import Config, SimulatorSettings
 from sensor_tui.pipeline import Pipeline
-from sensor_tui.readings import Reading
 from sensor_tui.sources.simulator import Simulator
 from sensor_tui.storage import Reader
 from sensor_tui.storage.alarm_reads import journal, list_alarms
-from sensor_tui.tags import Config, SimulatorSettings
 
 WARM = 200
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from sensor_tui.model.tags import Config, load_config
 from sensor_tui.pipeline import Pipeline, RetryPolicy
-from sensor_tui.runner import Monitor, MonitorOptions
+from sensor_tui.runtime.monitor import Monitor, MonitorOptions
 from sensor_tui.sources.simulator import generate_scenario
-from sensor_tui.tags import Config, load_config
 
 # CI explores a fixed set of fuzz examples, so a submission's result does not depend on luck;
 # a developer's run keeps exploring new ones (that is how the "²" limit bug was found).

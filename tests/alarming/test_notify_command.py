@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from sensor_tui.alarming.notify import Notifier
-from sensor_tui.alarming.settings import AlarmSettings
+from sensor_tui.model.alarm_settings import AlarmSettings
 from sensor_tui.storage.alarms import AlarmChange
 from tests.support.waiting import wait_until
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from sensor_tui.model.tags import load_config
 from sensor_tui.sources.simulator import generate_scenario
-from sensor_tui.tags import load_config
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sensor_tui.cli_token import PS_WARNING
+from sensor_tui.cli.token import PS_WARNING
 
 from .conftest import cli
 

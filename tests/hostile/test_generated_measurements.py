@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sensor_tui.timestamps import BadTimestamp, canonical
+from sensor_tui.model.timestamps import BadTimestamp, canonical
 from tests.sources.conftest import need_mosquitto
 from tests.support.hostile_inputs import TAGS, measurements
 from tests.support.hostile_run import JSON, HostileRun

@@ -13,8 +13,8 @@ import pytest
 
 from sensor_tui.alarming import states
 from sensor_tui.http import start_server
+from sensor_tui.model.tags import Config
 from sensor_tui.pipeline import Pipeline
-from sensor_tui.tags import Config
 from tests.alarm_helpers import alarms_in, quiet, scenario, store_stream
 
 TOKEN = "s3cret-token"

@@ -13,8 +13,8 @@ import pytest
 
 from sensor_tui.http import Limits, start_server
 from sensor_tui.http.server import HttpServer
+from sensor_tui.model.tags import load_config
 from sensor_tui.pipeline import Pipeline
-from sensor_tui.tags import load_config
 from tests.conftest import FAST_RETRY
 
 HALF_HEAD = b"GET /data HTTP/1.1\r\nHost: x\r\nX-Never-Ends: "

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from sensor_tui.events import Event
+from sensor_tui.model.events import Event
 from sensor_tui.pipeline import Pipeline
 from tests.alarm_helpers import quiet, scenario
 from tests.conftest import FAST_RETRY, make_monitor

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from sensor_tui.model.readings import NOT_A_NUMBER, Rejected, Validator
+from sensor_tui.model.tags import Config
 from sensor_tui.pipeline import Pipeline
-from sensor_tui.readings import NOT_A_NUMBER, Rejected, Validator
 from sensor_tui.sources.csv_import import import_csv
 from sensor_tui.storage import Reader
-from sensor_tui.tags import Config
 
 
 @pytest.mark.parametrize("value", ["3_7", "3_7.5", "1_000", "_37", "37_"])

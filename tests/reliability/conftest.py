@@ -1,4 +1,4 @@
-"""Fixtures for the issue 5 fault suite (helpers live in `helpers.py`)."""
+"""Fixtures for the fault suite (helpers live in `helpers.py`)."""
 
 from tests.reliability.helpers import make_pipeline
 

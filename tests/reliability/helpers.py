@@ -1,4 +1,4 @@
-"""Helpers for the issue 5 fault suite: real subprocesses, real files, bounded waits."""
+"""Helpers for the fault suite: real subprocesses, real files, bounded waits."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from sensor_tui.model.tags import load_config
 from sensor_tui.pipeline import Pipeline, RetryPolicy
-from sensor_tui.tags import load_config
 from tests.support.chaos import DRIVER, LockHolder
 from tests.support.chaos_keys import batch_keys
 from tests.support.console import message

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sensor_tui.counters import SourceState
+from sensor_tui.model.counters import SourceState
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.sources.opcua import OpcUaSource
 from tests.support.mosquitto_harness import free_port

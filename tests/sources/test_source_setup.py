@@ -13,12 +13,12 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from sensor_tui.model.tags import ConfigError, load_config
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.sources.config import parse_sources
 from sensor_tui.sources.opcua import OpcUaSource
 from sensor_tui.sources.opcua_cert import load_certificate, make_client_certificate
 from sensor_tui.sources.preflight import check_security_modes
-from sensor_tui.tags import ConfigError, load_config
 from tests.support.mosquitto_harness import free_port
 
 from .conftest import wait_until

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from sensor_tui.counters import Snapshot, SourceState
+from sensor_tui.model.counters import Snapshot, SourceState
 from sensor_tui.pipeline import Pipeline
+from sensor_tui.pipeline.summary import source_lines
 from sensor_tui.sources.config import Backoff
 from sensor_tui.sources.opcua import OpcUaSource
-from sensor_tui.summary import source_lines
 from sensor_tui.tui.status import MonitorState, status_markup
 from tests.support.mosquitto_harness import free_port
 from tests.support.tcp_proxy import TcpProxy

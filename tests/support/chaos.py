@@ -1,4 +1,4 @@
-"""The chaos machinery (issue 5), shared by the fault tests and `benchmarks/chaos.py` (issue 10).
+"""The chaos machinery, shared by the fault tests and `benchmarks/chaos.py`.
 
 Each cycle launches the process under test, lets clients send batches, injects one fault and
 SIGKILLs (or SIGTERMs) it; the next cycle restarts it on the same database and dead-letter file,
@@ -316,10 +316,10 @@ class HttpRun:
 
 @dataclass
 class HttpClient:
-    """The HTTP version of the same check (issue 4's endpoint); only when `sensor_tui.http` exists.
+    """The HTTP version of the same check (the HTTP endpoint); only when `sensor_tui.http` exists.
 
     Hooks for the HTTP-only faults (hostile bodies, slow and half-open clients) belong here too:
-    they need the endpoint and are left to the HTTP issue's tests.
+    they need the endpoint and are left to the HTTP tests.
     """
 
     workdir: Path

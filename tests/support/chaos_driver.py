@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project root: tests.support
 
+from sensor_tui.model.tags import load_config
 from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped, RetryPolicy
-from sensor_tui.tags import load_config
 from tests.support.chaos_keys import batch_measurements
 
 _print_lock = threading.Lock()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sensor_tui.readings import format_ts
+from sensor_tui.model.readings import format_ts
 
 BASE = datetime(2025, 1, 1, tzinfo=UTC)
 PER_RUN = 10_000_000

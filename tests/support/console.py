@@ -1,4 +1,4 @@
-"""Reading the headless console: every line is `<UTC time> <message>` (issue 10)."""
+"""Reading the headless console: every line is `<UTC time> <message>`."""
 
 from __future__ import annotations
 

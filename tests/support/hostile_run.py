@@ -24,10 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sensor_tui.runner import Monitor, MonitorOptions
+from sensor_tui.model.tags import load_config
+from sensor_tui.runtime.monitor import Monitor, MonitorOptions
 from sensor_tui.sources.config import Backoff, MqttSettings
 from sensor_tui.sources.csv_import import import_csv
-from sensor_tui.tags import load_config
 from tests.support.hostile_inputs import BASE, draw_measurement
 from tests.support.hostile_requests import hostile_request
 from tests.support.mosquitto_harness import Publisher

@@ -1,4 +1,4 @@
-"""Timing assertions out of the default run (issue 10).
+"""Timing assertions out of the default run.
 
 A bound on how long something takes is a figure of the machine as much as of the code: on two
 shared cores it fails now and then. Tests that check a behaviour *and* a speed take `limit` from

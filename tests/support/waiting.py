@@ -1,4 +1,4 @@
-"""Waiting for a condition with a deadline, instead of sleeping a fixed time (issue 10).
+"""Waiting for a condition with a deadline, instead of sleeping a fixed time.
 
 A fixed sleep is either too short on a busy machine (a flaky test) or too long everywhere (a
 slow suite). Poll the condition the test is really waiting for, with a deadline.

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from sensor_tui.model.tags import Config, Tag
 from sensor_tui.pipeline import Pipeline
-from sensor_tui.tags import Config, Tag
 from tests.alarm_helpers import quiet, scenario, store_stream
 
 FAULTS = {

@@ -19,8 +19,8 @@ from textual.coordinate import Coordinate
 from textual.widgets import Static
 from textual.widgets._toast import Toast
 
-from sensor_tui.runner import Monitor, MonitorOptions
-from sensor_tui.tags import Config
+from sensor_tui.model.tags import Config
+from sensor_tui.runtime.monitor import Monitor, MonitorOptions
 from sensor_tui.tui.alarm_columns import MARK
 from sensor_tui.tui.alarm_panel import AlarmPanel
 from sensor_tui.tui.alarm_screens import AlarmDetailScreen

@@ -15,8 +15,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import App, ComposeResult
 
-from sensor_tui.series import StoredView
-from sensor_tui.tags import load_config
+from sensor_tui.model.tags import load_config
+from sensor_tui.storage.series import StoredView
 from sensor_tui.tui.axes import x_ticks
 from sensor_tui.tui.binning import min_max_bins
 from sensor_tui.tui.chart import ChartPanel, TagChart

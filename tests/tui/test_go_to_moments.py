@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from sensor_tui.tags import Config
+from sensor_tui.model.tags import Config
+from sensor_tui.model.when import parse_when
 from sensor_tui.tui.app import make_app
-from sensor_tui.when import parse_when
 from tests.conftest import (
     SNAPSHOT_SECONDS,
     SNAPSHOT_START,

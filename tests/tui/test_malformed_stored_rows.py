@@ -43,7 +43,7 @@ def plant_garbage(db: Path) -> None:
 
 def test_readers_skip_and_count_rows_not_in_the_stored_form(tmp_path, config):
     db = tmp_path / "old.db"
-    fill_database(db, config, recent_start(240), 200)
+    fill_database(db, config, recent_start(240), 200, seed=4)  # a run with alarms
     plant_garbage(db)
     reader = Reader(db)
     try:
@@ -58,7 +58,7 @@ def test_readers_skip_and_count_rows_not_in_the_stored_form(tmp_path, config):
 
 def test_the_monitor_starts_and_runs_over_old_garbage_rows(tmp_path, config):
     db = tmp_path / "old.db"
-    fill_database(db, config, recent_start(240), 200)
+    fill_database(db, config, recent_start(240), 200, seed=4)  # a run with alarms
     plant_garbage(db)
     app = make_app(make_monitor(db, config))
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from sensor_tui.counters import Snapshot
-from sensor_tui.tags import Config
+from sensor_tui.model.counters import Snapshot
+from sensor_tui.model.tags import Config
 from sensor_tui.tui.app import make_app
 from sensor_tui.tui.status import MonitorState, StatusBar, plain_width, status_markup
 from tests.conftest import SNAPSHOT_SECONDS, SNAPSHOT_START, fill_database, make_monitor, run

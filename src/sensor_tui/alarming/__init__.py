@@ -1,4 +1,4 @@
-"""Alarms an operator works (issue 11): states, priority, health KPIs, live grading, notices.
+"""Alarms an operator works: states, priority, health KPIs, live grading, notices.
 
 The detector's `AlarmTracker` decides when a fault's alarm opens and ends (the `alarms` row's
 tag, kind, start, end, peak_score, readings, active). This package builds the ISA-18.2 life

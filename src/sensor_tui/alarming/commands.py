@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sensor_tui.alarming.states import COMMANDS, AlarmCommandError
-from sensor_tui.readings import format_ts
+from sensor_tui.model.readings import format_ts
 
 SHELVE_CHOICES = (300, 900, 3600, 4 * 3600, 8 * 3600, 24 * 3600)
 """Shelving durations offered to the operator, in seconds (5 min to a shift and more)."""

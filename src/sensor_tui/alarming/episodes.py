@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sensor_tui.alarming.priority import outside
-from sensor_tui.readings import Reading
-from sensor_tui.tags import Config
+from sensor_tui.model.readings import Reading
+from sensor_tui.model.tags import Config
 
 KEEP_CLOSED = 256
 """Closed alarms whose peak is remembered (a requeued row after a failed write needs it)."""

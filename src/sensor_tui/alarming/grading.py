@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sensor_tui.alarming.health import AlarmFacts
-from sensor_tui.readings import epoch
+from sensor_tui.model.readings import epoch
 
 TOLERANCE = 60.0
 """Seconds after a fault's end an alarm may still start and count as catching it."""

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sensor_tui.alarming import states
-from sensor_tui.readings import epoch
+from sensor_tui.model.readings import epoch
 
 BUCKET = 600.0
 """Ten minutes, the EEMUA 191 rate period."""

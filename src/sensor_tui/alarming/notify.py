@@ -18,8 +18,8 @@ import subprocess
 import threading
 from typing import Any
 
-from sensor_tui.alarming.settings import AlarmSettings
-from sensor_tui.storage.alarms import AlarmChange
+from sensor_tui.alarming.changes import AlarmChange
+from sensor_tui.model.alarm_settings import AlarmSettings
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,14 @@ def notice(change: AlarmChange) -> dict[str, Any]:
         "to_state": change.to_state,
         "actor": change.actor,
         "via": change.via,
-        "alarm": change.row,
+        "alarm": _decoded(change.row),
     }
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """The row as GET /alarms/{id} gives it: a unit alarm's contributions as an object."""
+    raw = row.get("contributions")
+    return {**row, "contributions": json.loads(raw)} if isinstance(raw, str) else row
 
 
 class Notifier:

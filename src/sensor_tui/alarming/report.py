@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sensor_tui.alarming import states
 from sensor_tui.alarming.grading import Fault, Grade, grade
 from sensor_tui.alarming.health import AlarmFacts, Health, health
-from sensor_tui.readings import epoch
-from sensor_tui.storage import Reader
-from sensor_tui.storage.alarm_reads import fault_events, report_rows
+from sensor_tui.model.readings import epoch
 
 
 def build_report(
-    reader: Reader, since: str | None = None, now: float | None = None
+    alarm_rows: Iterable[Sequence[Any]],
+    fault_rows: Iterable[Sequence[Any]],
+    since: str | None = None,
+    now: float | None = None,
 ) -> tuple[Health, Grade]:
-    """KPIs and the detector's grade for alarms (and faults) starting at or after `since`."""
+    """KPIs and the detector's grade for alarms (and faults) starting at or after `since`.
+
+    Takes the rows rather than a reader, so the alarm domain depends on no storage: the caller
+    reads them with `storage.alarm_reads.report_inputs`."""
     moment = time.time() if now is None else now
-    alarms = [AlarmFacts.from_row(row) for row in report_rows(reader, since)]
-    faults = [Fault.from_row(row) for row in fault_events(reader, since)]
+    alarms = [AlarmFacts.from_row(row) for row in alarm_rows]
+    faults = [Fault.from_row(row) for row in fault_rows]
     start = epoch(since) if since else None
     return health(alarms, moment, start), grade(alarms, faults, moment)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sensor_tui.errors import SensorTuiError
+from sensor_tui.model.errors import SensorTuiError
 
 UNACK = "unack"
 ACKED = "acked"

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sensor_tui.readings import Reading
+from sensor_tui.model.readings import Reading
 
 DEFAULT_HOLD_OFF = 60
 """Unflagged readings of a tag that close its alarm (a minute at 1 Hz)."""

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from sensor_tui.tags import Tag
+    from sensor_tui.model.tags import Tag
 
 Verdict = tuple[bool, float | None, str | None]
 """(is_anomaly, score, kind).

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sensor_tui.readings import format_ts, parse_ts
+from sensor_tui.model.readings import format_ts, parse_ts
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sensor_tui.detection.adaptive import AdaptiveDetector
 from sensor_tui.detection.base import DEFAULT_THRESHOLD, Detector, DetectorFactory
 from sensor_tui.detection.zscore import ZScoreDetector
-from sensor_tui.tags import Tag
+from sensor_tui.model.tags import Tag
 
 
 def _adaptive(tag: Tag) -> Detector:

@@ -37,16 +37,42 @@ few dozen occurrences)."""
 CALM = 60
 """Unflagged readings in a row after which a fault's episode is over and its age resets (the
 alarm tracker's hold-off: the episode is the alarm)."""
+CALM_LEVEL = 1.0
+"""Decades of the level statistic under which the level is unremarkable (its 90th percentile):
+the reference then is a calm one, kept to recognise a return to it after a drift."""
+MOVED = 2.0
+"""Decades (the 99th percentile) beyond which the reference has moved away from a calm one, and
+within which a jump lands back "at" it (`AdaptiveDetector._returned`)."""
+PAST_EVERY = 128
+"""Readings between two snapshots of the fast level (a power of two: a mask, not a division)."""
+PAST_SLOTS = 8
+"""Snapshots kept: the oldest is 896 to 1,024 readings back, longer than a drift."""
+UNDO = 0.35
+"""A jump undoes a drift when it lands within this share of the distance travelled of where the
+fast level was (a snapshot), each snapshot since on the far side of it. Measured 0.25 to 0.5
+on the families: 0.5 took a simulator step's onset for the end of a drift."""
 JUMP = 3.0
 """Decades of the spike statistic that make a reading a jump (a deviation starting there is a
 step); below the threshold, so a step of a few quanta on a quantised sensor is still a step."""
 STEP_SETTLE = 20
 """Readings at the start of a step that measure its offset (the fast level's arrival)."""
-STEP_FADE = 0.3
-"""A step's offset fades at this share of the absorbing rate (a lasting step is accepted after
-a few thousand readings; a step must not end in the operator's eyes before it does)."""
+ARRIVED = 2.0
+"""A step's offset is measured until, past `STEP_SETTLE` readings, a reading is within this many
+usual spike distances of the fast level: the fast level has arrived (a flat excursion, whose
+fast level creeps up clipped, measured too small an offset and left its remainder in the
+reference: the normal readings after it were a step for minutes)."""
+STEP_TRACK = 0.05
+"""Weight of the deviation in a step's offset once measured (about twenty readings): the
+process wandering beneath a step moves its offset, not the reference."""
+STEP_MEASURED = 20
+"""Readings after the fast level arrived at which a step's offset counts as measured (the
+offset's mean has caught up, `STEP_TRACK`); its later change is the process beneath the step."""
 SMOOTHED = 0.1
 """Relative learning rate of the quantiles of the smoothed statistics (level and noise)."""
+SCALE_HOLD = 3.0
+"""Decades of the level statistic (its 99.9th percentile) from which the level teaches its own
+scale only at the absorbing rate: a slow drift widened the scale it was judged by at 1% a
+reading and never stood out. Not lower: the simulator's own slow sine would then stand out."""
 SMOOTHED_CLIP = 3.0
 """Clip of the level statistic when it enters its scale (it moves in runs, see SMOOTHED)."""
 NOISE_CLIP = 8.0

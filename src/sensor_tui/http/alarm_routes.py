@@ -1,8 +1,9 @@
-"""HTTP routes of the alarm life cycle (issue 11), under the endpoint's token rule.
+"""HTTP routes of the alarm life cycle, under the endpoint's token rule.
 
     GET  /alarms                   ?state=open|active|all|unack|acked|rtn_unack|shelved|normal
                                    &tag=...&limit=...
-    GET  /alarms/{id}              one alarm and its journal
+    GET  /alarms/{id}              one alarm and its journal (a unit alarm's `contributions`:
+                                   {tag: share of the statistic}, largest first)
     POST /alarms/{id}/ack          optional body {"by": "name"}
     POST /alarms/{id}/shelve       body {"duration": seconds, "by": "name"}
     POST /alarms/{id}/unshelve     optional body {"by": "name"}
@@ -22,9 +23,9 @@ from sensor_tui.alarming.commands import AlarmCommand, shelve_until
 from sensor_tui.alarming.states import AlarmCommandError, UnknownAlarm
 from sensor_tui.http.api import HttpError, Request, Response, json_response, whole_number
 from sensor_tui.http.params import known_tag, query_params
+from sensor_tui.model.tags import Config
 from sensor_tui.pipeline import Pipeline, PipelineStopped
 from sensor_tui.storage.alarm_reads import get_alarm, journal, list_alarms
-from sensor_tui.tags import Config
 
 
 class _Limits(Protocol):
@@ -66,7 +67,10 @@ def get_alarms(app: HttpApp, req: Request) -> Response:
     limit = whole_number(raw)
     if limit is None or not 1 <= limit <= MAX_LIMIT:
         raise HttpError(400, f"limit must be a whole number from 1 to {MAX_LIMIT}, got {raw!r}")
-    rows = list_alarms(req.store(), STATE_FILTERS[state], known_tag(app, params), limit)
+    tag = params.get("tag")
+    if tag is None or app.config.unit(tag) is None:  # a unit's name lists its alarms too
+        tag = known_tag(app, params)
+    rows = list_alarms(req.store(), STATE_FILTERS[state], tag, limit)
     return json_response(200, {"count": len(rows), "alarms": rows})
 
 

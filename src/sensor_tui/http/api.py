@@ -103,6 +103,6 @@ def whole_number(text: str) -> int | None:
     """The value of plain ASCII digits, else None.
 
     `str.isdigit` alone also accepts superscripts such as "²", on which `int` then raises: a
-    hostile `?limit=%C2%B2` was a 500 (found by the issue 5 fuzz test).
+    hostile `?limit=%C2%B2` was a 500 (found by the fuzz test).
     """
     return int(text) if text.isascii() and text.isdigit() else None

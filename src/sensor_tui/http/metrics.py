@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from sensor_tui import readings
-from sensor_tui.counters import SOURCE_STATES, Snapshot
+from sensor_tui.model import readings
+from sensor_tui.model.counters import SOURCE_STATES, Snapshot
 from sensor_tui.sources.payloads import REASONS as SOURCE_REASONS
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -118,6 +118,8 @@ def render(snap: Snapshot, http_requests: Mapping[tuple[str, int], int], uptime:
         [((("tag", t), ("kind", k)), n) for (t, k), n in sorted(snap.anomalies.items())],
     )
     lines += _sources(snap)
+    if snap.forwarding:
+        lines += _forward(snap)
     lines += family(
         "http_requests_total",
         "counter",
@@ -131,6 +133,29 @@ def render(snap: Snapshot, http_requests: Mapping[tuple[str, int], int], uptime:
         [((), round(uptime, 3))],
     )
     return "\n".join(lines) + "\n"
+
+
+def _forward(snap: Snapshot) -> list[str]:
+    """The historian forwarder: up, backlog, readings it stored (`pipeline.forward`)."""
+    lines = family(
+        "forward_up",
+        "gauge",
+        "1 while the historian is reachable, else 0.",
+        [((), int(snap.forward_up))],
+    )
+    lines += family(
+        "forward_backlog_readings",
+        "gauge",
+        "Readings stored locally and not yet committed by the historian.",
+        [((), snap.forward_backlog)],
+    )
+    lines += family(
+        "forward_readings_total",
+        "counter",
+        "Readings the historian stored from this monitor.",
+        [((), snap.forward_forwarded)],
+    )
+    return lines
 
 
 def _sources(snap: Snapshot) -> list[str]:
@@ -173,7 +198,7 @@ ALARM_GAUGES = (
 
 
 def alarm_gauges(counts: Mapping[str, int]) -> str:
-    """The alarm gauges (issue 11) from `storage.alarm_reads.state_counts`."""
+    """The alarm gauges from `storage.alarm_reads.state_counts`."""
     lines: list[str] = []
     for name, help_text, keys in ALARM_GAUGES:
         lines += family(name, "gauge", help_text, [((), sum(counts.get(k, 0) for k in keys))])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from sensor_tui.http.api import HttpError, Request
-from sensor_tui.tags import Config
+from sensor_tui.model.tags import Config
 
 
 class HasConfig(Protocol):

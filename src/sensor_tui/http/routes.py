@@ -29,9 +29,9 @@ from sensor_tui.http.api import (
 )
 from sensor_tui.http.params import known_tag as _tag
 from sensor_tui.http.params import query_params as _params
+from sensor_tui.model.readings import Rejected, normalize_ts
 from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped
-from sensor_tui.readings import Rejected, normalize_ts
-from sensor_tui.storage import StoreUnavailable
+from sensor_tui.storage import Reader, StoreUnavailable
 from sensor_tui.storage.alarm_reads import state_counts
 
 log = logging.getLogger(__name__)
@@ -122,6 +122,11 @@ class HttpApp:
             allowed = ", ".join(sorted({*methods, *(("HEAD",) if "GET" in methods else ())}))
             raise HttpError(405, f"{req.method} not allowed on {req.path}", (("Allow", allowed),))
         return route(self, req)
+
+    def open_reader(self) -> Reader:
+        """A read-only Reader for one connection's GETs (WAL lets it read while the writer
+        writes); it never writes, so a GET leaves the file byte-identical."""
+        return Reader(self.pipeline.db_path)
 
     def authorized(self, req: Request) -> bool:
         """True without a token, else when `Authorization: Bearer <token>` matches.
@@ -280,7 +285,11 @@ def get_health(app: HttpApp, req: Request) -> Response:
         "uptime_seconds": round(app.uptime, 3),
         "sources": [source.as_dict() for source in snap.sources],
     }
-    if not snap.outage and any(not source.up for source in snap.sources):
+    if snap.forwarding:  # the historian away is reported like a source away: degraded, 200
+        body["forward"] = snap.forward_dict()
+    if not snap.outage and (
+        any(not source.up for source in snap.sources) or (snap.forwarding and snap.forward_since)
+    ):
         # A broker or server away is reported, not a reason to restart the monitor: 200.
         body["status"] = "degraded"
     if snap.outage:

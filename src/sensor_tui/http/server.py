@@ -34,9 +34,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from sensor_tui import __version__
-from sensor_tui.errors import SensorTuiError
 from sensor_tui.http.api import ClientGone, HttpError, Request, Response, whole_number
 from sensor_tui.http.routes import HttpApp, Limits
+from sensor_tui.model.errors import SensorTuiError
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.storage import Reader
 
@@ -83,7 +83,7 @@ def is_loopback(host: str) -> bool:
 
 def open_reader(pipeline: Pipeline) -> Reader:
     """A read-only Reader for one connection's GETs (WAL lets it read while the writer writes);
-    it never writes, so a GET leaves the file byte-identical (issue 10)."""
+    it never writes, so a GET leaves the file byte-identical."""
     return Reader(pipeline.db_path)
 
 
@@ -348,7 +348,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reader(self) -> Reader:
         if self._store is None:
-            self._store = open_reader(self.server.app.pipeline)
+            self._store = self.server.app.open_reader()
         return self._store
 
     # -- answers -----------------------------------------------------------------------------
@@ -386,9 +386,16 @@ class HttpServer:
     """The running endpoint: `url`, and `stop()` which lets answers in progress finish."""
 
     def __init__(
-        self, pipeline: Pipeline, host: str, port: int, token: str | None, limits: Limits
+        self,
+        pipeline: Pipeline | None,
+        host: str,
+        port: int,
+        token: str | None,
+        limits: Limits,
+        app: Any = None,
     ) -> None:
-        self.app = HttpApp(pipeline, token, limits)
+        # `app`: another set of routes on the same transport (the historian's read-only view)
+        self.app = app if app is not None else HttpApp(_required(pipeline), token, limits)
         self._server = _Server((host, port), self.app)
         bound_port = self._server.server_address[1]
         shown = f"[{host}]" if ":" in host else host
@@ -429,6 +436,12 @@ class HttpServer:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=1.0)
+
+
+def _required(pipeline: Pipeline | None) -> Pipeline:
+    if pipeline is None:
+        raise ValueError("an HTTP endpoint without a pipeline needs its own app")
+    return pipeline
 
 
 def start_server(

@@ -15,8 +15,8 @@ from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from typing import Any
 
-from sensor_tui.errors import SensorTuiError
-from sensor_tui.readings import Reading
+from sensor_tui.model.errors import SensorTuiError
+from sensor_tui.model.readings import Reading
 
 
 class NotDurable(SensorTuiError):
@@ -78,7 +78,7 @@ class Batch:
         """Tell the sender the outcome, unless it gave up waiting (cancelled the future).
 
         A sender may cancel (an HTTP client that hung up); `set_result` would then raise in a
-        pipeline thread and kill it, stranding every later batch (issue 5).
+        pipeline thread and kill it, stranding every later batch.
         """
         with contextlib.suppress(InvalidStateError):
             self.future.set_result(self.result(**outcome))

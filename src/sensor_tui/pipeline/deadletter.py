@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sensor_tui.readings import Reading, Rejected, Validator
+from sensor_tui.model.readings import Reading, Rejected, Validator
 
 DEFAULT_NAME = "failed_measurements.jsonl"
 
@@ -53,7 +53,7 @@ def _fsync_dir(path: Path) -> None:
 def _append_durably(path: Path, text: str) -> None:
     """Append whole lines and fsync, or leave the file as it was and raise OSError.
 
-    Two things would otherwise cost acknowledged readings (issue 5): a previous crash or full
+    Two things would otherwise cost acknowledged readings: a previous crash or full
     disk can leave a last line without its newline, and the next record glued to it would be
     moved aside as unreadable; and a write that fails half-way (ENOSPC) leaves a partial line.
     So a missing newline is restored first, and a failed append is truncated away. Raw file
@@ -127,7 +127,7 @@ class DeadLetter:
                 count = sum(1 for line in handle if line.strip())
         except FileNotFoundError:
             count = 0
-        except OSError as exc:  # unreadable: say so rather than show "0 pending" (issue 10)
+        except OSError as exc:  # unreadable: say so rather than show "0 pending"
             self.error = f"cannot read {self.path}: {exc.strerror or exc}"
             return None
         self.error = None

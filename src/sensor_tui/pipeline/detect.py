@@ -15,9 +15,11 @@ from typing import Any
 from sensor_tui.alarming.episodes import EpisodeFacts
 from sensor_tui.detection import Detector, make_detector
 from sensor_tui.detection.alarms import Alarm, AlarmTracker
+from sensor_tui.model.tags import Config, ConfigError
 from sensor_tui.pipeline.batches import Batch
+from sensor_tui.pipeline.units import UnitStage
 from sensor_tui.storage import Reader
-from sensor_tui.tags import Config, ConfigError
+from sensor_tui.storage.units import load_references
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +39,22 @@ class DetectionStage:
     def __init__(self, config: Config) -> None:
         try:
             self.detectors: dict[str, Detector] = {t.name: make_detector(t) for t in config.tags}
+            self.units = UnitStage(config)
+            """The units' observations and detectors: used on the writer thread only."""
         except ValueError as exc:  # an unknown detector name: the configuration's fault
             raise ConfigError(str(exc)) from exc
         self.alarms = AlarmTracker()
         self.facts = EpisodeFacts(config)
-        """Peak value, deviation and value now of each changed alarm (issue 11)."""
+        """Peak value, deviation and value now of each changed alarm."""
         self._alarms_lock = threading.Lock()
 
     def warm(self, reader: Reader) -> None:
         """Feed each detector its tag's recent history (no warm-up blind spot after a restart);
         with the timestamps to a detector that takes them (`warm_readings`: its daily profile
-        learns the time of day), as values to one that does not (a plug-in's `warm`)."""
+        learns the time of day), as values to one that does not (a plug-in's `warm`). Units
+        load their stored references."""
+        if self.units.units:
+            self.units.load(load_references(reader.connection().conn))
         for name, detector in self.detectors.items():
             history = reader.recent_readings(name, WARM_HISTORY)
             warm_readings = getattr(detector, "warm_readings", None)
@@ -64,7 +71,7 @@ class DetectionStage:
                 flagged, reading.score, reading.kind = detectors[reading.tag].update(
                     reading.value, reading.timestamp
                 )
-            except Exception:  # a plug-in detector's bug (issue 5): store the reading unscored
+            except Exception:  # a plug-in detector's bug: store the reading unscored
                 log.exception(
                     "detector for %s failed; reading stored without a verdict", reading.tag
                 )
@@ -93,3 +100,4 @@ class DetectionStage:
         """Shutting down: every open alarm ends (written by the writer's last step)."""
         with self._alarms_lock:
             self.alarms.close_all()
+        self.units.close_all()

@@ -20,15 +20,18 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+from sensor_tui.alarming.changes import AlarmChange
 from sensor_tui.alarming.commands import AlarmCommand
-from sensor_tui.counters import Counters, Snapshot
 from sensor_tui.detection import Detector
-from sensor_tui.events import Event
+from sensor_tui.model.counters import Counters, Snapshot
+from sensor_tui.model.events import Event
+from sensor_tui.model.readings import Reading, Rejected, Validator, now_ts
+from sensor_tui.model.tags import Config
 from sensor_tui.pipeline.batches import (
     Batch,
     BatchResult,
@@ -45,10 +48,8 @@ from sensor_tui.pipeline.outcomes import Outcomes
 from sensor_tui.pipeline.retry import RetrySchedule
 from sensor_tui.pipeline.sidewrites import end_open_events
 from sensor_tui.pipeline.writer import Writer
-from sensor_tui.readings import Reading, Rejected, Validator, now_ts
 from sensor_tui.storage import OutageSwitch, Reader, Store, StoreUnavailable
-from sensor_tui.storage.alarms import AlarmChange
-from sensor_tui.tags import Config
+from sensor_tui.storage.units import Reference
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ class Pipeline:
 
     def _open_with_retry(self) -> Store:
         """Open the database, waiting out a short lock (another process, a restart) with the
-        retry policy's backoff rather than failing the start at once (issue 5)."""
+        retry policy's backoff rather than failing the start at once."""
         store = self._new_store()
         for attempt in range(1, self.retry_policy.attempts):
             try:
@@ -138,7 +139,7 @@ class Pipeline:
         """Replay the dead-letter file on the writer thread (so subscribers hear of it there);
         a locked or failing database must not stop the start.
 
-        The lines stay in the file and the writer replays them after its first commit (issue 5).
+        The lines stay in the file and the writer replays them after its first commit.
         """
         try:
             result: ReplayResult = self._writer.call(self._outcomes.replay).result()
@@ -207,7 +208,7 @@ class Pipeline:
     def alarm_command(self, command: AlarmCommand) -> Future[list[AlarmChange]]:
         """Queue an operator's ack / shelve / unshelve for the writer thread; the future gets
         the alarms as they are after the commit, or UnknownAlarm / AlarmCommandError /
-        StoreUnavailable (issue 11)."""
+        StoreUnavailable."""
 
         def apply(store: Store) -> list[AlarmChange]:
             return store.alarm_command(
@@ -225,6 +226,21 @@ class Pipeline:
             future: Future[list[AlarmChange]] = self._writer.call(apply)
         return future
 
+    def refit_unit(self, name: str, since: str | None, until: str | None) -> Future[Reference]:
+        """Learn unit `name`'s reference from the readings stored in [since, until) and store
+        it, on the writer thread; the future raises ValueError for too few readings."""
+        if self.config.unit(name) is None:
+            raise ValueError(f"no unit {name!r}")
+        future: Future[Reference] = self._writer.call(
+            lambda store: self.detection.units.refit(name, store, since, until)
+        )
+        return future
+
+    def run_on_writer(self, fn: Callable[[Store], Any]) -> Future[Any]:
+        """Run `fn(store)` on the writer thread, after what is queued (the historian forwarder
+        records its watermark this way: one writer, never a second write connection)."""
+        return self._writer.call(fn)
+
     def subscribe_alarms(self, callback: AlarmSubscriber) -> None:
         """Call `callback` (from the writer thread) with the alarm rows each commit changed."""
         self._alarm_fanout.subscribe(callback)
@@ -236,7 +252,7 @@ class Pipeline:
     def subscribe_accepted(self, callback: Subscriber) -> None:
         """Call `callback` with each batch's readings once validated and detected, before they
         are queued for the writer, so before their commit is told: a view that must keep moving
-        through a database outage (the monitor's charts, issue 12) listens here. Called from the
+        through a database outage (the monitor's charts) listens here. Called from the
         sender's thread under the submit lock (one at a time, in commit order)."""
         self._accepted.subscribe(callback)
 

@@ -12,14 +12,14 @@ import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from sensor_tui.alarming.changes import AlarmChange
 from sensor_tui.pipeline.batches import StoredBatch
-from sensor_tui.storage.alarms import AlarmChange
 
 log = logging.getLogger(__name__)
 
 
 AlarmSubscriber = Callable[[list[AlarmChange]], None]
-"""Told of the alarm rows each commit changed (issue 11), from the writer thread."""
+"""Told of the alarm rows each commit changed, from the writer thread."""
 
 T = TypeVar("T")
 

@@ -11,12 +11,12 @@ import json
 import logging
 from collections import Counter
 
-from sensor_tui.counters import Counters
+from sensor_tui.model.counters import Counters
+from sensor_tui.model.readings import Reading, Validator
 from sensor_tui.pipeline.batches import Batch, NotDurable, StoredBatch
 from sensor_tui.pipeline.deadletter import DeadLetter, ReplayResult
 from sensor_tui.pipeline.fanout import Fanout
 from sensor_tui.pipeline.retry import RetrySchedule
-from sensor_tui.readings import Reading, Validator
 from sensor_tui.storage import Store
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class Outcomes:
 
         Failed senders are told (nothing unacknowledged counts as kept), but with `keep` the
         readings stay in the retry schedule, so a read-only directory or a full disk that ends
-        before the monitor stops costs nothing (issue 5). Without `keep` (shutdown) they are
+        before the monitor stops costs nothing. Without `keep` (shutdown) they are
         lost: counted as not durable and logged as JSON lines, never silently.
         """
         if not batches:

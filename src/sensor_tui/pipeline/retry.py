@@ -2,7 +2,7 @@
 
 It only keeps time. The writer thread hands it the batches a write failed for, asks how long it
 may block before the next one is due, takes the due ones back and retries them itself, on its one
-write connection. So there is one writer, and subscribers are called from one thread (issue 10:
+write connection. So there is one writer, and subscribers are called from one thread (
 this used to be a second thread writing on a second connection).
 
 All due batches are retried in one transaction, so a long outage costs one attempt per backoff
@@ -15,9 +15,9 @@ from __future__ import annotations
 import threading
 import time
 
-from sensor_tui.counters import Counters
+from sensor_tui.model.counters import Counters
+from sensor_tui.model.readings import Reading
 from sensor_tui.pipeline.batches import Batch, RetryPolicy
-from sensor_tui.readings import Reading
 
 
 class RetrySchedule:

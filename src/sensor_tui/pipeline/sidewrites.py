@@ -13,16 +13,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sensor_tui.counters import Counters
-from sensor_tui.events import Event
+from sensor_tui.alarming.changes import AlarmChange
+from sensor_tui.model.counters import Counters
+from sensor_tui.model.events import Event
 from sensor_tui.pipeline.detect import DetectionStage
 from sensor_tui.storage import Store, StoreUnavailable
-from sensor_tui.storage.alarms import AlarmChange
 
 log = logging.getLogger(__name__)
 
 IDLE_WAKE = 1.0
-"""Longest the writer blocks without work: its housekeeping (shelved alarms that are due, issue
+"""Longest the writer blocks without work: its housekeeping (shelved alarms that are due,
 11) runs at least this often."""
 
 
@@ -36,7 +36,7 @@ class SideWrites:
         self._events_lock = threading.Lock()
         self._shelves_checked = 0.0
         self.on_alarm_changes: Callable[[list[AlarmChange]], None] | None = None
-        """Told (on the writer thread) of the alarm rows each commit changed (issue 11)."""
+        """Told (on the writer thread) of the alarm rows each commit changed."""
 
     def add_event(self, event: Event) -> None:
         """Queue a fault or outage event for the next write (from any thread)."""
@@ -57,18 +57,21 @@ class SideWrites:
         return bool(events)
 
     def write_alarms(self, store: Store) -> None:
-        """Upsert changed alarms on their own (the data write carries them when there is one)."""
+        """Upsert changed alarms (and what the units wait to store) on their own (the data
+        write carries them when there is one)."""
         changed, rows = self._detection.take_alarms()
-        if not rows:
+        units = self._detection.units.take()
+        if not rows and not units:
             return
         try:
-            store.upsert_alarms(rows)
+            store.upsert_alarms(rows, units)
         except StoreUnavailable:
             self._detection.requeue_alarms(changed)
+            self._detection.units.requeue(units)
         except Exception:
             log.exception("alarm write failed on an unexpected error; rolled back")
             self._counters.add(write_errors=1)
-            self.write_apart(store, rows)
+            self.write_apart(store, [*rows, *units.alarms])
 
     def write_apart(self, store: Store, rows: list[dict[str, Any]]) -> None:
         """After an unexpected error: each alarm in its own transaction, so one bad row costs
@@ -93,7 +96,7 @@ class SideWrites:
             store.expire_shelves()
         except StoreUnavailable as exc:
             log.warning("cannot unshelve due alarms yet: %s", exc)
-        except Exception:  # a bug here must not end the writer thread (issue 5)
+        except Exception:  # a bug here must not end the writer thread
             log.exception("unshelving due alarms failed")
 
     def publish_alarms(self, store: Store) -> None:

@@ -21,7 +21,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from sensor_tui.events import Event
+from sensor_tui.model.events import Event
 from sensor_tui.pipeline.batches import Batch, PipelineStopped, join_payloads, rows_payload
 from sensor_tui.pipeline.detect import DetectionStage
 from sensor_tui.pipeline.outcomes import Outcomes
@@ -128,7 +128,7 @@ class Writer:
             group = [item for item in items if isinstance(item, Batch)]
             try:
                 self._write_group(store, group)
-            except Exception:  # a bug here must not strand every later batch (issue 5)
+            except Exception:  # a bug here must not strand every later batch
                 log.exception("writer failed on a group; sending it to retry")
                 self._counters.add(write_errors=1)
                 self._schedule(
@@ -179,6 +179,7 @@ class Writer:
             # gateways) this is the first chance to drain what an outage dead-lettered.
             self._replay_after_outage(store)
         batches = [batch for batch in group if batch.readings]
+        self._observe_units(batches)
         if batches and (
             self._retry.depth() > 0
             or self._quitting_in_outage()
@@ -187,6 +188,15 @@ class Writer:
             self._schedule(batches, "retry queue full or shutting down")
         self.side.write_alarms(store)
 
+    def _observe_units(self, batches: list[Batch]) -> None:
+        """Judge the unit observations of new batches (once: retries are not observed again);
+        a bug there costs unit verdicts, never readings."""
+        try:
+            for batch in batches:
+                self._detection.units.observe(batch.readings)
+        except Exception:
+            log.exception("unit stage failed on a group; its unit verdicts are lost")
+
     def _schedule(self, batches: list[Batch], reason: str) -> None:
         """Hand failed batches to the retry schedule; dead-letter what it refuses."""
         overflow = self._retry.add(batches, shutting_down=self._closing.is_set())
@@ -194,7 +204,7 @@ class Writer:
 
     def _quitting_in_outage(self) -> bool:
         """Stopping while writes fail: dead-letter at once instead of waiting out one more busy
-        timeout per group; quitting during an outage took 8 s before (issue 5)."""
+        timeout per group; quitting during an outage took 8 s before."""
         return self._closing.is_set() and self._counters.snapshot().outage
 
     def _try_write(self, store: Store, group: list[Batch]) -> bool:
@@ -202,10 +212,12 @@ class Writer:
         payloads = [batch.payload or rows_payload(batch.readings) for batch in group]
         payload = payloads[0] if len(payloads) == 1 else join_payloads(payloads)
         changed, alarms = self._detection.take_alarms()
+        units = self._detection.units.take()
         try:
-            stored = store.write_payload(payload, alarms)
+            stored = store.write_payload(payload, alarms, units)
         except StoreUnavailable as exc:
             self._detection.requeue_alarms(changed)
+            self._detection.units.requeue(units)
             self._outcomes.write_failed(str(exc))
             return False
         except Exception:  # rolled back by the store; the alarms are the likelier culprit
@@ -238,7 +250,7 @@ class Writer:
             expired = [b for b in due if final or b.attempts >= self._retry.policy.attempts]
             again = [b for b in due if b not in expired]
             self._outcomes.dead_letter_batches(expired, reason, keep=not final)
-        except Exception:  # a bug must not end retrying nor strand a sender (issue 5)
+        except Exception:  # a bug must not end retrying nor strand a sender
             # This group may already be here after an error: dead-letter it (durable, replayed
             # later) rather than retry a failure that may repeat.
             log.exception("retry failed on a group; dead-lettering it")

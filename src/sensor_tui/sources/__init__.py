@@ -20,10 +20,9 @@ not install them. A source whose library is missing stops the start with the ext
 
 from __future__ import annotations
 
-import importlib.util
 from typing import TYPE_CHECKING, Protocol
 
-from sensor_tui.errors import SensorTuiError
+from sensor_tui.sources.extras import require_extra
 
 if TYPE_CHECKING:
     from sensor_tui.pipeline import Pipeline
@@ -41,24 +40,6 @@ class Source(Protocol):
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop delivering; hand what is in hand to the pipeline first (it is still running)."""
-
-
-EXTRAS = {"mqtt": ("paho", "mqtt"), "opcua": ("asyncua", "opcua")}
-"""Source kind -> (the module it needs, the package extra that installs it)."""
-
-
-class MissingExtra(SensorTuiError):
-    """A configured source whose protocol library is not installed."""
-
-
-def require_extra(kind: str) -> None:
-    """Refuse, naming the extra to install, when the library a source kind needs is missing."""
-    module, extra = EXTRAS[kind]
-    if importlib.util.find_spec(module) is None:
-        raise MissingExtra(
-            f"the {kind} source needs the '{extra}' extra, which is not installed: "
-            f"pip install 'sensor-tui[{extra}]' (from a clone: pip install '.[{extra}]')"
-        )
 
 
 def build_source(settings: SourceSettings, pipeline: Pipeline) -> Source:

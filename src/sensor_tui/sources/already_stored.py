@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from sensor_tui.counters import Counters
-from sensor_tui.readings import Reading
+from sensor_tui.model.counters import Counters
+from sensor_tui.model.readings import Reading
 from sensor_tui.storage import Reader, StoreUnavailable
 
 

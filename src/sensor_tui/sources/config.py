@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sensor_tui.model.tags import ConfigError
 from sensor_tui.sources.entry import (
     Backoff,
     _backoff,
@@ -39,7 +40,6 @@ from sensor_tui.sources.entry import (
 )
 from sensor_tui.sources.opcua_settings import OpcUaSettings, opcua_from_entry
 from sensor_tui.sources.topics import TopicMap, check_filter
-from sensor_tui.tags import ConfigError
 
 __all__ = ["Backoff", "MqttSettings", "OpcUaSettings", "SourceSettings", "parse_sources"]
 

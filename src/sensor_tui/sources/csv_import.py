@@ -4,7 +4,7 @@ The main thread parses and validates while the writer thread detects and commits
 chunk, so on two cores the two halves overlap. A file that cannot be read at all raises
 `ImportFileError` (one line for the user); a bad row is rejected and counted, never fatal.
 
-The delimiter is taken from the header (issue 10): the first of comma, semicolon, tab and pipe
+The delimiter is taken from the header: the first of comma, semicolon, tab and pipe
 that splits it into the needed columns. A spreadsheet saved in a European locale writes
 semicolons and decimal commas (`36,5`); in a semicolon file a decimal comma is read as a point.
 """
@@ -23,9 +23,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sensor_tui.errors import SensorTuiError
+from sensor_tui.model.errors import SensorTuiError
+from sensor_tui.model.readings import Reading, Rejected
 from sensor_tui.pipeline import BatchResult, Pipeline
-from sensor_tui.readings import Reading, Rejected
 from sensor_tui.sources.already_stored import AlreadyStored
 
 CHUNK = 5_000

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sensor_tui.tags import ConfigError
+from sensor_tui.model.tags import ConfigError
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,8 +43,8 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from sensor_tui.model.readings import NOT_AN_OBJECT, Reading, Rejected
 from sensor_tui.pipeline import BatchResult, Pipeline, PipelineStopped
-from sensor_tui.readings import NOT_AN_OBJECT, Reading, Rejected
 from sensor_tui.sources.config import MqttSettings
 from sensor_tui.sources.payloads import BAD_PAYLOAD, MISSING_TIMESTAMP, UNMAPPED_TOPIC, decode
 from sensor_tui.sources.reasons import CERT_REFUSED, NO_ANSWER, SERVER_DOWN, mqtt_reason

@@ -35,8 +35,8 @@ from typing import Any
 
 from asyncua import Client, Node, ua
 
+from sensor_tui.model.readings import UNKNOWN_TAG, Reading, Rejected
 from sensor_tui.pipeline import Pipeline, PipelineStopped
-from sensor_tui.readings import UNKNOWN_TAG, Reading, Rejected
 from sensor_tui.sources.config import OpcUaSettings
 from sensor_tui.sources.opcua_history import SOURCE_HISTORY, GapFiller
 from sensor_tui.sources.opcua_tags import NODE_GONE, TagSubscriptions

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from sensor_tui.tags import ConfigError
+from sensor_tui.model.tags import ConfigError
 
 
 def default_application_uri(host: str | None = None) -> str:

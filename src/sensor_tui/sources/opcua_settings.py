@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sensor_tui.model.tags import ConfigError
 from sensor_tui.sources.entry import (
     Backoff,
     _backoff,
@@ -32,7 +33,6 @@ from sensor_tui.sources.entry import (
     _split_url,
     _unknown,
 )
-from sensor_tui.tags import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +112,13 @@ def _application_uri(entry: Mapping[str, Any], cert: str | None, where: str) -> 
     given = _get(entry, "application_uri", str, where)
     carried: list[str] = []
     if cert:
-        from sensor_tui.sources import require_extra
-
-        require_extra("opcua")  # reading the certificate needs cryptography, asyncua's
-        from sensor_tui.sources.opcua_cert import certificate_uris
-
+        try:  # reading the certificate needs cryptography, which comes with asyncua
+            from sensor_tui.sources.opcua_cert import certificate_uris
+        except ImportError as exc:
+            raise ConfigError(
+                f"{where}: the opcua source needs the 'opcua' extra, which is not installed: "
+                "pip install 'sensor-tui[opcua]'"
+            ) from exc
         carried = certificate_uris(cert)
     if given and carried and given not in carried:
         raise ConfigError(

@@ -18,7 +18,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from sensor_tui.readings import Rejected
+from sensor_tui.model.readings import Rejected
 
 BAD_PAYLOAD = "bad payload"
 """Rejection reason: the payload is not a number, a JSON object, or a JSON list of objects."""

@@ -15,8 +15,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from sensor_tui.model.tags import ConfigError
 from sensor_tui.sources.config import OpcUaSettings
-from sensor_tui.tags import ConfigError
 
 log = logging.getLogger(__name__)
 

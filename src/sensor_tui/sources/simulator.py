@@ -1,7 +1,10 @@
 """The sensor simulator: a slowly varying process per tag, noise, random spikes, injected faults.
 
 Each tag's true process is a slow sine (tens of minutes) plus an Ornstein-Uhlenbeck wander, both
-kept inside the normal band, plus Gaussian measurement noise. Faults are injected on demand (keys,
+kept inside the normal band, plus Gaussian measurement noise. The tags of a configured unit share
+that process, as a fermenter's do (`sources.coupling`): agitation and temperature move together and
+pH follows temperature, so the unit has relations to learn, and the `decouple` fault breaks one
+without taking the tag out of its band. Faults are injected on demand (keys,
 HTTP, tests, benchmarks) and every fault, random spikes included, is reported as an `Event`: the
 ground truth the detector is judged against. Durations count readings, not seconds, so a scenario
 generated at full speed for a benchmark behaves exactly like one played live at 1 Hz.
@@ -19,17 +22,24 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sensor_tui.events import Event
+from sensor_tui.model.events import Event
+from sensor_tui.model.readings import Reading, format_ts
+from sensor_tui.model.tags import Config, Tag
 from sensor_tui.pipeline import BatchResult, Pipeline, PipelineStopped
-from sensor_tui.readings import Reading, format_ts
-from sensor_tui.tags import Config, Tag
+from sensor_tui.sources.coupling import UnitProcess, decoupled
 
 log = logging.getLogger(__name__)
 
-FAULT_KINDS = ("spike", "step", "drift", "stuck", "noise")
-"""Faults the simulator can inject; the detector's kinds add `out_of_band`."""
+TAG_FAULT_KINDS = ("spike", "step", "drift", "stuck", "noise")
+"""Faults one tag shows on its own (the per-tag detectors' ground truth; scenarios draw these)."""
 
-FAULT_DURATION = {"spike": 1, "step": 300, "drift": 240, "stuck": 120, "noise": 60}
+FAULT_KINDS = (*TAG_FAULT_KINDS, "decouple")
+"""Faults the simulator can inject; the detector's kinds add `out_of_band`. `decouple` breaks the
+tag's relation to its unit and keeps it in its normal band: only a unit detector sees it."""
+
+FAULT_DURATION = {
+    "spike": 1, "step": 300, "drift": 240, "stuck": 120, "noise": 60, "decouple": 180,
+}  # fmt: skip
 """Default length of each fault, in readings of the faulty tag."""
 
 
@@ -81,6 +91,9 @@ class Simulator:
             )
             for tag in config.tags
         }
+        self._unit = UnitProcess(config, seed)
+        """The shared process of the unit tags (its own random stream: the per-tag draws, and
+        so the per-tag scenarios, keep their sequence)."""
 
     def inject(
         self, tag: str, kind: str, duration: int | None = None, source: str = "key"
@@ -106,6 +119,7 @@ class Simulator:
             "drift": self.rng.uniform(0.5, 0.8) * width,
             "noise": 6.0,
             "stuck": 0.0,
+            "decouple": 0.25 * width,
         }[kind]
 
     def active_faults(self) -> list[Event]:
@@ -119,6 +133,7 @@ class Simulator:
             for state in self._states.values():
                 if self.rng.random() < self.config.simulator.spike_rate:
                     self.inject(state.tag.name, "spike", source="random")
+        self._unit.step()
         readings = [self._reading(state, stamp) for state in self._states.values()]
         self.tick += 1
         return readings
@@ -130,6 +145,9 @@ class Simulator:
         # Ornstein-Uhlenbeck wander: mean-reverting, about 8% of the band in spread.
         state.wander += -0.002 * state.wander + self.rng.gauss(0.0, 0.0036 * width)
         slow = 0.22 * width * math.sin(2 * math.pi * self.tick / state.period + state.phase)
+        shared = self._unit.level(tag.name)
+        if shared is not None:  # a unit's tag: the unit's process, in this tag's band
+            slow, state.wander = shared * width, 0.0
         return min(high - 0.05 * width, max(low + 0.05 * width, centre + slow + state.wander))
 
     def _reading(self, state: _TagState, stamp: str) -> Reading:
@@ -151,6 +169,8 @@ class Simulator:
             elif fault.kind == "stuck":
                 fault.held = state.last if fault.held is None else fault.held
                 held = fault.held
+            elif fault.kind == "decouple":
+                base = decoupled(base, tag.normal, fault.magnitude)
         value = base + offset + self.rng.gauss(0.0, sigma * noise_factor)
         if held is not None:
             value = held
@@ -191,7 +211,7 @@ def generate_scenario(
     for i in range(readings_per_tag):
         for name, state in sim._states.items():
             if not state.faults and chooser.random() < chance and i >= quiet_start:
-                kind = chooser.choice(FAULT_KINDS)
+                kind = chooser.choice(TAG_FAULT_KINDS)
                 sim.inject(name, kind, source="scenario")
         readings.extend(sim.next_batch(start + timedelta(seconds=i * interval)))
     return readings, list(events.values())
@@ -272,7 +292,7 @@ class SimulatorThread:
         """Tick; an exception is logged, counted and shown, and the next tick tries again.
 
         Unguarded, one exception ended the thread silently while the status still said RUNNING
-        (issue 10), as the writer and retry threads did before issue 5.
+        as the writer and retry threads once did.
         """
         try:
             self.tick()

@@ -1,6 +1,6 @@
 """Storage: the schema and its migrations, the one writer's `Store`, read-only `Reader`s.
 
-Every SQL statement of the project lives in this package (issue 10).
+Every SQL statement of the project lives in this package.
 """
 
 from sensor_tui.storage.reader import Reader, open_read_only

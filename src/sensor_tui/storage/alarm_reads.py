@@ -7,14 +7,15 @@ alarm rows answer in milliseconds whatever the number of readings.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from sensor_tui.model.timestamps import is_canonical
 from sensor_tui.storage.alarms import ALARM_FIELDS, ALARM_NAMES
 from sensor_tui.storage.reader import Reader, where
 from sensor_tui.storage.store import StoreUnavailable
-from sensor_tui.timestamps import is_canonical
 
 
 def _rows(reader: Reader, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -22,6 +23,21 @@ def _rows(reader: Reader, sql: str, params: Sequence[Any]) -> list[tuple[Any, ..
         return reader.connection().execute(sql, list(params)).fetchall()
     except sqlite3.Error as exc:
         raise StoreUnavailable(f"cannot read {reader.path}: {exc}") from exc
+
+
+def _fields(reader: Reader) -> str:
+    """The alarm columns; a file older than unit health has no contributions (NULL for all)."""
+    sql = "SELECT 1 FROM pragma_table_info('alarms') WHERE name = 'contributions'"
+    rows = _rows(reader, sql, ())
+    return ALARM_FIELDS if rows else ALARM_FIELDS.replace("contributions", "NULL")
+
+
+def _alarm(row: Sequence[Any]) -> dict[str, Any]:
+    """A row as a dict; a unit alarm's contributions decoded to {tag: share}."""
+    alarm = dict(zip(ALARM_NAMES, row, strict=True))
+    raw = alarm.get("contributions")
+    alarm["contributions"] = json.loads(raw) if isinstance(raw, str) else None
+    return alarm
 
 
 def _well_formed(
@@ -57,17 +73,17 @@ def list_alarms(
     clause, params = where(
         ("state IN ({})", list(states or ())), ("tag = ?", tag), ('"end" >= ?', since)
     )
-    sql = f"SELECT {ALARM_FIELDS} FROM alarms{clause} ORDER BY start DESC LIMIT ?"
+    sql = f"SELECT {_fields(reader)} FROM alarms{clause} ORDER BY start DESC LIMIT ?"
     rows = _well_formed(reader, _rows(reader, sql, [*params, limit]), 3, "alarms")
-    return [dict(zip(ALARM_NAMES, row, strict=True)) for row in rows]
+    return [_alarm(row) for row in rows]
 
 
 def get_alarm(reader: Reader, alarm_id: str) -> dict[str, Any] | None:
     """One alarm by id, or None."""
     if not has_lifecycle(reader):
         return None
-    rows = _rows(reader, f"SELECT {ALARM_FIELDS} FROM alarms WHERE id = ?", (alarm_id,))
-    return dict(zip(ALARM_NAMES, rows[0], strict=True)) if rows else None
+    rows = _rows(reader, f"SELECT {_fields(reader)} FROM alarms WHERE id = ?", (alarm_id,))
+    return _alarm(rows[0]) if rows else None
 
 
 def journal(reader: Reader, alarm_id: str) -> list[dict[str, Any]]:
@@ -120,3 +136,8 @@ def fault_events(reader: Reader, since: str | None = None) -> list[tuple[Any, ..
         f"WHERE tag IS NOT NULL AND start != '' AND kind != 'outage'{where} ORDER BY start"
     )
     return _well_formed(reader, _rows(reader, sql, [since] if since else []), 3, "events")
+
+
+def report_inputs(reader: Reader, since: str | None = None) -> tuple[list[Any], list[Any]]:
+    """The alarm rows and the fault events that `alarming.report.build_report` judges."""
+    return list(report_rows(reader, since)), list(fault_events(reader, since))

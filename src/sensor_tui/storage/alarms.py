@@ -1,4 +1,4 @@
-"""Every SQL statement of the alarm life cycle (issue 11): writes inside the writer's
+"""Every SQL statement of the alarm life cycle: writes inside the writer's
 transaction, reads for the panel, HTTP, the CLI and the health report.
 
 Writes take the open transaction's connection and never commit: the caller (`Store`) does, so an
@@ -12,33 +12,35 @@ from __future__ import annotations
 import bisect
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sensor_tui.alarming import states
+from sensor_tui.alarming.changes import AlarmChange
 from sensor_tui.alarming.priority import priority
-from sensor_tui.readings import format_ts, parse_ts
+from sensor_tui.model.readings import format_ts, parse_ts
 
 ALARM_FIELDS = (
     'id, tag, kind, start, "end", peak_score, readings, active, state, priority, acked_at, '
     "acked_by, shelved_until, shelved_from_state, last_value, peak_value, deviation, source, "
-    "origin, updated_at"
+    "origin, updated_at, contributions"
 )
 ALARM_NAMES = tuple(name.strip().strip('"') for name in ALARM_FIELDS.split(","))
 
 UPSERT_EPISODE_SQL = (
     'INSERT INTO alarms (id, tag, kind, start, "end", peak_score, readings, active, state, '
     "priority, last_value, peak_value, deviation, source, origin, shelved_from_state, "
-    "updated_at) VALUES (:id, :tag, :kind, :start, :end, :peak_score, :readings, :active, "
-    ":state, :priority, :last_value, :peak_value, :deviation, :source, :origin, "
-    ":shelved_from_state, :updated_at) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, "
+    "updated_at, contributions) VALUES (:id, :tag, :kind, :start, :end, :peak_score, :readings, "
+    ":active, :state, :priority, :last_value, :peak_value, :deviation, :source, :origin, "
+    ":shelved_from_state, :updated_at, :contributions) "
+    "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, "
     '"end" = excluded."end", peak_score = excluded.peak_score, readings = excluded.readings, '
     "active = excluded.active, state = excluded.state, priority = excluded.priority, "
     "last_value = excluded.last_value, peak_value = coalesce(excluded.peak_value, peak_value), "
     "deviation = max(excluded.deviation, coalesce(deviation, 0)), "
     "source = coalesce(excluded.source, source), origin = excluded.origin, "
-    "shelved_from_state = excluded.shelved_from_state, updated_at = excluded.updated_at"
+    "shelved_from_state = excluded.shelved_from_state, updated_at = excluded.updated_at, "
+    "contributions = coalesce(excluded.contributions, contributions)"
 )
 
 JOURNAL_SQL = (
@@ -57,22 +59,6 @@ ORIGIN_BEFORE = timedelta(hours=1)
 """How far before an alarm a fault may have started (the longest fault lasts minutes)."""
 ORIGIN_TOLERANCE = timedelta(seconds=60)
 """An alarm may start up to the hold-off after its fault's end (a detector lags)."""
-
-
-@dataclass(frozen=True, slots=True)
-class AlarmChange:
-    """An alarm row after a write, and the transition it went through (None: only extended)."""
-
-    row: dict[str, Any]
-    from_state: str | None
-    to_state: str | None
-    actor: str = "detector"
-    via: str = "pipeline"
-
-    @property
-    def transition(self) -> bool:
-        """True when the state changed (notifications are sent for these only)."""
-        return self.to_state is not None and self.to_state != self.from_state
 
 
 def _fetch(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -102,21 +88,19 @@ def _events_near(conn: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> Ne
 
 
 def _origin(near: Nearby, row: dict[str, Any]) -> str | None:
-    """The fault behind an alarm: an event of the tag overlapping it (with tolerance); an
-    injected one wins over a random simulator spike."""
-    events = near.get(row["tag"])
-    if not events:
-        return None
-    starts, rest = events
+    """The fault behind an alarm: an event of the tag (of a unit's tags) overlapping it (with
+    tolerance); an injected one wins over a random simulator spike."""
     start = parse_ts(row["start"])
     earliest, ended_after = format_ts(start - ORIGIN_BEFORE), format_ts(start - ORIGIN_TOLERANCE)
     found = None
-    lo, hi = bisect.bisect_left(starts, earliest), bisect.bisect_right(starts, row["end"])
-    for ev_end, source in rest[lo:hi]:
-        if ev_end is None or ev_end >= ended_after:
-            if source != "random":
-                return "injected"
-            found = "random"
+    for tag in row.get("origin_tags") or (row["tag"],):  # a unit alarm: any of its tags
+        starts, rest = near.get(tag, ([], []))
+        lo, hi = bisect.bisect_left(starts, earliest), bisect.bisect_right(starts, row["end"])
+        for ev_end, source in rest[lo:hi]:
+            if ev_end is None or ev_end >= ended_after:
+                if source != "random":
+                    return "injected"
+                found = "random"
     return found
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 
-from sensor_tui.readings import format_ts, parse_ts
-from sensor_tui.timestamps import is_canonical
+from sensor_tui.model.readings import format_ts, parse_ts
+from sensor_tui.model.timestamps import is_canonical
 
 OPEN_SQL = 'SELECT id, tag, start FROM events WHERE "end" IS NULL'
 LAST_READING_SQL = (

@@ -2,7 +2,7 @@
 
 A `Reader` opens the file with `mode=ro` and `PRAGMA query_only`, and never runs the schema step,
 so a read cannot change the file (not the journal mode, not a table, not the tags): `stats` and
-every GET leave it byte-identical (issue 10). WAL lets it read while the one writer writes.
+every GET leave it byte-identical. WAL lets it read while the one writer writes.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from sensor_tui.model.timestamps import is_canonical
 from sensor_tui.storage.rollups import ROLLUP_SQL, bucket_text
 from sensor_tui.storage.store import StoreUnavailable
-from sensor_tui.timestamps import is_canonical
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def open_read_only(path: str | Path, busy_ms: int = 1000) -> Database:
 
 class Reader:
     """One thread's read-only view of the database, reopened when the file was replaced
-    (a reader left on a deleted file would show stale data forever: issue 5)."""
+    (a reader left on a deleted file would show stale data forever)."""
 
     def __init__(self, path: str | Path, busy_ms: int = 1000) -> None:
         self.path = Path(path)

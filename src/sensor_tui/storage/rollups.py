@@ -1,4 +1,4 @@
-"""Per-minute and per-hour rollups of every tag: min, max, sum, count and anomalies (issue 12).
+"""Per-minute and per-hour rollups of every tag: min, max, sum, count and anomalies.
 
 Why: a 30-day window of 1 Hz data is 2.6 million readings per tag; reading and downsampling them
 takes seconds and hundreds of MB, while a chart shows a few hundred columns. The rollup tables

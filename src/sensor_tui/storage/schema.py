@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
-from sensor_tui.errors import SensorTuiError
+from sensor_tui.model.errors import SensorTuiError
 from sensor_tui.storage.rollups import create_rollups
 
 MEASUREMENT_COLUMNS = {
@@ -122,7 +122,7 @@ def _v2_detection(db: Database) -> None:
 
 
 ALARM_LIFECYCLE_COLUMNS = (
-    # (column, SQL type and default): what issue 11's lifecycle adds to an `alarms` row.
+    # (column, SQL type and default): what the alarm lifecycle adds to an `alarms` row.
     ("state", "TEXT NOT NULL DEFAULT 'unack'"),
     ("priority", "INTEGER NOT NULL DEFAULT 3"),
     ("acked_at", "TEXT"),
@@ -170,13 +170,45 @@ ALARM_INDEXES = (
 )
 
 
+def _v6_units(db: Database) -> None:
+    """Unit health: each unit's learned reference (so a restart keeps it), the unit statistic of
+    every observation (the unit's chart), and the contributions of a unit alarm's tags.
+
+    A unit alarm is an `alarms` row like a tag's (its `tag` is the unit's name), so it has the
+    same life cycle; `contributions` is its JSON object {tag: share}, NULL for a tag's alarm."""
+    present = {row[1] for row in db.execute("PRAGMA table_info(alarms)").fetchall()}
+    if "contributions" not in present:
+        db.execute("ALTER TABLE alarms ADD COLUMN contributions TEXT")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS unit_references ("
+        "unit TEXT PRIMARY KEY, detector TEXT NOT NULL, tags TEXT NOT NULL, state TEXT NOT NULL, "
+        'since TEXT, "until" TEXT, observations INTEGER NOT NULL, origin TEXT NOT NULL, '
+        "fitted_at TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS unit_scores ("
+        "unit TEXT NOT NULL, timestamp TEXT NOT NULL, statistic REAL NOT NULL, "
+        "control_limit REAL NOT NULL, is_anomaly INTEGER NOT NULL DEFAULT 0, "
+        "PRIMARY KEY (unit, timestamp)) WITHOUT ROWID"
+    )
+
+
+def _forward_watermarks(db: Database) -> None:
+    """The historian forwarder's watermarks (`storage.forward_marks`)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS forward_watermark (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+    )
+
+
 Migration = Callable[[Database], None]
 
 MIGRATIONS: dict[int, Migration] = {
     1: _v1_baseline,
     2: _v2_detection,
     3: _v3_alarm_lifecycle,
-    4: create_rollups,  # issue 12: per-minute and per-hour rollups, kept by the writer
+    4: create_rollups,  # per-minute and per-hour rollups, kept by the writer
+    5: _forward_watermarks,  # the historian forwarder's watermarks, written by the writer
+    6: _v6_units,  # unit health: references, unit statistics, alarms.contributions
 }
 """Version number -> the step that brings a file from the version before it to this one.
 

@@ -22,13 +22,15 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from sensor_tui.errors import SensorTuiError
-from sensor_tui.readings import Reading, now_ts
+from sensor_tui.model.errors import SensorTuiError
+from sensor_tui.model.readings import Reading, now_ts
+from sensor_tui.model.tags import Config
 from sensor_tui.storage import alarms as alarm_sql
+from sensor_tui.storage import units as unit_sql
 from sensor_tui.storage.open_events import end_open_events
 from sensor_tui.storage.rollups import add_new_rows
 from sensor_tui.storage.schema import migrate
-from sensor_tui.tags import Config
+from sensor_tui.storage.units import UnitRows
 
 INSERT_JSON_SQL = (
     "INSERT OR IGNORE INTO measurements "
@@ -155,9 +157,15 @@ class Store:
         """Insert rows in one transaction; returns how many were new (duplicates are ignored)."""
         return self.write_payload(json.dumps(list(rows), ensure_ascii=False))
 
-    def write_payload(self, payload: str, alarms: Sequence[dict[str, Any]] = ()) -> int:
+    def write_payload(
+        self,
+        payload: str,
+        alarms: Sequence[dict[str, Any]] = (),
+        units: UnitRows | None = None,
+    ) -> int:
         """Insert a JSON array of rows (`Reading.as_row` order), add the new ones to the rollups
-        (`storage.rollups`) and upsert alarms, in one transaction (one fsync for all).
+        (`storage.rollups`), upsert alarms and store the units' statistics and references, in
+        one transaction (one fsync for all).
 
         Returns how many rows were new; a (tag, timestamp) already stored is ignored.
         """
@@ -172,6 +180,10 @@ class Store:
                 stored = conn.execute(INSERT_JSON_SQL, (payload,)).rowcount
                 if stored > 0:
                     add_new_rows(conn, last)  # the same transaction: rollups never lag
+            if units is not None:
+                unit_sql.write_scores(conn, units.scores)
+                unit_sql.write_references(conn, units.references)
+                alarms = [*alarms, *units.alarms]
             if alarms:
                 changes = alarm_sql.write_episodes(conn, alarms, now_ts())
             conn.commit()
@@ -186,7 +198,7 @@ class Store:
             raise
         if not self._same_file():
             # Deleted or replaced between the check and the commit: the rows went to an
-            # unlinked file. Say so, and the retry writes them again into the new file (issue 5).
+            # unlinked file. Say so, and the retry writes them again into the new file.
             self.close()
             raise StoreUnavailable(f"database file {self.path} was replaced during the write")
         self.alarm_changes.extend(changes)
@@ -213,9 +225,30 @@ class Store:
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(str(exc)) from exc
 
-    def upsert_alarms(self, rows: Sequence[dict[str, Any]]) -> None:
+    def upsert_alarms(self, rows: Sequence[dict[str, Any]], units: UnitRows | None = None) -> None:
         """Record or update alarms (see `sensor_tui.detection.alarms`) in one transaction."""
-        self.write_payload("[]", rows)
+        self.write_payload("[]", rows, units)
+
+    def save_unit_reference(self, reference: unit_sql.Reference) -> None:
+        """Store one unit's reference now (the `baseline` command, a refit in the monitor)."""
+        self.write_payload("[]", (), UnitRows([], [reference], []))
+
+    def unit_readings(
+        self, tags: Sequence[str], since: str | None, until: str | None
+    ) -> list[tuple[str, str, float]]:
+        """Stored readings of a unit's tags in [since, until), time order (to fit on)."""
+        try:
+            conn = (self.db or self.open()).conn
+            return list(unit_sql.readings_between(conn, tags, since, until))
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def unit_references(self) -> dict[str, unit_sql.Reference]:
+        """Every stored unit reference."""
+        try:
+            return unit_sql.load_references((self.db or self.open()).conn)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(str(exc)) from exc
 
     def alarm_command(
         self,

@@ -29,6 +29,9 @@ class Actions(MonitorBase):
         if sim is None:
             self._no_simulator()
             return
+        if self.selected_unit is not None:
+            self.notify("Select a tag's chart to inject a fault on it.", severity="warning")
+            return
         event = sim.inject(self.selected_tag, kind)
         later = " (starts when the simulator resumes)" if sim.paused else ""
         self.notify(

@@ -1,7 +1,8 @@
 """The alarm panel's columns: which ones, how wide, in which form, for the width there is.
 
-At full width the panel shows ten columns. A narrower panel (60 or 80 columns, a long tag name at
-120) gives up detail in a fixed order rather than scrolling sideways: the date of the start, then
+At full width the panel shows eleven columns, the last one a unit alarm's leading tags. A narrower
+panel (60 or 80 columns, a long tag name at 120) gives up detail in a fixed order rather than
+scrolling sideways: the leading tags (the detail view lists them), the date of the start, then
 the unit, then the seconds' date entirely, the long state labels, the value now, the origin, the
 priority, the duration, and last the kind's name (its symbol stays). What never goes: the marker
 of the selected row, the state's symbol, the tag, the start time and the peak.
@@ -21,6 +22,7 @@ from rich.text import Text
 
 from sensor_tui.alarming import states
 from sensor_tui.alarming.priority import NAMES as PRIORITY_NAMES
+from sensor_tui.alarming.unit_alarms import contributions_text
 from sensor_tui.tui.chart import format_value
 
 KINDS: dict[str, tuple[str, tuple[int, int, int]]] = {
@@ -31,6 +33,8 @@ KINDS: dict[str, tuple[str, tuple[int, int, int]]] = {
     "stuck": ("═", (60, 210, 220)),
     "noise": ("≈", (255, 150, 40)),
     "out_of_band": ("◆", (255, 40, 120)),
+    "relation": ("⋈", (120, 200, 255)),
+    "shift": ("⇶", (120, 160, 255)),
     "anomaly": ("●", (220, 220, 220)),
 }
 STATE_STYLES = {
@@ -61,8 +65,12 @@ LABELS = {
     "now": "now",
     "unit": "unit",
     "src": "src",
+    "moved": "moved by",
 }
 """Every column, in display order, with its header."""
+MOVED_WIDTH = 30
+"""A unit alarm's leading tags and their shares ("fermenter_ph 74%, fermenter_temp 20%"); the
+detail view (enter) lists every tag."""
 MARK = "▶"
 """Beside the selected alarm: the row is marked without colour too (NO_COLOR, a monochrome
 terminal), where the cursor's highlight alone would not show."""
@@ -71,6 +79,7 @@ PADDING = 2
 START_FORMS = {"full": 19, "short": 14, "time": 8}
 """2026-01-15 08:14:59, 01-15 08:14:59, 08:14:59."""
 NARROWING = (
+    ("drop", "moved"),
     ("start", "short"),
     ("drop", "unit"),
     ("start", "time"),
@@ -147,6 +156,7 @@ def full_layout(units: dict[str, str], value_width: int) -> Layout:
         "now": value_width,
         "unit": max((len(unit) for unit in units.values()), default=0),
         "src": len("real"),
+        "moved": MOVED_WIDTH,
     }
     return Layout({key: max(widest[key], len(label)) for key, label in LABELS.items()})
 
@@ -243,5 +253,8 @@ def cells(
         "now": lambda: Text("" if now is None else format_value(now), justify="right"),
         "unit": lambda: Text(unit),
         "src": lambda: Text(origin_label(row)),
+        "moved": lambda: Text(
+            contributions_text(row.get("contributions"), top=2), overflow="ellipsis", no_wrap=True
+        ),
     }
     return tuple(every[key]() for key in layout.widths)

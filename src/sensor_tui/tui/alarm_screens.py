@@ -6,6 +6,7 @@ app, which submits the command to the pipeline.
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from rich.table import Table
@@ -117,7 +118,23 @@ def alarm_summary(row: dict[str, Any], unit: str) -> Table:
         ("acknowledged", f"{row.get('acked_at') or '-'} by {row.get('acked_by') or '-'}"),
     ):
         table.add_row(name, value if isinstance(value, Text) else Text(value))
+    shares = contributions_bars(row.get("contributions"))
+    if shares:
+        table.add_row("moved by", Text(shares))
     return table
+
+
+def contributions_bars(value: Any, top: int = 8) -> str:
+    """A unit alarm's tags by their share of the statistic, one line each with a bar."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    if not value:
+        return ""
+    ranked = sorted(value.items(), key=lambda item: -item[1])[:top]
+    width = max(len(tag) for tag, _ in ranked)
+    return "\n".join(
+        f"{tag:<{width}} {share:>4.0%} {'█' * max(1, round(share * 20))}" for tag, share in ranked
+    )
 
 
 def journal_table(entries: list[dict[str, Any]]) -> Table:

@@ -1,4 +1,4 @@
-"""The app's alarm side (issue 11): keys, the panel's feed, chart spans, grade and screens.
+"""The app's alarm side: keys, the panel's feed, chart spans, grade and screens.
 
 `SensorApp` derives from `AlarmViewMixin`, so app.py stays small. Threads never touch widgets:
 the writer hands changed alarm rows to an `AlarmInbox` (coalesced by id: a burst of a thousand
@@ -21,15 +21,15 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from sensor_tui.alarming import states
+from sensor_tui.alarming.changes import AlarmChange
 from sensor_tui.alarming.commands import AlarmCommand, duration_label, shelve_until
 from sensor_tui.alarming.priority import HIGH, LOW
 from sensor_tui.alarming.priority import NAMES as PRIORITY_NAMES
 from sensor_tui.alarming.report import build_report, report_lines
-from sensor_tui.readings import epoch, now_ts
-from sensor_tui.runner import Monitor
+from sensor_tui.model.readings import epoch, now_ts
+from sensor_tui.runtime.monitor import Monitor
 from sensor_tui.storage import Reader, StoreUnavailable
-from sensor_tui.storage.alarm_reads import journal, list_alarms
-from sensor_tui.storage.alarms import AlarmChange
+from sensor_tui.storage.alarm_reads import journal, list_alarms, report_inputs
 from sensor_tui.tui.alarm_panel import KINDS, AlarmPanel
 from sensor_tui.tui.alarm_screens import (
     AlarmDetailScreen,
@@ -156,6 +156,7 @@ class AlarmViewMixin(App[None]):
         self._graded_at = 0.0
         self._values_at = 0.0
         units = {tag.name: tag.unit for tag in self.monitor.config.tags}
+        units |= {unit.name: "" for unit in self.monitor.config.units}  # a unit's alarms too
         limits = [end for tag in self.monitor.config.tags for end in (*tag.valid, *tag.normal)]
         value_width = max([7, *(len(format_value(end)) for end in limits)])
         self._alarm_panel = AlarmPanel(units, value_width=value_width, id="alarms")
@@ -255,7 +256,8 @@ class AlarmViewMixin(App[None]):
     def _grade(self) -> None:
         reader = Reader(self.monitor.pipeline.db_path)
         try:
-            _, grading = build_report(reader, self._alarm_started)
+            since = self._alarm_started
+            _, grading = build_report(*report_inputs(reader, since), since)
         except StoreUnavailable:
             return
         finally:
@@ -370,8 +372,9 @@ class AlarmViewMixin(App[None]):
     def _load_health(self) -> None:
         reader = Reader(self.monitor.pipeline.db_path)
         try:
-            whole = report_lines(*build_report(reader))
-            session = report_lines(*build_report(reader, self._alarm_started))
+            whole = report_lines(*build_report(*report_inputs(reader)))
+            since = self._alarm_started
+            session = report_lines(*build_report(*report_inputs(reader, since), since))
         except StoreUnavailable as exc:
             whole, session = [f"cannot read the database: {exc}"], []
         finally:

@@ -10,7 +10,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
-from sensor_tui.readings import Reading
+from sensor_tui.model.readings import Reading
 from sensor_tui.tui.chart import format_value
 
 

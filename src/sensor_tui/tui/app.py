@@ -27,10 +27,10 @@ from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import Static
 
-from sensor_tui.errors import SensorTuiError
-from sensor_tui.runner import Monitor
-from sensor_tui.series import WINDOWS
-from sensor_tui.summary import dead_letter_lines, source_lines
+from sensor_tui.model.errors import SensorTuiError
+from sensor_tui.pipeline.summary import dead_letter_lines, source_lines
+from sensor_tui.runtime.monitor import Monitor
+from sensor_tui.storage.series import WINDOWS
 from sensor_tui.tui import keys
 from sensor_tui.tui.actions import Actions
 from sensor_tui.tui.alarm_view import AlarmViewMixin, SpanRequested
@@ -44,6 +44,8 @@ from sensor_tui.tui.no_color import guard_monochrome
 from sensor_tui.tui.readings_in import ReadingsIn
 from sensor_tui.tui.status import MonitorState, StatusBar
 from sensor_tui.tui.timeline import Timeline, view_label
+from sensor_tui.tui.unit_chart import UnitChartPanel
+from sensor_tui.tui.unit_view import UnitView
 
 REFRESH_HZ = 4.0
 """Status and chart refresh tick."""
@@ -52,7 +54,7 @@ MIN_SIZE = (60, 20)
 """Below this terminal size the screen says so instead of drawing clipped panels."""
 
 
-class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
+class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin, UnitView):
     """The sensor-tui monitor."""
 
     CSS_PATH = "app.tcss"
@@ -101,6 +103,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
                     panel = ChartPanel(tag, i + 1, id=f"panel-{i}")
                     self._charts[tag.name] = panel.chart
                     yield panel
+                yield from self.unit_panels()
             yield self._alarm_panel
             yield self._table
         yield self._status
@@ -118,6 +121,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
         self.load_history()
         self.sync_view()
         self.refresh_status()
+        self._unit_tick(force=True)
 
     def _start_monitor(self) -> bool:
         self._started = True  # before start: a half-started monitor (HTTP bind failed) is stopped
@@ -187,6 +191,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
         self.refresh_status()
         self._alarm_tick()
         self.sync_view()
+        self._unit_tick()
 
     def refresh_status(self) -> None:
         """Rebuild the status line (cheap; the widget redraws only when its text changed)."""
@@ -238,7 +243,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
 
     def action_select(self, index: int) -> None:
         """Select the tag shown as number index + 1."""
-        if 0 <= index < len(self._charts):
+        if 0 <= index < self.chart_count:
             self.selected = index
 
     def on_chart_panel_selected(self, message: ChartPanel.Selected) -> None:
@@ -247,7 +252,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
 
     def action_next_tag(self, step: int = 1) -> None:
         """Select the next (or previous) tag."""
-        self.selected = (self.selected + step) % len(self._charts)
+        self.selected = (self.selected + step) % self.chart_count
 
     def watch_selected(self) -> None:
         """Mark the selected chart (and show it alone when expanded)."""
@@ -259,12 +264,18 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
             panel.chart.update_title(self.timeline.window)
             if i == self.selected:
                 panel.scroll_visible()
+        first = len(self._charts)
+        for k, unit_panel in enumerate(self.query(UnitChartPanel)):
+            unit_panel.set_class(first + k == self.selected, "-selected")
+            unit_panel.chart.update_title()
+            if first + k == self.selected:
+                unit_panel.scroll_visible()
 
     def on_span_requested(self, message: SpanRequested) -> None:
         """Move every chart to an alarm's span (Enter on the alarm panel): select its tag, take
         the smallest window that holds the span with a margin, centre on it; L goes live."""
-        names = list(self._charts)
-        if message.tag in names:
+        names = list(self._charts) + [unit.name for unit in self.monitor.config.units]
+        if message.tag in names:  # a tag's alarm, or a unit's
             self.selected = names.index(message.tag)
         span = max(message.end - message.start, 1.0)
         index = next((i for i, w in enumerate(WINDOWS) if w >= span * 1.5), len(WINDOWS) - 1)
@@ -275,6 +286,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin):
         self._moved()
         self.frozen = True  # held on the alarm's span: space (or L) follows live again
         self.refresh_status()
+        self._unit_tick(force=True)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every action of the keys, by name, in the command palette."""

@@ -17,8 +17,8 @@ from textual.app import ComposeResult
 from textual.containers import Container, Grid
 from textual.message import Message
 
-from sensor_tui.series import StoredView, TagSeries, window_label
-from sensor_tui.tags import Tag
+from sensor_tui.model.tags import Tag
+from sensor_tui.storage.series import StoredView, TagSeries, window_label
 from sensor_tui.tui.plot import PlotView, Trace
 
 MIN_CHART_ROWS = 9
@@ -291,7 +291,8 @@ class ChartGrid(Grid):
 
     def arrange_charts(self) -> None:
         """Pick columns and row height for the charts currently displayed."""
-        count = sum(1 for panel in self.query(ChartPanel) if panel.display) or 1
+        panels = self.query("ChartPanel, UnitChartPanel")  # a unit's chart is one more
+        count = sum(1 for panel in panels if panel.display) or 1
         columns = 2 if count > 3 and self.size.width >= 120 else 1
         rows = -(-count // columns)
         fits = self.size.height // rows >= MIN_CHART_ROWS

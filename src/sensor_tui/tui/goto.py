@@ -1,4 +1,4 @@
-"""The "go to" dialog (key g): type a date or time, the charts centre on it (issue 12).
+"""The "go to" dialog (key g): type a date or time, the charts centre on it.
 
 A moment in the future, or outside the stored readings, still moves the charts (to live, or to
 an empty span), and says so: a view that silently went live or showed nothing looked like a bug.
@@ -15,9 +15,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from sensor_tui.readings import epoch
+from sensor_tui.model.readings import epoch
+from sensor_tui.model.when import iso
 from sensor_tui.storage import Reader, StoreUnavailable
-from sensor_tui.when import iso
 
 HINT = "UTC: 2014-02-14, 2014-02-14 13:05, 13:05 (today), -2h, now, 1392383100 (epoch s)"
 

@@ -25,12 +25,20 @@ PANELS: tuple[tuple[str, str], ...] = (
         "anomalies in view counted in the database and whether the detector is warming up",
     ),
     (
+        "unit health",
+        "after the tags' charts, one per unit ([[units]]): its detector's statistic in units of "
+        "its limit (the limit is the line at 1), red ● = observations over it; the "
+        "top border shows the statistic against its limit, or the reference being learned; "
+        "select it like a tag's chart; M learns the span in view as its reference",
+    ),
+    (
         "alarms",
         "one row per fault, newest first: state (! ACTIVE UNACK, ✓ ACTIVE ACK, ↩ RTN UNACK, "
-        "⏸ SHELVED, · NORMAL), priority, tag, kind (▲ spike ■ step ◢ drift ═ stuck ≈ noise "
-        "◆ out_of_band), start, duration, peak, value now, unit, src (inj: injected fault, "
-        "rnd: random simulator spike, sim: no fault behind it, real: HTTP or import); below: "
-        "the detector's grade since start",
+        "⏸ SHELVED, · NORMAL), priority, tag or unit, kind (▲ spike ■ step ◢ drift ═ stuck "
+        "≈ noise ◆ out_of_band ⋈ relation ⇶ shift), start, duration, peak, value now, unit, "
+        "src (inj: injected fault, rnd: random simulator spike, sim: no fault behind it, real: "
+        "HTTP or import), moved by (a unit alarm's leading tags); below: the detector's grade "
+        "since start",
     ),
     (
         "anomalies",

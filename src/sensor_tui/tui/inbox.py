@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from sensor_tui.readings import Reading
+from sensor_tui.model.readings import Reading
 
 MAX_READINGS = 100_000
 """Readings the inbox holds for a UI that has fallen behind (a few MB; minutes at 1 kHz)."""
@@ -18,7 +18,7 @@ class Inbox:
     commits become one UI update (coalescing) without the writer ever blocking on the UI.
 
     When the UI falls behind (a stalled terminal, a burst of HTTP traffic) the inbox coalesces
-    rather than grows without bound (issue 10): it keeps the newest half of its readings, which
+    rather than grows without bound: it keeps the newest half of its readings, which
     are what the live charts show, and every anomaly among the rest (up to a quarter of the
     bound), which the anomaly table and the toasts must not miss. Everything stays in SQLite;
     `dropped` counts what only the UI missed. Halving makes the cost of coalescing, amortised

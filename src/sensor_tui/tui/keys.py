@@ -1,4 +1,4 @@
-"""The one key table of the monitor (issue 10): bindings, help, palette and README come from it.
+"""The one key table of the monitor: bindings, help, palette and README come from it.
 
 Before this table a key was written four times (the app's BINDINGS, the help screen, the command
 palette, and the README as a fifth) and the copies drifted. Now each key is one `Key` row:
@@ -110,7 +110,7 @@ def _alarm(
 
 
 ALARM_KEYS: tuple[Key, ...] = (
-    # issue 11: the alarm panel's keys (HELPERS.md allocation)
+    # the alarm panel's keys (HELPERS.md allocation)
     _alarm(
         "ack",
         "a",
@@ -281,6 +281,7 @@ KEYS: tuple[Key, ...] = (
     _inject("drift", "d", "a drift"),
     _inject("stuck", "k", "a stuck sensor"),
     _inject("noise", "n", "a noise burst"),
+    _inject("decouple", "b", "a broken relation (the tag leaves its unit's pattern, in its band)"),
     Key(
         "outage",
         "o",
@@ -299,6 +300,17 @@ KEYS: tuple[Key, ...] = (
         "Charts",
         help="freeze / unfreeze the charts (ingest continues; the status line counts what arrives)",
         title="Freeze / unfreeze charts",
+        show=False,
+    ),
+    Key(
+        "mark-reference",
+        "M",
+        "mark_reference",
+        "Mark normal",
+        "Charts",
+        help="mark the span in view as normal for the selected unit (or the selected tag's "
+        "unit): its detector learns it as the reference, stored for the next start",
+        title="Mark the span in view as the unit's reference",
         show=False,
     ),
     _tag(1),

@@ -1,5 +1,5 @@
 """The hand-over from pipeline threads to the UI: readings as soon as they are accepted (detected,
-queued), and later word that they were committed (issue 12).
+queued), and later word that they were committed.
 
 Why both: during a database outage nothing commits for minutes, yet readings and detection go
 on. Charts, titles, the rate and the table take readings when accepted, so they keep moving; each
@@ -7,7 +7,7 @@ chart remembers which of its readings are not stored yet and marks them until th
 dead-letter replay after the outage) says they are. The pipeline tells "accepted" before it
 queues a batch, so a reading's "accepted" always reaches the UI before its "stored".
 
-Both halves are bounded `Inbox`es (issue 10): a UI that falls behind loses live points, never
+Both halves are bounded `Inbox`es: a UI that falls behind loses live points, never
 memory; `stored_dropped` tells the UI that some commits were coalesced away, so it can clear the
 marks they would have cleared.
 """
@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 
-from sensor_tui.readings import Reading
+from sensor_tui.model.readings import Reading
 from sensor_tui.tui.inbox import Inbox
 
 RATE_WINDOW = 10.0

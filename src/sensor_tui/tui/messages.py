@@ -35,7 +35,7 @@ class HistoryLoaded(Message):
 
 @dataclass
 class ViewLoaded(Message):
-    """Every tag's stored view of `span` was read from SQLite by a worker (issue 12)."""
+    """Every tag's stored view of `span` was read from SQLite by a worker."""
 
     span: tuple[float, float]
     views: dict[str, Any]

@@ -1,4 +1,4 @@
-"""Time navigation for the monitor's charts: what each chart shows, loading it, the keys (issue 12).
+"""Time navigation for the monitor's charts: what each chart shows, loading it, the keys.
 
 A mixin of `SensorApp`, so app.py stays about the app's life cycle. Every chart reads the one
 `Timeline`, so all charts move together. Two sources feed a chart:
@@ -20,15 +20,15 @@ from typing import Any
 
 from textual import work
 
-from sensor_tui.series import StoredView, load_view, read_history, window_label
+from sensor_tui.model.when import BadMoment, parse_when
 from sensor_tui.storage import Reader, StoreUnavailable
 from sensor_tui.storage.rollups import resolution_for
+from sensor_tui.storage.series import StoredView, load_view, read_history, window_label
 from sensor_tui.tui.base import MonitorBase
 from sensor_tui.tui.chart import TagChart
 from sensor_tui.tui.goto import GoToScreen, stored_span, where_note
 from sensor_tui.tui.messages import HistoryLoaded, ViewLoaded
 from sensor_tui.tui.timeline import PAN_SCREEN
-from sensor_tui.when import BadMoment, parse_when
 
 RAW_TAIL = 900
 """Seconds of raw readings a live long window keeps beyond its reload period."""
@@ -279,7 +279,7 @@ class Navigation(MonitorBase):
 
     @work(thread=True, group="export")
     def _export_worker(self, path: Path, tags: list[str], since: float, until: float) -> None:
-        from sensor_tui.export import ExportRefused, export_file
+        from sensor_tui.storage.export import ExportRefused, export_file
 
         try:
             count = export_file(

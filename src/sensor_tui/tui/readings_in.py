@@ -1,4 +1,4 @@
-"""Readings into the monitor's screen: accepted ones at once, the commit marks later (issue 12).
+"""Readings into the monitor's screen: accepted ones at once, the commit marks later.
 
 A mixin of `SensorApp`. Pipeline threads only put readings in the `LiveFeed` and post one
 `ReadingsStored`; the app's thread moves them into the charts (marked not stored yet until their
@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from sensor_tui.model.readings import Reading, epoch
 from sensor_tui.pipeline import StoredBatch
-from sensor_tui.readings import Reading, epoch
 from sensor_tui.tui.anomaly_table import AnomalyRow
 from sensor_tui.tui.base import MonitorBase
 from sensor_tui.tui.messages import ReadingsStored

@@ -15,8 +15,8 @@ from rich.markup import escape
 from textual.content import Content
 from textual.widgets import Static
 
-from sensor_tui.counters import Snapshot, SourceState
-from sensor_tui.series import window_label
+from sensor_tui.model.counters import Snapshot, SourceState
+from sensor_tui.storage.series import window_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ class MonitorState:
     simulator_error: str | None = None
     """Why the simulator's last tick failed (it keeps trying); None while it works."""
     view: str = "LIVE"
-    """LIVE, FROZEN or the span being viewed (issue 12)."""
+    """LIVE, FROZEN or the span being viewed."""
     cursor: str | None = None
     """The cursor's time and every tag's value there, when the cursor is on."""
     cursor_compact: str | None = None
@@ -59,7 +59,7 @@ def _badge(state: MonitorState, snap: Snapshot, form: str = "full") -> str:
         badge = "[b reverse $success] ● LIVE [/]"
     elif state.http_url:
         badge = "[b reverse $success] ● HTTP ONLY [/]"
-    else:  # --no-sim without --http or a source: say so rather than claim a server (issue 10)
+    else:  # --no-sim without --http or a source: say so rather than claim a server
         badge = "[b reverse $warning] ○ NO INPUT [/]"
     if state.frozen:
         frozen = "❄" if form == "min" else f"❄ FROZEN +{state.frozen_count:,}"
@@ -96,7 +96,7 @@ def _source_field(source: SourceState) -> str:
 
 
 def _dead_letter(snap: Snapshot) -> str:
-    """Lines waiting in the dead-letter file; an unreadable file is not "0" (issue 10)."""
+    """Lines waiting in the dead-letter file; an unreadable file is not "0"."""
     if snap.dead_letter_error:
         return "dead letter [b reverse $error] UNREADABLE [/]"
     dead = f"{snap.dead_letter_pending:,}"
@@ -152,6 +152,9 @@ def _second_line(state: MonitorState, snap: Snapshot, width: int | None) -> str:
     if state.simulator_error:
         fields.append(f"[b $error]{escape(state.simulator_error)}[/]")
     fields += [_source_field(source) for source in snap.sources]
+    if snap.forwarding:
+        style = "$success" if snap.forward_up and not snap.forward_backlog else "$warning"
+        fields.append(f"[b {style}]{escape(snap.forward_text)}[/]")
     if state.http_url:
         fields.append(f"[b]{escape(state.http_url)}[/]")
     fields.append(f"[dim]{escape(state.db_path)}[/]")

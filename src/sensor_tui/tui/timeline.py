@@ -1,6 +1,6 @@
 """Where the charts look in time: live (following now) or a fixed moment, the window, the cursor.
 
-Plain state with no Textual, shared by every chart so they always move together (issue 12). The
+Plain state with no Textual, shared by every chart so they always move together. The
 app asks `view(now)` for the span to draw; the keys call the methods below. A view whose end
 reaches now turns live again, so panning forward past the newest reading resumes following.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sensor_tui.series import WINDOWS
+from sensor_tui.storage.series import WINDOWS
 from sensor_tui.tui.axes import clock
 
 PAN_SCREEN = 1.0
