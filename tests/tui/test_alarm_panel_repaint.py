@@ -8,7 +8,7 @@ from typing import Any
 
 from textual.strip import Strip
 
-from sensor_tui.tags import Config
+from sensor_tui.model.tags import Config
 from sensor_tui.tui.alarm_panel import AlarmPanel
 from sensor_tui.tui.app import make_app
 from tests.alarm_helpers import quiet

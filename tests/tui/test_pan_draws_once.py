@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sensor_tui.tags import Config
+from sensor_tui.model.tags import Config
 from sensor_tui.tui.app import make_app
 from sensor_tui.tui.chart import TagChart
 from tests.conftest import fill_database, make_monitor, run
