@@ -68,7 +68,13 @@ def test_start_loads_history_and_shows_live_readings(tmp_path, config):
             assert first.series.times[0] < first.series.times[-1] - 200  # history, then live
             assert first.plotted_points > 0
             assert "RUNNING" in status(app) and "fermenter_temp" in str(panel(app, 0).border_title)
-            assert app.query_one(AnomalyTable).row_count > 0  # anomalies of the history
+            table = app.query_one(AnomalyTable)
+            row = {"timestamp": "2026-01-01T00:00:00.000000Z", "tag": "fermenter_temp"}
+            app.history_anomalies([{**row, "value": 41.0, "kind": "spike", "score": 0.9}])
+            assert table.rows_shown  # held while the table is hidden behind the alarm panel
+            assert table.row_count == 0  # but not laid out there
+            await pilot.press("r")  # the reading table: filled when shown
+            await wait_until(pilot, lambda: table.row_count == len(table.rows_shown))
 
     run(body())
 

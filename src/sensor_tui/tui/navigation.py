@@ -80,7 +80,7 @@ class Navigation(MonitorBase):
         return window if resolution == 0 else max(resolution, LIVE_RELOAD) + RAW_TAIL
 
     def sync_view(self, force: bool = False) -> None:
-        """Start reading the stored view the timeline needs (if any), then redraw."""
+        """Read the stored view the timeline needs; redraw now, or once when it arrives."""
         wanted = self._wanted_view()
         if wanted is None:
             if self._view_key is not None:
@@ -91,7 +91,8 @@ class Navigation(MonitorBase):
         elif wanted not in (self._view_key, self._view_loading) and not self._failed_lately(wanted):
             self._view_loading = wanted
             self._load_view_worker(wanted)
-        self.replot(force=force)
+        if wanted is None or wanted != self._view_loading:
+            self.replot(force=force)
 
     def _failed_lately(self, span: tuple[float, float]) -> bool:
         failed = self._view_failed
@@ -118,15 +119,15 @@ class Navigation(MonitorBase):
         """Show a stored view if the timeline still wants it."""
         if message.span == self._view_loading:
             self._view_loading = None
-        if message.error:
+        if message.error:  # the charts still move to the span asked for, below
             self._view_failed = (message.span, time.monotonic())
             self.notify(message.error, title="History not loaded", severity="error", markup=False)
+        elif message.span != self._wanted_view():
             return
-        if message.span != self._wanted_view():
-            return
-        self._view_key = message.span
-        for name, view in message.views.items():
-            self._charts[name].stored_view = view
+        else:
+            self._view_key = message.span
+            for name, view in message.views.items():
+                self._charts[name].stored_view = view
         self.replot(force=True)
         if self.timeline.cursor is not None:  # the values at the cursor come from this view
             self.refresh_status()
@@ -174,6 +175,7 @@ class Navigation(MonitorBase):
         self._loading = False
         if message.error:
             self.notify(message.error, title="History not loaded", severity="error", markup=False)
+            self.replot(force=True)  # the charts still move to the span asked for
             return
         for tag, (times, values, flags) in message.series.items():
             self._charts[tag].series.add_history(times, values, flags, message.since)

@@ -9,6 +9,7 @@ needed fields first, and the cursor's values drop their tag names for units
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rich.markup import escape
 from textual.content import Content
@@ -102,8 +103,10 @@ def _dead_letter(snap: Snapshot) -> str:
     return f"dead letter [b $error]{dead}[/]" if snap.dead_letter_pending else f"dead letter {dead}"
 
 
+@lru_cache(maxsize=512)
 def plain_width(markup: str) -> int:
-    """Cells the markup takes on screen."""
+    """Cells the markup takes on screen (remembered: the tick asks four times a second for
+    the same few candidate lines, and parsing markup was most of the status line's cost)."""
     return Content.from_markup(markup).cell_length
 
 
@@ -171,16 +174,19 @@ class StatusBar(Static):
         super().__init__("", id=id, markup=True)
         self._shown = ""
         self._last: tuple[MonitorState, Snapshot] | None = None
+        self._width: int | None = None
 
     def on_resize(self) -> None:
         """Fit the last state to the new width (a paused or replayed app has no tick)."""
         if self._last is not None:
-            self.show(*self._last)
+            self.show(*self._last)  # the width changed, so this is not skipped
 
     def show(self, state: MonitorState, snap: Snapshot) -> None:
         """Update from the app state and a counters snapshot."""
-        self._last = (state, snap)
         width = self.content_region.width or None  # None before the first layout
+        if self._last == (state, snap) and width == self._width:
+            return  # nothing new since the last tick (three ticks of four)
+        self._last, self._width = (state, snap), width
         markup = status_markup(state, snap, width)
         if markup != self._shown:
             self._shown = markup
