@@ -7,13 +7,14 @@ an answer; the transport (`server.py`) turns sockets into a `Request` and a `Res
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
 from urllib.parse import parse_qs
 
-from sensor_tui.storage import Reader
+from sensor_tui.storage import Reader, StoreUnavailable
 
 JSON = "application/json"
 MAX_QUERY_FIELDS = 20
@@ -106,3 +107,24 @@ def whole_number(text: str) -> int | None:
     hostile `?limit=%C2%B2` was a 500 (found by the fuzz test).
     """
     return int(text) if text.isascii() and text.isdigit() else None
+
+
+_log = logging.getLogger("sensor_tui.http")
+
+
+def answer(req: Request, dispatch: Callable[[], Response], store: str) -> Response:
+    """Run one route for both apps (edge and historian view): an expected failure becomes its
+    JSON error, a failed read a 503 naming `store`, and a bug a logged 500, never an HTML page.
+    A client that hung up (`ClientGone`) is not answered at all, so it propagates."""
+    try:
+        return dispatch()
+    except HttpError as exc:
+        return exc.response()
+    except ClientGone:
+        raise
+    except StoreUnavailable as exc:  # every failed read, named by the storage layer
+        _log.warning("%s read failed on %s: %s", store, req.path, exc)
+        return HttpError(503, f"{store} unavailable: {exc}").response()
+    except Exception:
+        _log.exception("bug answering %s %s", req.method, req.target)
+        return HttpError(500, "internal error (logged)").response()

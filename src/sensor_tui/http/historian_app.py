@@ -24,7 +24,14 @@ from typing import Any
 from urllib.parse import unquote
 
 from sensor_tui.alarming import states
-from sensor_tui.http.api import HttpError, Request, Response, json_response, whole_number
+from sensor_tui.http.api import (
+    HttpError,
+    Request,
+    Response,
+    answer,
+    json_response,
+    whole_number,
+)
 from sensor_tui.http.params import query_params
 from sensor_tui.model.readings import Rejected, normalize_ts
 from sensor_tui.storage import StoreUnavailable
@@ -60,16 +67,7 @@ class HistorianApp:
 
     def handle(self, req: Request) -> Response:
         """Authorize, route, answer; failures become JSON errors."""
-        try:
-            response = self._dispatch(req)
-        except HttpError as exc:
-            response = exc.response()
-        except StoreUnavailable as exc:
-            log.warning("historian read failed on %s: %s", req.path, exc)
-            response = HttpError(503, f"historian unavailable: {exc}").response()
-        except Exception:
-            log.exception("bug answering %s %s", req.method, req.target)
-            response = HttpError(500, "internal error (logged)").response()
+        response = answer(req, lambda: self._dispatch(req), "historian")
         with self._lock:
             self._requests[(req.path.split("/")[1] or "/", response.status)] += 1
         return response

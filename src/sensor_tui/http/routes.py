@@ -20,10 +20,10 @@ from typing import Any
 
 from sensor_tui.http import alarm_routes, metrics
 from sensor_tui.http.api import (
-    ClientGone,
     HttpError,
     Request,
     Response,
+    answer,
     json_response,
     whole_number,
 )
@@ -31,7 +31,7 @@ from sensor_tui.http.params import known_tag as _tag
 from sensor_tui.http.params import query_params as _params
 from sensor_tui.model.readings import Rejected, normalize_ts
 from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped
-from sensor_tui.storage import Reader, StoreUnavailable
+from sensor_tui.storage import Reader
 from sensor_tui.storage.alarm_reads import state_counts
 
 log = logging.getLogger(__name__)
@@ -90,18 +90,7 @@ class HttpApp:
     def handle(self, req: Request) -> Response:
         """Authorize, route, answer; every failure becomes a JSON error, never an HTML page."""
         label, methods = resolve(req.path)
-        try:
-            response = self._dispatch(req, methods)
-        except HttpError as exc:
-            response = exc.response()
-        except ClientGone:
-            raise
-        except StoreUnavailable as exc:  # every failed read, named by the storage layer
-            log.warning("database read failed on %s: %s", req.path, exc)
-            response = HttpError(503, f"database unavailable: {exc}").response()
-        except Exception:
-            log.exception("bug answering %s %s", req.method, req.target)
-            response = HttpError(500, "internal error (logged)").response()
+        response = answer(req, lambda: self._dispatch(req, methods), "database")
         with self._lock:
             self._requests[(label, response.status)] += 1
         return response
