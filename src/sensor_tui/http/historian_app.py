@@ -16,7 +16,6 @@ the edge. Anything but GET is a 405: alarms are acknowledged at the edge that ra
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import Counter
@@ -36,8 +35,6 @@ from sensor_tui.http.params import query_params
 from sensor_tui.model.readings import Rejected, normalize_ts
 from sensor_tui.storage import StoreUnavailable
 from sensor_tui.storage.historian.reader import PgReader
-
-log = logging.getLogger(__name__)
 
 STATE_FILTERS: dict[str, tuple[str, ...] | None] = {
     "all": None,

@@ -10,7 +10,6 @@ read-only `Reader`, with bound parameters only.
 from __future__ import annotations
 
 import hmac
-import logging
 import threading
 import time
 from collections import Counter
@@ -33,8 +32,6 @@ from sensor_tui.model.readings import Rejected, normalize_ts
 from sensor_tui.pipeline import NotDurable, Pipeline, PipelineStopped
 from sensor_tui.storage import Reader
 from sensor_tui.storage.alarm_reads import state_counts
-
-log = logging.getLogger(__name__)
 
 MAX_BATCH = 10_000
 DEFAULT_LIMIT = 100
