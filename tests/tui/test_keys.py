@@ -10,6 +10,7 @@ from rich.console import Console
 from sensor_tui.tui import keys
 from sensor_tui.tui.alarm_pane import AlarmPane
 from sensor_tui.tui.app import SensorApp
+from sensor_tui.tui.charts_pane import ChartsPane
 from sensor_tui.tui.help import help_table
 from tests.conftest import make_monitor, run
 
@@ -41,7 +42,7 @@ def test_app_bindings_are_the_key_table():
 
 
 def test_every_key_names_an_action_its_owner_has():
-    owners = {"": SensorApp, "alarms": AlarmPane}
+    owners = {"": SensorApp, "alarms": AlarmPane, "charts": ChartsPane}
     for k in keys.KEYS:
         owner, name = keys.owner_and_name(k.action)
         assert callable(getattr(owners[owner], f"action_{name}", None)), k
@@ -81,7 +82,7 @@ def test_palette_offers_every_titled_key_and_runs_it(tmp_path, config):
                 commands["Select " + config.tags[2].name].callback
             )  # as the palette does
             await pilot.pause()
-            assert app.selected == 2
+            assert app.charts.selected == 2
             app.call_later(commands["Database outage on / off"].callback)
             await pilot.pause()
             assert monitor.pipeline.outage_switch.on
