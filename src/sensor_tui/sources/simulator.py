@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sensor_tui.model.events import Event
+from sensor_tui.model.faults import INJECTABLE, TAG_FAULTS, FaultKind
 from sensor_tui.model.readings import Reading, format_ts
 from sensor_tui.model.tags import Config, Tag
 from sensor_tui.sources.coupling import UnitProcess, decoupled
@@ -26,15 +27,16 @@ from sensor_tui.sources.simulator_thread import SimulatorThread
 
 __all__ = ["FAULT_DURATION", "FAULT_KINDS", "Simulator", "SimulatorThread", "generate_scenario"]
 
-TAG_FAULT_KINDS = ("spike", "step", "drift", "stuck", "noise")
-"""Faults one tag shows on its own (the per-tag detectors' ground truth; scenarios draw these)."""
+TAG_FAULT_KINDS = TAG_FAULTS
+"""Faults one tag shows on its own (`model.faults.TAG_FAULTS`); scenarios draw these."""
 
-FAULT_KINDS = (*TAG_FAULT_KINDS, "decouple")
-"""Faults the simulator can inject; the detector's kinds add `out_of_band`. `decouple` breaks the
-tag's relation to its unit and keeps it in its normal band: only a unit detector sees it."""
+FAULT_KINDS = INJECTABLE
+"""Faults the simulator can inject (`model.faults.INJECTABLE`). `decouple` breaks the tag's
+relation to its unit and keeps it in its normal band: only a unit detector sees it."""
 
-FAULT_DURATION = {
-    "spike": 1, "step": 300, "drift": 240, "stuck": 120, "noise": 60, "decouple": 180,
+FAULT_DURATION: dict[str, int] = {
+    FaultKind.SPIKE: 1, FaultKind.STEP: 300, FaultKind.DRIFT: 240, FaultKind.STUCK: 120,
+    FaultKind.NOISE: 60, FaultKind.DECOUPLE: 180,
 }  # fmt: skip
 """Default length of each fault, in readings of the faulty tag."""
 
@@ -110,13 +112,13 @@ class Simulator:
     def _magnitude(self, kind: str, tag: Tag) -> float:
         width = tag.band_width
         return {
-            "spike": self.rng.uniform(0.6, 1.0) * width,
-            "step": self.rng.uniform(0.35, 0.6) * width,
-            "drift": self.rng.uniform(0.5, 0.8) * width,
-            "noise": 6.0,
-            "stuck": 0.0,
-            "decouple": 0.25 * width,
-        }[kind]
+            FaultKind.SPIKE: self.rng.uniform(0.6, 1.0) * width,
+            FaultKind.STEP: self.rng.uniform(0.35, 0.6) * width,
+            FaultKind.DRIFT: self.rng.uniform(0.5, 0.8) * width,
+            FaultKind.NOISE: 6.0,
+            FaultKind.STUCK: 0.0,
+            FaultKind.DECOUPLE: 0.25 * width,
+        }[FaultKind(kind)]
 
     def active_faults(self) -> list[Event]:
         """Faults in progress, for the status line."""
@@ -128,7 +130,7 @@ class Simulator:
         if self.config.simulator.spike_rate > 0:
             for state in self._states.values():
                 if self.rng.random() < self.config.simulator.spike_rate:
-                    self.inject(state.tag.name, "spike", source="random")
+                    self.inject(state.tag.name, FaultKind.SPIKE, source="random")
         self._unit.step()
         readings = [self._reading(state, stamp) for state in self._states.values()]
         self.tick += 1
@@ -156,16 +158,16 @@ class Simulator:
                 fault.event.start = stamp
                 self.on_event(fault.event)
             done = (fault.total - fault.remaining + 1) / fault.total
-            if fault.kind == "spike" or fault.kind == "step":
+            if fault.kind == FaultKind.SPIKE or fault.kind == FaultKind.STEP:
                 offset += fault.sign * fault.magnitude
-            elif fault.kind == "drift":
+            elif fault.kind == FaultKind.DRIFT:
                 offset += fault.sign * fault.magnitude * done
-            elif fault.kind == "noise":
+            elif fault.kind == FaultKind.NOISE:
                 noise_factor *= fault.magnitude
-            elif fault.kind == "stuck":
+            elif fault.kind == FaultKind.STUCK:
                 fault.held = state.last if fault.held is None else fault.held
                 held = fault.held
-            elif fault.kind == "decouple":
+            elif fault.kind == FaultKind.DECOUPLE:
                 base = decoupled(base, tag.normal, fault.magnitude)
         value = base + offset + self.rng.gauss(0.0, sigma * noise_factor)
         if held is not None:
