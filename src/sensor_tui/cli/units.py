@@ -33,7 +33,8 @@ def _fail(message: str) -> None:
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML file with the [[units]].")
 def baseline(unit_name: str, since: str, until: str, db: str, config: str | None) -> None:
     """Learn a unit's reference from a period known to be normal, and store it."""
-    from sensor_tui.model.when import BadMoment, iso, parse_when
+    from sensor_tui.model.stored_time import iso
+    from sensor_tui.model.when import BadMoment, parse_when
     from sensor_tui.pipeline.units import learn, make_detector, observations
     from sensor_tui.storage import Store
 
