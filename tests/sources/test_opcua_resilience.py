@@ -17,8 +17,8 @@ from sensor_tui.pipeline import Pipeline
 from sensor_tui.sources.opcua import OpcUaSource
 from tests.support.mosquitto_harness import free_port
 from tests.support.tcp_proxy import TcpProxy
+from tests.support.waiting import wait_until
 
-from .conftest import wait_until
 from .opcua_server import NODES, OpcServer
 from .test_opcua import begin, canonical, settings, stored
 
