@@ -182,14 +182,26 @@ def _view_historian(opts: dict[str, Any], token: str | None) -> None:
     _check_historian(opts["db"])
     if opts["forward"]:
         raise click.BadParameter("a historian does not forward", param_hint="--forward")
-    if not (opts["headless"] and opts["http"]):
-        _fail(
-            "viewing a historian is served over HTTP for now: add --headless --http [HOST:]PORT "
-            "(or use `export` and `alarms` with --db postgresql://...)"
-        )
+    if not opts["headless"]:  # the terminal monitor, read-only, one site at a time (key S)
+        _view_historian_ui(opts)
+        return
+    if not opts["http"]:
+        _fail("a headless view of a historian serves its GET routes: add --http [HOST:]PORT")
     setup_logging(opts["log_file"], True, opts["log_level"])
     try:
         sys.exit(serve(opts["db"], opts["http"], token, opts["duration"]))
+    except (SensorTuiError, OSError) as exc:
+        _fail(str(exc))
+
+
+def _view_historian_ui(opts: dict[str, Any]) -> None:
+    from sensor_tui.runtime.historian_view import HistorianView
+    from sensor_tui.tui.historian_mode import run_historian_view
+
+    setup_logging(opts["log_file"], False, opts["log_level"])
+    try:
+        view = HistorianView(opts["db"], opts["site"])
+        sys.exit(run_historian_view(view, opts["duration"]))
     except (SensorTuiError, OSError) as exc:
         _fail(str(exc))
 

@@ -27,9 +27,9 @@ from sensor_tui.alarming.priority import HIGH, LOW
 from sensor_tui.alarming.priority import NAMES as PRIORITY_NAMES
 from sensor_tui.alarming.report import build_report, report_lines
 from sensor_tui.model.readings import epoch, now_ts
+from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.runtime.monitor import Monitor
-from sensor_tui.storage import Reader, StoreUnavailable
-from sensor_tui.storage.alarm_reads import journal, list_alarms, report_inputs
+from sensor_tui.storage import StoreUnavailable
 from sensor_tui.tui.alarm_panel import KINDS, AlarmPanel
 from sensor_tui.tui.alarm_screens import (
     AlarmDetailScreen,
@@ -145,7 +145,7 @@ class AlarmViewMixin(App[None]):
     app's (it owns the charts' time), asked for with `SpanRequested`.
     """
 
-    monitor: Monitor
+    monitor: Monitor | HistorianView
     _charts: dict[str, TagChart]
     _table: AnomalyTable
 
@@ -202,10 +202,10 @@ class AlarmViewMixin(App[None]):
 
     @work(thread=True, group="alarms-load")
     def _load_alarms(self) -> None:
-        reader = Reader(self.monitor.pipeline.db_path)
+        reader = self.monitor.open_reader()
         try:
-            rows = {r["id"]: r for r in list_alarms(reader, None, limit=200)}
-            rows |= {r["id"]: r for r in list_alarms(reader, states.OPEN_STATES, limit=500)}
+            rows = {r["id"]: r for r in reader.list_alarms(None, limit=200)}
+            rows |= {r["id"]: r for r in reader.list_alarms(states.OPEN_STATES, limit=500)}
         except StoreUnavailable:
             rows = {}
         finally:
@@ -254,10 +254,10 @@ class AlarmViewMixin(App[None]):
 
     @work(thread=True, group="alarms-grade", exclusive=True)
     def _grade(self) -> None:
-        reader = Reader(self.monitor.pipeline.db_path)
+        reader = self.monitor.open_reader()
         try:
             since = self._alarm_started
-            _, grading = build_report(*report_inputs(reader, since), since)
+            _, grading = build_report(*reader.report_inputs(since), since)
         except StoreUnavailable:
             return
         finally:
@@ -348,9 +348,9 @@ class AlarmViewMixin(App[None]):
 
     @work(thread=True, group="alarm-detail", exclusive=True)
     def _load_detail(self, row: dict[str, Any]) -> None:
-        reader = Reader(self.monitor.pipeline.db_path)
+        reader = self.monitor.open_reader()
         try:
-            entries = journal(reader, row["id"])
+            entries = reader.journal(row["id"])
             readings = reader.latest(row["tag"], DETAIL_READINGS, row["start"], row["end"])
         except StoreUnavailable:
             entries, readings = [], []
@@ -370,11 +370,11 @@ class AlarmViewMixin(App[None]):
 
     @work(thread=True, group="alarm-health", exclusive=True)
     def _load_health(self) -> None:
-        reader = Reader(self.monitor.pipeline.db_path)
+        reader = self.monitor.open_reader()
         try:
-            whole = report_lines(*build_report(*report_inputs(reader)))
+            whole = report_lines(*build_report(*reader.report_inputs()))
             since = self._alarm_started
-            session = report_lines(*build_report(*report_inputs(reader, since), since))
+            session = report_lines(*build_report(*reader.report_inputs(since), since))
         except StoreUnavailable as exc:
             whole, session = [f"cannot read the database: {exc}"], []
         finally:
