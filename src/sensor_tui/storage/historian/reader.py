@@ -110,7 +110,7 @@ class PgReader:
         scope, params = self._scope()
         rows = self._rows(
             f"SELECT {self._tag_expr().replace('tag', 'name')}, unit, normal_low, normal_high,"
-            f" valid_low, valid_high FROM tags WHERE {scope} ORDER BY site, name",
+            f" valid_low, valid_high FROM tags WHERE {scope} ORDER BY site, position, name",
             params,
         )
         names = ("name", "unit", "normal_low", "normal_high", "valid_low", "valid_high")
@@ -178,6 +178,7 @@ class PgReader:
             "SELECT extract(epoch FROM ts)::float8, value, is_anomaly::int FROM readings"
             f" WHERE {cond} AND ts >= %s::timestamptz AND ts < %s::timestamptz ORDER BY ts"
         )
+        end = end if len(end) >= 10 else "infinity"  # "9999": a local file's open end
         for t, v, a in self._stream(sql, [*params, start, end]):
             times.append(round(t, 6))
             values.append(v)

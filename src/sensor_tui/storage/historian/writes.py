@@ -179,14 +179,14 @@ def write_tags(conn: Any, site: str, tags: Sequence[dict[str, Any]]) -> None:
     """Record a site's configured tags (so a viewer knows units and bands)."""
     with conn.transaction(), conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO tags (site, name, unit, normal_low, normal_high, valid_low, valid_high)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (site, name) DO UPDATE SET"
-            " unit = excluded.unit, normal_low = excluded.normal_low,"
+            "INSERT INTO tags (site, name, unit, normal_low, normal_high, valid_low, valid_high,"
+            " position) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (site, name) DO UPDATE"
+            " SET unit = excluded.unit, normal_low = excluded.normal_low,"
             " normal_high = excluded.normal_high, valid_low = excluded.valid_low,"
-            " valid_high = excluded.valid_high",
+            " valid_high = excluded.valid_high, position = excluded.position",
             [
                 (site, t["name"], t["unit"], t["normal_low"], t["normal_high"], t["valid_low"],
-                 t["valid_high"])
-                for t in tags
+                 t["valid_high"], i)
+                for i, t in enumerate(tags)
             ],
         )  # fmt: skip
