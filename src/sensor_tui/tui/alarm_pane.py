@@ -27,9 +27,8 @@ from textual.widgets import DataTable
 from sensor_tui.alarming import states
 from sensor_tui.alarming.changes import AlarmChange
 from sensor_tui.alarming.commands import AlarmCommand, duration_label, shelve_until
-from sensor_tui.alarming.priority import HIGH, LOW
-from sensor_tui.alarming.priority import NAMES as PRIORITY_NAMES
 from sensor_tui.model.readings import epoch, now_ts
+from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.runtime.monitor import Monitor
 from sensor_tui.tui.alarm_loads import alarm_detail, grade_line, health_lines, initial_alarms
 from sensor_tui.tui.alarm_panel import KINDS, AlarmPanel
@@ -39,6 +38,7 @@ from sensor_tui.tui.alarm_screens import (
     FilterScreen,
     ShelveScreen,
 )
+from sensor_tui.tui.alarm_toasts import toast_alarms
 from sensor_tui.tui.chart import format_value
 from sensor_tui.tui.inbox import alarm_inbox, raised
 from sensor_tui.tui.messages import (
@@ -52,8 +52,6 @@ from sensor_tui.tui.messages import (
     SpanRequested,
 )
 
-TOASTS = 3
-"""New alarms toasted one by one in one burst; more are summed up in one toast."""
 GRADE_EVERY = 5.0
 """Seconds between live grades of the detector (a read of the alarms and events tables)."""
 VALUES_EVERY = 5.0
@@ -62,18 +60,12 @@ table (the largest share of the monitor's CPU with a few open alarms), and the c
 already show each tag's newest value every second."""
 
 
-def alarm_message(row: dict[str, Any], unit: str) -> str:
-    """A new alarm in one line: tag, kind, the value that raised it."""
-    kind = (row.get("kind") or "anomaly").replace("_", " ")
-    value = row.get("peak_value")
-    shown = "" if value is None else f" at {format_value(value)} {unit}".rstrip()
-    return f"{row['tag']}: {kind}{shown}"
-
-
 class AlarmPane(Widget):
     """The alarm panel, its feed, its workers and its keys."""
 
-    def __init__(self, monitor: Monitor, readings_table: Widget, *, id: str | None = None) -> None:
+    def __init__(
+        self, monitor: Monitor | HistorianView, readings_table: Widget, *, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.monitor = monitor
         self.readings_table = readings_table
@@ -115,30 +107,11 @@ class AlarmPane(Widget):
             self.panel.upsert(list(rows.values()))
             self._update_spans({row["tag"] for row in rows.values()})
             new = dict.fromkeys(c.row["id"] for c in changes if raised(c))
-            self._toast_alarms([rows[key] for key in new])
-
-    def _toast_alarms(self, new: list[dict[str, Any]]) -> None:
-        """One toast per new alarm, at most `TOASTS` per burst: a flood is summed up in one
-        more toast (the panel holds every row), so toasts never bury the screen."""
-        for row in new[:TOASTS]:
-            prio = row.get("priority") or LOW
-            self.notify(
-                alarm_message(row, self.panel.units.get(row["tag"], "")),
-                title=f"Alarm: {PRIORITY_NAMES[prio]}",
-                severity="error" if prio <= HIGH else "warning",
-                markup=False,  # tag and unit are the user's text, not markup
-            )
-        more = len(new) - TOASTS
-        if more > 0:
-            self.notify(
-                f"and {more} more new alarm{'s' if more > 1 else ''}: see the alarm panel",
-                title="Alarm flood",
-                severity="error",
-            )
+            toast_alarms(self.notify, [rows[key] for key in new], self.panel.units)
 
     @work(thread=True, group="alarms-load")
     def _load_alarms(self) -> None:
-        self.post_message(AlarmsLoaded(initial_alarms(self.monitor.pipeline.db_path)))
+        self.post_message(AlarmsLoaded(initial_alarms(self.monitor.open_reader)))
 
     def on_alarms_loaded(self, message: AlarmsLoaded) -> None:
         """Fill the panel at start."""
@@ -168,7 +141,7 @@ class AlarmPane(Widget):
 
     @work(thread=True, group="alarms-grade", exclusive=True)
     def _grade(self) -> None:
-        line = grade_line(self.monitor.pipeline.db_path, self.started)
+        line = grade_line(self.monitor.open_reader, self.started)
         if line is not None:
             self.post_message(GradeLoaded(line))
 
@@ -186,6 +159,8 @@ class AlarmPane(Widget):
 
     def action_ack(self) -> None:
         """Acknowledge the selected alarm."""
+        if self._refused():
+            return
         row = self._selected_alarm()
         if row is not None:
             self._send(
@@ -194,6 +169,8 @@ class AlarmPane(Widget):
 
     def action_ack_all(self) -> None:
         """Acknowledge every visible alarm that can be (the rest are left as they are)."""
+        if self._refused():
+            return
         alarms = self.panel.alarms
         ids = tuple(
             i for i in self.panel.visible_ids() if alarms[i]["state"] in states.UNACKED_STATES
@@ -205,6 +182,8 @@ class AlarmPane(Widget):
 
     def action_shelve(self) -> None:
         """Ask how long, then shelve the selected alarm."""
+        if self._refused():
+            return
         row = self._selected_alarm()
         if row is None:
             return
@@ -219,9 +198,19 @@ class AlarmPane(Widget):
 
     def action_unshelve(self) -> None:
         """Unshelve the selected alarm."""
+        if self._refused():
+            return
         row = self._selected_alarm()
         if row is not None:
             self._send(AlarmCommand("unshelve", (row["id"],)), f"Unshelved {row['tag']}")
+
+    def _refused(self) -> bool:
+        """True, and says why, in a view that changes nothing (the historian's): the refusal
+        comes before any dialog, so no operator picks a shelve time to be told no."""
+        reason = self.monitor.read_only
+        if reason is not None:
+            self.notify(reason, title="Read-only", severity="warning", markup=False)
+        return reason is not None
 
     def action_filter(self) -> None:
         """Choose the panel's state and tag filters."""
@@ -255,7 +244,7 @@ class AlarmPane(Widget):
 
     @work(thread=True, group="alarm-detail", exclusive=True)
     def _load_detail(self, row: dict[str, Any]) -> None:
-        entries, readings = alarm_detail(self.monitor.pipeline.db_path, row)
+        entries, readings = alarm_detail(self.monitor.open_reader, row)
         self.post_message(AlarmDetailLoaded(row, entries, readings))
 
     def on_alarm_detail_loaded(self, message: AlarmDetailLoaded) -> None:
@@ -270,7 +259,7 @@ class AlarmPane(Widget):
 
     @work(thread=True, group="alarm-health", exclusive=True)
     def _load_health(self) -> None:
-        whole, session = health_lines(self.monitor.pipeline.db_path, self.started)
+        whole, session = health_lines(self.monitor.open_reader, self.started)
         self.post_message(HealthLoaded(whole, session))
 
     def on_health_loaded(self, message: HealthLoaded) -> None:

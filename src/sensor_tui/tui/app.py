@@ -1,12 +1,9 @@
 """The monitor an operator watches all shift: it composes the panes and runs the life cycle.
 
-The app is one client of a `Monitor` (pipeline + simulator + HTTP). It starts the monitor on
-mount and stops it, flushing, on quit. It composes three owners of their own state and keys:
-
-- `ChartsPane`: every chart, the one timeline they share (window, pan, go-to, cursor), reading
-  history and stored views;
-- `AlarmPane`: the alarm panel, its inbox, workers and keys;
-- the reading (anomaly) table and the status line, which the app feeds itself.
+The app is one client of a `Monitor` (pipeline + simulator + HTTP), or of the historian's
+read-only `HistorianView` (`tui.historian_mode`): it starts it on mount and stops it, flushing,
+on quit. It composes `ChartsPane` (every chart and the one timeline they share), `AlarmPane`
+(the alarm panel, its inbox, workers and keys), the reading table and the status line.
 
 Attributes go down, messages come up: pipeline threads never touch a widget; they put readings in
 a `LiveFeed` and post one `ReadingsStored` when it turns non-empty, and the app hands them to the
@@ -37,9 +34,9 @@ from textual.widgets import Static
 
 from sensor_tui.model.errors import SensorTuiError
 from sensor_tui.pipeline import StoredBatch
-from sensor_tui.pipeline.summary import dead_letter_lines, source_lines
+from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.runtime.monitor import Monitor
-from sensor_tui.tui import keys, monitor_actions
+from sensor_tui.tui import historian_mode, keys, monitor_actions
 from sensor_tui.tui.alarm_pane import AlarmPane
 from sensor_tui.tui.anomaly_table import AnomalyRow, AnomalyTable
 from sensor_tui.tui.chart_readings import cursor_text
@@ -57,7 +54,7 @@ from sensor_tui.tui.messages import (
 )
 from sensor_tui.tui.no_color import guard_monochrome
 from sensor_tui.tui.status import MonitorState, StatusBar
-from sensor_tui.tui.timeline import view_label
+from sensor_tui.tui.timeline import Timeline, view_label
 
 REFRESH_HZ = 4.0
 """Status and chart refresh tick."""
@@ -76,11 +73,12 @@ class SensorApp(App[None]):
 
     def __init__(
         self,
-        monitor: Monitor,
+        monitor: Monitor | HistorianView,
         duration: float | None = None,
         clock: Callable[[], float] = time.time,
         live: bool = True,
         table_rows: int = 100,
+        timeline: Timeline | None = None,
     ) -> None:
         super().__init__()
         self._action_targets |= set(keys.OWNERS)  # `alarms.ack` runs `self.alarms.action_ack`
@@ -92,13 +90,15 @@ class SensorApp(App[None]):
         self._feed = LiveFeed()
         self._table = AnomalyTable(table_rows, id="anomalies")
         self._status = StatusBar(id="status")
-        self.charts = ChartsPane(monitor, clock, table_rows, id="charts")
+        self.charts = ChartsPane(monitor, clock, table_rows, timeline, id="charts")
         """The charts and their timeline, selection and keys."""
         self.alarms = AlarmPane(monitor, self._table, id="alarm-pane")
         """The alarm pane: the alarm panel, its feed, workers and keys."""
         self._started = False
         self._stop_lock = threading.Lock()
         self._flushing = False
+        self.site_choice: historian_mode.SiteChoice | None = None
+        """Another historian site chosen with `S`: the app exits, `cli.run` reopens it there."""
 
     # -- layout and life cycle ----------------------------------------------------------------
 
@@ -153,20 +153,10 @@ class SensorApp(App[None]):
         if self._flushing:
             return
         self._flushing = True
-        self.refresh_status()
-        await asyncio.to_thread(self._stop_monitor)
-        pipeline = self.monitor.pipeline
-        snap = pipeline.snapshot()
-        pending = pipeline.dead_letter.pending()
-        lines = [
-            f"sensor-tui stopped: {snap.stored:,} stored, {snap.rejected_total:,} "
-            f"rejected, {snap.dead_lettered:,} dead-lettered, {snap.anomalies_total:,} anomalies",
-            *dead_letter_lines(
-                snap.dead_lettered, pending, pipeline.dead_letter.path, pipeline.db_path
-            ),
-            *source_lines(snap.sources),
-        ]
-        self.exit(message="\n".join(lines))
+        if not isinstance(self.monitor, HistorianView):
+            self.refresh_status()
+            await asyncio.to_thread(self._stop_monitor)
+        self.exit(message=monitor_actions.stopped_summary(self.monitor))
 
     def on_resize(self, event: events.Resize) -> None:
         """Say so when the terminal is too small to draw the monitor readably."""
@@ -253,8 +243,6 @@ class SensorApp(App[None]):
         table = "#anomalies" if self.screen.has_class("-readings") else "#alarms"
         self.query_one(table).focus()
 
-    # -- the app's own keys -----------------------------------------------------------------
-
     def action_pause(self) -> None:
         """Pause or resume the simulator."""
         monitor_actions.pause(self.monitor, self.notify)
@@ -270,6 +258,14 @@ class SensorApp(App[None]):
         monitor_actions.outage(self.monitor, self.notify)
         self.refresh_status()
 
+    def action_choose_site(self) -> None:
+        """Pick another site of the historian (the app is reopened on it)."""
+        historian_mode.choose_site(self, self.monitor, self.charts.timeline, self._site_chosen)
+
+    def _site_chosen(self, choice: historian_mode.SiteChoice) -> None:
+        self.site_choice = choice
+        self.exit()
+
     def action_help(self) -> None:
         """Show keys and panels."""
         if not isinstance(self.screen, HelpScreen):
@@ -284,15 +280,19 @@ class SensorApp(App[None]):
 
 
 def make_app(
-    monitor: Monitor,
+    monitor: Monitor | HistorianView,
     duration: float | None = None,
     *,
     clock: Callable[[], float] = time.time,
     live: bool = True,
     table_rows: int = 100,
+    timeline: Timeline | None = None,
 ) -> SensorApp:
-    """Build the monitor app for the CLI and for tests (one factory, dependencies passed in)."""
-    return SensorApp(monitor, duration=duration, clock=clock, live=live, table_rows=table_rows)
+    """Build the monitor app for the CLI and for tests (one factory, dependencies passed in);
+    `timeline`: the charts' time, carried over from another historian site."""
+    return SensorApp(
+        monitor, duration, clock=clock, live=live, table_rows=table_rows, timeline=timeline
+    )
 
 
 __all__ = ["SensorApp", "make_app"]

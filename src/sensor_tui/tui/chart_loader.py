@@ -19,13 +19,12 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from textual.widget import Widget
 
 from sensor_tui.storage.rollups import resolution_for
 from sensor_tui.tui.chart import TagChart
-from sensor_tui.tui.chart_loads import read_live_history, read_views
+from sensor_tui.tui.chart_loads import Opener, read_live_history, read_views
 from sensor_tui.tui.messages import HistoryLoaded, ViewLoaded
 from sensor_tui.tui.timeline import Timeline
 
@@ -46,14 +45,14 @@ class ChartLoader:
         charts: dict[str, TagChart],
         timeline: Timeline,
         clock: Callable[[], float],
-        db_path: Path,
+        open_reader: Opener,
         anomaly_rows: int,
     ) -> None:
         self.pane = pane
         self.charts = charts
         self.timeline = timeline
         self.clock = clock
-        self.db_path = db_path
+        self.open_reader = open_reader
         self.anomaly_rows = anomaly_rows
         """Anomalous readings read with the first history, for the reading table."""
         self.view_key: tuple[float, float] | None = None
@@ -104,7 +103,7 @@ class ChartLoader:
             self.view_loading = wanted
             tags = [chart.tag for chart in self.charts.values()]
             self.pane.run_worker(
-                lambda: self.pane.post_message(read_views(self.db_path, tags, wanted)),
+                lambda: self.pane.post_message(read_views(self.open_reader, tags, wanted)),
                 thread=True,
                 group="view",
                 exclusive=True,
@@ -152,7 +151,9 @@ class ChartLoader:
             rows = self.anomaly_rows if self.first_load else 0
             self.first_load = False
             self.pane.run_worker(
-                lambda: self.pane.post_message(read_live_history(self.db_path, since, until, rows)),
+                lambda: self.pane.post_message(
+                    read_live_history(self.open_reader, since, until, rows)
+                ),
                 thread=True,
                 group="history",
             )

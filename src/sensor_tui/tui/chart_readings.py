@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from sensor_tui.detection.base import is_warming_up
 from sensor_tui.model.readings import Reading, epoch
 from sensor_tui.tui.axes import clock as clock_text
 from sensor_tui.tui.chart import TagChart, format_value
@@ -87,13 +88,6 @@ def set_spans(charts: dict[str, TagChart], spans: dict[str, list[Span]], redraw:
                 chart.replot(*chart.last_view)
 
 
-def is_warming(detector: Any) -> bool:
-    """True while a detector says it has too few readings to judge (`warming_up`, which the
-    built-in ones have; a plug-in without it is taken as judging). Read from the UI thread
-    without a lock: a stale answer costs one tick."""
-    return getattr(detector, "warming_up", False) is True
-
-
 def refresh_titles(
     charts: dict[str, TagChart], detectors: Mapping[str, Any], window: float
 ) -> dict[str, float]:
@@ -107,7 +101,7 @@ def refresh_titles(
         if latest:
             values[name] = latest[1]
         detector = detectors.get(name)
-        chart.set_warming(detector is not None and is_warming(detector))
+        chart.set_warming(detector is not None and is_warming_up(detector))
     return values
 
 

@@ -1,11 +1,8 @@
-"""The charts pane: every tag's and unit's chart, the one timeline they share, and its keys.
-
-It owns the `Timeline` (window, pan, go-to, cursor, freeze), the selection, and reading what the
-charts show (`ChartLoader`: the tags' history and stored views; `UnitCharts`: the units'). The
-app hands it the readings it drains and hears back through messages: `ChartsMoved` (the status
-changes), `ChartsExpanded` (the tables hide or return), and `HistoryLoaded`, which bubbles on to
-the app after the pane took the series (the reading table takes the anomalies). Its keys are
-bound in `tui.keys` as `charts.<action>`: they act on the pane wherever the focus is.
+"""The charts pane: every chart, the one `Timeline` they share (window, pan, go-to, cursor,
+freeze), the selection, reading what they show (`ChartLoader`, `UnitCharts`), and its keys
+(bound in `tui.keys` as `charts.<action>`). The app hands it the readings it drains; it answers
+with messages: `ChartsMoved` (the status), `ChartsExpanded` (the tables), and `HistoryLoaded`,
+which bubbles on to the app after the pane took the series (the table takes the anomalies).
 """
 
 from __future__ import annotations
@@ -13,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from textual import on
 from textual.app import ComposeResult
 from textual.reactive import reactive
 
 from sensor_tui.model.readings import Reading
 from sensor_tui.model.when import BadMoment, parse_when
+from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.runtime.monitor import Monitor
 from sensor_tui.storage.series import WINDOWS, window_label
 from sensor_tui.tui import chart_readings
@@ -51,22 +50,26 @@ class ChartsPane(ChartGrid):
     """Only the selected chart is shown, as large as the screen allows."""
 
     def __init__(
-        self, monitor: Monitor, clock: Callable[[], float], anomaly_rows: int, id: str
+        self,
+        monitor: Monitor | HistorianView,
+        clock: Callable[[], float],
+        anomaly_rows: int,
+        timeline: Timeline | None,
+        id: str,
     ) -> None:
         super().__init__(id=id)
         self.monitor = monitor
         self.clock = clock
-        self.timeline = Timeline(WINDOWS.index(DEFAULT_WINDOW))
-        self.frozen_count = 0
-        """Readings accepted while the charts were frozen or in the past."""
-        self.exported: Path | None = None
-        """The last CSV written by `x` (tests read it)."""
+        self.timeline = timeline or Timeline(WINDOWS.index(DEFAULT_WINDOW))
+        """What every chart shows (given: another site's, carried over by the site selector)."""
+        self.frozen_count = 0  # readings accepted while frozen or in the past
+        self.exported: Path | None = None  # the last CSV written by `x`
         self.panels = [
             ChartPanel(tag, i + 1, id=f"panel-{i}") for i, tag in enumerate(monitor.config.tags)
         ]
         self.charts = {panel.chart.tag.name: panel.chart for panel in self.panels}
-        db_path = monitor.pipeline.db_path
-        self.loader = ChartLoader(self, self.charts, self.timeline, clock, db_path, anomaly_rows)
+        reader = monitor.open_reader
+        self.loader = ChartLoader(self, self.charts, self.timeline, clock, reader, anomaly_rows)
         self.units = UnitCharts(self, monitor)
 
     def compose(self) -> ComposeResult:
@@ -75,7 +78,7 @@ class ChartsPane(ChartGrid):
         yield from self.units.panels.values()
 
     def start(self) -> None:
-        """Once the monitor runs: read the history and draw the first view."""
+        """Once the monitor runs: read the history, draw the first view."""
         self.loader.load_history()
         self.loader.sync_view()
         self.units.tick(self.view_span(), self.window, force=True)
@@ -164,13 +167,11 @@ class ChartsPane(ChartGrid):
         panels = [*self.panels, *self.units.panels.values()]
         chart_readings.mark_selected(panels, self.selected, self.window)
 
-    def on_chart_panel_selected(self, message: ChartPanel.Selected) -> None:
-        """A click on a chart selects it."""
+    @on(ChartPanel.Selected)
+    @on(UnitChartPanel.Selected)
+    def _clicked(self, message: ChartPanel.Selected | UnitChartPanel.Selected) -> None:
+        """A click on a chart (a tag's or a unit's) selects it."""
         self.action_select(message.index)
-
-    def on_unit_chart_panel_selected(self, message: UnitChartPanel.Selected) -> None:
-        """A click on a unit's chart selects it."""
-        self.selected = message.index
 
     def watch_expanded(self, expanded: bool) -> None:
         """Toggle the layout class; charts redraw themselves at their new size."""
@@ -244,7 +245,7 @@ class ChartsPane(ChartGrid):
 
     def _note_where(self, moment: float) -> None:
         """Thread worker: say so when the moment is in the future or outside the stored ones."""
-        note = where_note(moment, self.clock(), *stored_span(self.monitor.pipeline.db_path))
+        note = where_note(moment, self.clock(), *stored_span(self.monitor.open_reader()))
         if note:
             self.app.call_from_thread(
                 self.notify, note, title="Go to", severity="warning", markup=False
@@ -276,10 +277,10 @@ class ChartsPane(ChartGrid):
         since, until = self.view_span()
         tags = [self.selected_tag] if self.expanded else list(self.charts)
         path = export_path(since, until)
-        db_path = self.monitor.pipeline.db_path
+        db_path, site = self.monitor.pipeline.db_path, self.monitor.config.site
         self.run_worker(
             lambda: self.app.call_from_thread(
-                self._exported, path, *export_view(db_path, path, tags, since, until)
+                self._exported, path, *export_view(db_path, site, path, tags, since, until)
             ),
             thread=True,
             group="export",

@@ -15,6 +15,7 @@ from textual.widget import Widget
 
 from sensor_tui.model.errors import SensorTuiError
 from sensor_tui.model.when import iso
+from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.runtime.monitor import Monitor
 from sensor_tui.storage import Reader
 from sensor_tui.tui.chart_loads import read_unit_scores
@@ -29,7 +30,7 @@ second); a wide window waits for about a column of time (window / 100), as the t
 class UnitCharts:
     """One chart per configured unit, numbered after the tags' charts, and their reads."""
 
-    def __init__(self, pane: Widget, monitor: Monitor) -> None:
+    def __init__(self, pane: Widget, monitor: Monitor | HistorianView) -> None:
         self.pane = pane
         self.monitor = monitor
         first = len(monitor.config.tags) + 1
