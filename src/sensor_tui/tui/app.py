@@ -33,12 +33,13 @@ from sensor_tui.runtime.monitor import Monitor
 from sensor_tui.storage.series import WINDOWS
 from sensor_tui.tui import keys
 from sensor_tui.tui.actions import Actions
-from sensor_tui.tui.alarm_view import AlarmViewMixin, SpanRequested
+from sensor_tui.tui.alarm_pane import AlarmPane
 from sensor_tui.tui.anomaly_table import AnomalyTable
 from sensor_tui.tui.axes import clock as clock_text
 from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value
 from sensor_tui.tui.footer import FittedFooter
 from sensor_tui.tui.live import LiveFeed
+from sensor_tui.tui.messages import SpanRequested
 from sensor_tui.tui.navigation import Navigation
 from sensor_tui.tui.no_color import guard_monochrome
 from sensor_tui.tui.readings_in import ReadingsIn
@@ -54,7 +55,7 @@ MIN_SIZE = (60, 20)
 """Below this terminal size the screen says so instead of drawing clipped panels."""
 
 
-class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin, UnitView):
+class SensorApp(ReadingsIn, Actions, Navigation, UnitView):
     """The sensor-tui monitor."""
 
     CSS_PATH = "app.tcss"
@@ -72,6 +73,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin, UnitView):
         table_rows: int = 100,
     ) -> None:
         super().__init__()
+        self._action_targets |= set(keys.OWNERS)  # `alarms.ack` runs on `self.alarms`
         guard_monochrome(self)  # NO_COLOR: Textual's own filter would crash the first frame
         self.monitor = monitor
         self.duration = duration
@@ -91,7 +93,8 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin, UnitView):
         self._flushing = False
         self._loading = False
         self._first_load = True
-        self._alarm_setup()
+        self.alarms = AlarmPane(monitor, self._table, id="alarm-pane")
+        """The alarm pane: the alarm panel, its feed, workers and keys."""
 
     # -- layout and life cycle ----------------------------------------------------------------
 
@@ -104,7 +107,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin, UnitView):
                     self._charts[tag.name] = panel.chart
                     yield panel
                 yield from self.unit_panels()
-            yield self._alarm_panel
+            yield self.alarms
             yield self._table
         yield self._status
         yield Static(id="too-small")
@@ -114,7 +117,6 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin, UnitView):
         """Subscribe, start the monitor (unless not live), load history, start the tick."""
         self.monitor.pipeline.subscribe(self._on_stored)
         self.monitor.pipeline.subscribe_accepted(self._on_accepted)
-        self._alarm_mount()
         self._update_selection()
         if self.live and not self._start_monitor():
             return
@@ -189,7 +191,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin, UnitView):
                 chart.title_due = False
                 chart.update_title(self.timeline.window)
         self.refresh_status()
-        self._alarm_tick()
+        self.alarms.tick(self.chart_tick())
         self.sync_view()
         self._unit_tick()
 
