@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from sensor_tui.detection.base import is_warming_up
 from sensor_tui.model.readings import Reading, epoch
 from sensor_tui.pipeline import StoredBatch
 from sensor_tui.tui.anomaly_table import AnomalyRow
@@ -21,7 +22,7 @@ def is_warming(detector: Any) -> bool:
     """True while a detector says it has too few readings to judge (`warming_up`, which the
     built-in ones have; a plug-in without it is taken as judging). Read from the UI thread
     without a lock: a stale answer costs one tick."""
-    return getattr(detector, "warming_up", False) is True
+    return is_warming_up(detector)
 
 
 class ReadingsIn(MonitorBase):
