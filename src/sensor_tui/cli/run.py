@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -28,6 +28,10 @@ from sensor_tui.cli.start import instance_lock as _instance_lock
 from sensor_tui.cli.start import simulate as _simulate
 from sensor_tui.model.errors import SensorTuiError
 from sensor_tui.model.tags import Config, ConfigError
+
+if TYPE_CHECKING:
+    from sensor_tui.runtime.historian_view import HistorianView
+    from sensor_tui.tui.timeline import Timeline
 
 
 @click.command()
@@ -136,20 +140,32 @@ def _is_historian(db: str) -> bool:
 
 
 def _view_historian(opts: dict[str, Any], token: str | None) -> None:
-    """`run --db postgresql://...`: no pipeline, no simulator; the historian's GET routes."""
+    """`run --db postgresql://...`: no pipeline, no simulator; the terminal monitor read-only,
+    or headless, the historian's GET routes."""
     from sensor_tui.http.historian_app import serve
 
     _check_historian(opts["db"])
     if opts["forward"]:
         raise click.BadParameter("a historian does not forward", param_hint="--forward")
-    if not (opts["headless"] and opts["http"]):
-        _fail(
-            "viewing a historian is served over HTTP for now: add --headless --http [HOST:]PORT "
-            "(or use `export` and `alarms` with --db postgresql://...)"
-        )
+    if not opts["headless"]:  # the terminal monitor, read-only, one site at a time (key S)
+        _view_historian_ui(opts)
+        return
+    if not opts["http"]:
+        _fail("a headless view of a historian serves its GET routes: add --http [HOST:]PORT")
     setup_logging(opts["log_file"], True, opts["log_level"])
     try:
         sys.exit(serve(opts["db"], opts["http"], token, opts["duration"]))
+    except (SensorTuiError, OSError) as exc:
+        _fail(str(exc))
+
+
+def _view_historian_ui(opts: dict[str, Any]) -> None:
+    from sensor_tui.runtime.historian_view import HistorianView
+
+    setup_logging(opts["log_file"], False, opts["log_level"])
+    try:
+        view = HistorianView(opts["db"], opts["site"])
+        sys.exit(_run_historian_view(view, opts["duration"]))
     except (SensorTuiError, OSError) as exc:
         _fail(str(exc))
 
@@ -199,3 +215,21 @@ def _run_ui(monitor: Any, duration: float | None) -> None:
     app.run()
     if app.return_code:  # Textual returns normally after printing a crash's traceback
         sys.exit(app.return_code)
+
+
+def _run_historian_view(view: HistorianView, duration: float | None = None) -> int:
+    """Run the monitor over the historian until it quits; a site chosen with `S` reopens it on
+    that site, at the same window and moment. Returns the app's return code."""
+    from sensor_tui.tui.app import make_app  # here, so headless runs never load Textual
+
+    timeline: Timeline | None = None
+    while True:
+        app = make_app(view, duration=duration)
+        if timeline is not None:
+            app.timeline = timeline
+        app.run()
+        choice = app.site_choice
+        if choice is None:
+            return app.return_code or 0
+        view.switch_site(choice.site)
+        timeline = choice.timeline

@@ -82,6 +82,8 @@ class Forwarder:
         self._conn: Any = None
         self._days: set[date] = set()
         self._marks: dict[str, str] = {}
+        self._events_sent: dict[str, tuple[Any, ...]] = {}
+        """Event rows sent by this run, as sent: an unchanged row is not sent again."""
         self._pending_save: Future[Any] | None = None
         self._saved: dict[str, str] = {}
         self._saved_at = 0.0
@@ -160,6 +162,7 @@ class Forwarder:
                 )
                 self._marks["measurements"] = str(top)
             self._step_alarms(conn, reader)
+            self._step_events(conn, reader)
         except Exception as exc:
             self._disconnect()
             if _is_driver_error(exc):
@@ -177,9 +180,20 @@ class Forwarder:
             return
         writes.write_alarms(conn, self.settings.site, alarms, events)
         if alarms:
-            self._marks["alarms"] = max(str(row[-1] or row[3]) for row in alarms)
+            self._marks["alarms"] = max(
+                str(row[marks.UPDATED_AT] or row[marks.START]) for row in alarms
+            )
         if events:
             self._marks["alarm_events"] = str(events[-1][0])
+
+    def _step_events(self, conn: Any, reader: Reader) -> None:
+        """The `events` journal (faults, outages): rows new or changed since last sent."""
+        rows = marks.events_changed(reader, self._marks["events"])
+        fresh = [row for row in rows if self._events_sent.get(row[0]) != row]
+        if fresh:
+            writes.write_events(conn, self.settings.site, fresh)
+            self._events_sent.update((row[0], row) for row in fresh)
+        self._marks["events"] = marks.events_mark(rows, self._marks["events"])
 
     def _connection(self) -> Any:
         if self._conn is None or self._conn.closed:

@@ -21,7 +21,7 @@ from datetime import timedelta
 import numpy as np
 
 from sensor_tui.model.stored_time import format_ts, iso, utc
-from sensor_tui.storage import Reader
+from sensor_tui.storage.readers import HistoryReader
 from sensor_tui.storage.rollups import resolution_for
 
 SAME_MOMENT = 1e-4
@@ -147,7 +147,7 @@ class TagSeries:
 
 
 def read_history(
-    reader: Reader, tag: str, since: float, until: float | None = None
+    reader: HistoryReader, tag: str, since: float, until: float | None = None
 ) -> tuple[array[float], array[float], array[int]]:
     """A tag's stored readings with since <= time < until, straight into typed arrays."""
     start = iso(since)
@@ -182,7 +182,7 @@ class StoredView:
 
 
 def load_view(
-    reader: Reader, tag: str, since: float, until: float, band: tuple[float, float]
+    reader: HistoryReader, tag: str, since: float, until: float, band: tuple[float, float]
 ) -> StoredView:
     """Read what a chart of [since, until] shows from SQLite, at the window's resolution."""
     resolution = resolution_for(until - since)

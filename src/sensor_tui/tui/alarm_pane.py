@@ -31,6 +31,7 @@ from sensor_tui.alarming.commands import AlarmCommand, duration_label, shelve_un
 from sensor_tui.alarming.priority import HIGH, LOW
 from sensor_tui.alarming.priority import NAMES as PRIORITY_NAMES
 from sensor_tui.model.readings import epoch, now_ts
+from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.runtime.monitor import Monitor
 from sensor_tui.tui.alarm_loads import alarm_detail, grade_line, health_lines, initial_alarms
 from sensor_tui.tui.alarm_panel import KINDS, AlarmPanel
@@ -74,7 +75,9 @@ def alarm_message(row: dict[str, Any], unit: str) -> str:
 class AlarmPane(Widget):
     """The alarm panel, its feed, its workers and its keys."""
 
-    def __init__(self, monitor: Monitor, readings_table: Widget, *, id: str | None = None) -> None:
+    def __init__(
+        self, monitor: Monitor | HistorianView, readings_table: Widget, *, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.monitor = monitor
         self.readings_table = readings_table
@@ -139,7 +142,7 @@ class AlarmPane(Widget):
 
     @work(thread=True, group="alarms-load")
     def _load_alarms(self) -> None:
-        self.post_message(AlarmsLoaded(initial_alarms(self.monitor.pipeline.db_path)))
+        self.post_message(AlarmsLoaded(initial_alarms(self.monitor.open_reader)))
 
     def on_alarms_loaded(self, message: AlarmsLoaded) -> None:
         """Fill the panel at start."""
@@ -169,7 +172,7 @@ class AlarmPane(Widget):
 
     @work(thread=True, group="alarms-grade", exclusive=True)
     def _grade(self) -> None:
-        line = grade_line(self.monitor.pipeline.db_path, self.started)
+        line = grade_line(self.monitor.open_reader, self.started)
         if line is not None:
             self.post_message(GradeLoaded(line))
 
@@ -187,6 +190,8 @@ class AlarmPane(Widget):
 
     def action_ack(self) -> None:
         """Acknowledge the selected alarm."""
+        if self._refused():
+            return
         row = self._selected_alarm()
         if row is not None:
             self._send(
@@ -195,6 +200,8 @@ class AlarmPane(Widget):
 
     def action_ack_all(self) -> None:
         """Acknowledge every visible alarm that can be (the rest are left as they are)."""
+        if self._refused():
+            return
         alarms = self.panel.alarms
         ids = tuple(
             i for i in self.panel.visible_ids() if alarms[i]["state"] in states.UNACKED_STATES
@@ -206,6 +213,8 @@ class AlarmPane(Widget):
 
     def action_shelve(self) -> None:
         """Ask how long, then shelve the selected alarm."""
+        if self._refused():
+            return
         row = self._selected_alarm()
         if row is None:
             return
@@ -220,9 +229,19 @@ class AlarmPane(Widget):
 
     def action_unshelve(self) -> None:
         """Unshelve the selected alarm."""
+        if self._refused():
+            return
         row = self._selected_alarm()
         if row is not None:
             self._send(AlarmCommand("unshelve", (row["id"],)), f"Unshelved {row['tag']}")
+
+    def _refused(self) -> bool:
+        """True, and says why, in a view that changes nothing (the historian's): the refusal
+        comes before any dialog, so no operator picks a shelve time to be told no."""
+        reason = self.monitor.read_only
+        if reason is not None:
+            self.notify(reason, title="Read-only", severity="warning", markup=False)
+        return reason is not None
 
     def action_filter(self) -> None:
         """Choose the panel's state and tag filters."""
@@ -256,7 +275,7 @@ class AlarmPane(Widget):
 
     @work(thread=True, group="alarm-detail", exclusive=True)
     def _load_detail(self, row: dict[str, Any]) -> None:
-        entries, readings = alarm_detail(self.monitor.pipeline.db_path, row)
+        entries, readings = alarm_detail(self.monitor.open_reader, row)
         self.post_message(AlarmDetailLoaded(row, entries, readings))
 
     def on_alarm_detail_loaded(self, message: AlarmDetailLoaded) -> None:
@@ -272,7 +291,7 @@ class AlarmPane(Widget):
 
     @work(thread=True, group="alarm-health", exclusive=True)
     def _load_health(self) -> None:
-        whole, session = health_lines(self.monitor.pipeline.db_path, self.started)
+        whole, session = health_lines(self.monitor.open_reader, self.started)
         self.post_message(HealthLoaded(whole, session))
 
     def on_health_loaded(self, message: HealthLoaded) -> None:

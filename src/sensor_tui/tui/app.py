@@ -29,6 +29,7 @@ from textual.widgets import Static
 
 from sensor_tui.model.errors import SensorTuiError
 from sensor_tui.pipeline.summary import dead_letter_lines, source_lines
+from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.runtime.monitor import Monitor
 from sensor_tui.storage.series import WINDOWS
 from sensor_tui.tui import keys
@@ -38,6 +39,7 @@ from sensor_tui.tui.anomaly_table import AnomalyTable
 from sensor_tui.tui.axes import clock as clock_text
 from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value
 from sensor_tui.tui.footer import FittedFooter
+from sensor_tui.tui.historian_mode import HistorianMode
 from sensor_tui.tui.live import LiveFeed
 from sensor_tui.tui.messages import SpanRequested
 from sensor_tui.tui.navigation import Navigation
@@ -55,7 +57,7 @@ MIN_SIZE = (60, 20)
 """Below this terminal size the screen says so instead of drawing clipped panels."""
 
 
-class SensorApp(ReadingsIn, Actions, Navigation, UnitView):
+class SensorApp(HistorianMode, ReadingsIn, Actions, Navigation, UnitView):
     """The sensor-tui monitor."""
 
     CSS_PATH = "app.tcss"
@@ -66,7 +68,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, UnitView):
 
     def __init__(
         self,
-        monitor: Monitor,
+        monitor: Monitor | HistorianView,
         duration: float | None = None,
         clock: Callable[[], float] = time.time,
         live: bool = True,
@@ -157,6 +159,9 @@ class SensorApp(ReadingsIn, Actions, Navigation, UnitView):
         if self._flushing:
             return
         self._flushing = True
+        if isinstance(self.monitor, HistorianView):  # nothing to flush or count
+            self.exit(message=f"sensor-tui: closed {self.monitor.options.db_path}")
+            return
         self.refresh_status()
         await asyncio.to_thread(self._stop_monitor)
         pipeline = self.monitor.pipeline
@@ -299,7 +304,7 @@ class SensorApp(ReadingsIn, Actions, Navigation, UnitView):
 
 
 def make_app(
-    monitor: Monitor,
+    monitor: Monitor | HistorianView,
     duration: float | None = None,
     *,
     clock: Callable[[], float] = time.time,

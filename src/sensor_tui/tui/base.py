@@ -15,6 +15,7 @@ from typing import Any
 from textual.app import App
 from textual.reactive import reactive
 
+from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.runtime.monitor import Monitor
 from sensor_tui.tui.anomaly_table import AnomalyTable
 from sensor_tui.tui.chart import TagChart
@@ -32,7 +33,7 @@ class MonitorBase(App[None]):
     expanded: reactive[bool] = reactive(False)
     """Only the selected chart is shown, as large as the screen allows."""
 
-    monitor: Monitor
+    monitor: Monitor | HistorianView
     clock: Callable[[], float] = time.time
     timeline: Timeline
     table_rows: int

@@ -298,6 +298,16 @@ KEYS: tuple[Key, ...] = (
         title="Database outage on / off",
     ),
     Key(
+        "choose-site",
+        "S",
+        "choose_site",
+        "Site",
+        "Database",
+        help="over a historian (--db postgresql://...): choose the site shown (same window)",
+        title="Choose the historian's site",
+        show=False,
+    ),
+    Key(
         "freeze",
         "space",
         "freeze",

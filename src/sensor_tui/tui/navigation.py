@@ -21,7 +21,7 @@ from typing import Any
 from textual import work
 
 from sensor_tui.model.when import BadMoment, parse_when
-from sensor_tui.storage import Reader, StoreUnavailable
+from sensor_tui.storage import StoreUnavailable
 from sensor_tui.storage.rollups import resolution_for
 from sensor_tui.storage.series import StoredView, load_view, read_history, window_label
 from sensor_tui.tui.base import MonitorBase
@@ -105,7 +105,7 @@ class Navigation(MonitorBase):
         """Thread worker: every tag's stored view of `span`, posted back as one message."""
         views: dict[str, StoredView] = {}
         error = None
-        reader = Reader(self.monitor.pipeline.db_path)
+        reader = self.monitor.open_reader()
         try:
             for name, chart in self._charts.items():
                 views[name] = load_view(reader, name, *span, chart.tag.normal)
@@ -143,7 +143,7 @@ class Navigation(MonitorBase):
         series: dict[str, Any] = {}
         anomalies: list[dict[str, Any]] = []
         error = None
-        reader = Reader(self.monitor.pipeline.db_path)
+        reader = self.monitor.open_reader()
         try:
             for tag, end in until.items():
                 series[tag] = read_history(reader, tag, since, end)
@@ -242,7 +242,7 @@ class Navigation(MonitorBase):
     @work(thread=True, group="goto-note", exclusive=True)
     def _note_where(self, moment: float) -> None:
         """Say so when the moment is in the future or outside the stored readings."""
-        note = where_note(moment, self.clock(), *stored_span(self.monitor.pipeline.db_path))
+        note = where_note(moment, self.clock(), *stored_span(self.monitor.open_reader()))
         if note:
             self.call_from_thread(
                 self.notify, note, title="Go to", severity="warning", markup=False
@@ -283,7 +283,13 @@ class Navigation(MonitorBase):
 
         try:
             count = export_file(
-                self.monitor.pipeline.db_path, path, tags, since, until + 1e-6, force=True
+                self.monitor.pipeline.db_path,
+                path,
+                tags,
+                since,
+                until + 1e-6,
+                site=self.monitor.config.site,  # a historian's shown site (a file has one)
+                force=True,
             )
         except (StoreUnavailable, ExportRefused, OSError) as exc:
             self.call_from_thread(
