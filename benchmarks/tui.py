@@ -270,7 +270,10 @@ def make_big_database(path: Path, days: float, end: datetime) -> tuple[int, floa
 async def _until_drawn(app: Any) -> None:
     """Wait until the stored view the timeline wants is loaded and drawn (polled every ms, so
     the figure is the app's latency, not the test harness's settling pauses)."""
-    while app._view_loading is not None or app._view_key != app._wanted_view():
+    while (
+        app.charts.loader.view_loading is not None
+        or app.charts.loader.view_key != app.charts.loader.wanted_view()
+    ):
         await asyncio.sleep(0.001)
 
 
@@ -296,7 +299,7 @@ def navigation_times(db: Path, end: float) -> dict[str, Any]:
                 timings = []
                 for _ in range(5):
                     started = time.perf_counter()
-                    app.action_pan(-1)  # what key [ runs
+                    app.charts.action_pan(-1)  # what key [ runs
                     await _until_drawn(app)
                     timings.append(1000 * (time.perf_counter() - started))
                 out[f"pan {label}"] = statistics.median(timings)
@@ -307,7 +310,7 @@ def navigation_times(db: Path, end: float) -> dict[str, Any]:
             await _until_drawn(app)
             await app.workers.wait_for_complete()
             started = time.perf_counter()
-            app.action_window(1)  # what key + runs: 30d
+            app.charts.action_window(1)  # what key + runs: 30d
             await _until_drawn(app)
             out["open 30d"] = 1000 * (time.perf_counter() - started)
             out["points 30d"] = app.query_one("#chart-0", TagChart).plotted_points
@@ -319,7 +322,7 @@ def navigation_times(db: Path, end: float) -> dict[str, Any]:
             for _ in range(30):
                 started = time.perf_counter()
                 for chart in charts:
-                    chart.replot(*app.view_span())
+                    chart.replot(*app.charts.view_span())
                 timings.append(1000 * (time.perf_counter() - started))
             out["draw"] = statistics.median(timings)
             out["draw points"] = charts[0].plotted_points

@@ -27,6 +27,7 @@ from sensor_tui.storage.series import WINDOWS
 from sensor_tui.tui.alarm_panel import AlarmPanel
 from sensor_tui.tui.app import make_app
 from sensor_tui.tui.historian_mode import SiteScreen
+from sensor_tui.tui.timeline import Timeline
 from tests.conftest import run
 from tests.historian.helpers import START, edge
 from tests.support.waiting import app_wait_until
@@ -72,8 +73,8 @@ def historian(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureR
     return url
 
 
-def _app(view: HistorianView):
-    return make_app(view, clock=lambda: END, live=False)
+def _app(view: HistorianView, timeline: Timeline | None = None):
+    return make_app(view, clock=lambda: END, live=False, timeline=timeline)
 
 
 def _notes(app) -> list[str]:
@@ -101,7 +102,7 @@ def test_charts_alarms_and_refused_writes_of_one_site(historian: str) -> None:
 
     async def body() -> None:
         async with app.run_test(size=(140, 44)) as pilot:
-            charts = app._charts
+            charts = app.charts.charts
             assert list(charts) == ["fermenter_temp", "fermenter_ph", "agitator_rpm"]
             await app_wait_until(pilot, lambda: all(len(c.series) for c in charts.values()))
             ph = charts["fermenter_ph"].series
@@ -129,10 +130,12 @@ def test_a_month_window_reads_the_rollups_and_pans(historian: str) -> None:
 
     async def body() -> None:
         async with app.run_test(size=(140, 44)) as pilot:
-            app.timeline.window_index = WINDOWS.index(30 * 86_400)
-            app.timeline.end = END + 5 * 86_400  # a month around the readings, not following now
-            app.sync_view(force=True)
-            temp = app._charts["fermenter_temp"]
+            app.charts.timeline.window_index = WINDOWS.index(30 * 86_400)
+            app.charts.timeline.end = (
+                END + 5 * 86_400
+            )  # a month around the readings, not following now
+            app.charts.loader.sync_view(force=True)
+            temp = app.charts.charts["fermenter_temp"]
             await app_wait_until(pilot, lambda: temp.stored_view is not None)
             view = temp.stored_view
             assert view is not None and view.resolution == 3600
@@ -163,13 +166,15 @@ def test_export_writes_the_sites_readings_in_view(
 
     async def body() -> None:
         async with app.run_test(size=(140, 44)) as pilot:
-            await app_wait_until(pilot, lambda: all(len(c.series) for c in app._charts.values()))
+            await app_wait_until(
+                pilot, lambda: all(len(c.series) for c in app.charts.charts.values())
+            )
             await pilot.press("x")
-            await app_wait_until(pilot, lambda: app.exported is not None)
+            await app_wait_until(pilot, lambda: app.charts.exported is not None)
 
     run(body())
-    assert app.exported is not None
-    with app.exported.open() as handle:
+    assert app.charts.exported is not None
+    with app.charts.exported.open() as handle:
         rows = list(csv.DictReader(handle))
     assert {r["tag"] for r in rows} == {"fermenter_temp", "fermenter_ph"}
     assert len(rows) == 2 * 300  # the 5-minute window: 08:05:00 to the last, 08:09:59
@@ -191,16 +196,15 @@ def test_the_site_selector_reopens_the_app_on_the_chosen_site(historian: str) ->
     choice = first.site_choice
     assert choice is not None and choice.site == "west"
     view.switch_site(choice.site)
-    second = _app(view)
-    second.timeline = choice.timeline
+    second = _app(view, timeline=choice.timeline)
 
     async def shown() -> None:
         async with second.run_test(size=(140, 44)) as pilot:
-            assert list(second._charts) == ["fermenter_temp", "fermenter_ph"]
-            temp = second._charts["fermenter_temp"].series
+            assert list(second.charts.charts) == ["fermenter_temp", "fermenter_ph"]
+            temp = second.charts.charts["fermenter_temp"].series
             await app_wait_until(pilot, lambda: len(temp) > 0)
             assert abs(temp.values[-1] - _middle(view.config, "fermenter_temp", "west")) < 0.05
-            assert second.timeline.window == WINDOWS[WINDOWS.index(300) - 1]
+            assert second.charts.timeline.window == WINDOWS[WINDOWS.index(300) - 1]
             assert not second.query_one(AlarmPanel).alarms  # west raised none
             assert "site west" in second._status.text
 

@@ -153,9 +153,11 @@ def test_filter_detail_toggle_and_health_keys(
             chosen = panel.selected
             await pilot.press("enter")
             await _until(pilot, lambda: isinstance(app.screen, AlarmDetailScreen))
-            assert app.frozen and app.selected_tag == chosen["tag"]  # the charts on its span
-            assert app.window_end() >= epoch(chosen["end"])
-            assert app.window_end() - app.window <= epoch(chosen["start"])
+            assert (
+                app.charts.frozen and app.charts.selected_tag == chosen["tag"]
+            )  # the charts on its span
+            assert app.charts.view_span()[1] >= epoch(chosen["end"])
+            assert app.charts.view_span()[1] - app.charts.window <= epoch(chosen["start"])
             detail = app.screen
             assert detail.row["id"] == chosen["id"] and detail.entries[0]["to_state"] == "unack"
             flagged = [r for r in detail.readings if r["is_anomaly"]]
@@ -231,7 +233,7 @@ def test_a_burst_of_1000_flagged_readings_is_one_row(config: Config, db_path: Pa
             (row,) = panel.alarms.values()
             assert row["readings"] >= 900 and panel.row_count == 1
             assert row["tag"] == "fermenter_temp" and row["origin"] == "injected"
-            chart = app._charts["fermenter_temp"]
+            chart = app.charts.charts["fermenter_temp"]
             assert chart.spans and chart.spans[0][1] > chart.spans[0][0]
 
     run(body())
@@ -241,7 +243,7 @@ def test_charts_say_when_the_detector_is_warming_up(config: Config, db_path: Pat
     async def body() -> None:
         app = _app(config, db_path)  # an empty database: every detector starts cold
         async with app.run_test(size=SIZE) as pilot:
-            await _until(pilot, lambda: app._charts["fermenter_temp"].warming)
+            await _until(pilot, lambda: app.charts.charts["fermenter_temp"].warming)
             assert "warming up" in str(app.query_one("#panel-0").border_subtitle)
 
     run(body())

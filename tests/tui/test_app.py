@@ -14,7 +14,7 @@ import pytest
 from sensor_tui.model.tags import Config, Tag
 from sensor_tui.pipeline import PipelineStopped
 from sensor_tui.sources.simulator import FAULT_KINDS
-from sensor_tui.tui.anomaly_table import AnomalyTable
+from sensor_tui.tui.anomaly_table import AnomalyRow, AnomalyTable
 from sensor_tui.tui.app import make_app
 from sensor_tui.tui.chart import ChartPanel, TagChart
 from sensor_tui.tui.help import HelpScreen
@@ -71,7 +71,9 @@ def test_start_loads_history_and_shows_live_readings(tmp_path, config):
             assert "RUNNING" in status(app) and "fermenter_temp" in str(panel(app, 0).border_title)
             table = app.query_one(AnomalyTable)
             row = {"timestamp": "2026-01-01T00:00:00.000000Z", "tag": "fermenter_temp"}
-            app.history_anomalies([{**row, "value": 41.0, "kind": "spike", "score": 0.9}])
+            table.add_anomalies(
+                [AnomalyRow.from_row({**row, "value": 41.0, "kind": "spike", "score": 0.9})]
+            )
             assert table.rows_shown  # held while the table is hidden behind the alarm panel
             assert table.row_count == 0  # but not laid out there
             await pilot.press("r")  # the reading table: filled when shown
@@ -111,15 +113,15 @@ def test_space_freezes_charts_while_ingest_continues(tmp_path, config):
             first = chart(app, 0)
             await app_wait_until(pilot, lambda: first.plotted_points > 0)
             await pilot.press("space")
-            assert app.frozen
+            assert app.charts.frozen
             drawn_at, drawn = first.replotted_at, first.plotted_points
             stored = monitor.pipeline.snapshot().stored
             await app_wait_until(pilot, lambda: monitor.pipeline.snapshot().stored > stored + 30)
             await app_wait_until(pilot, lambda: "FROZEN +" in status(app))
-            assert app.frozen_count > 0
+            assert app.charts.frozen_count > 0
             assert (first.replotted_at, first.plotted_points) == (drawn_at, drawn)
             await pilot.press("space")
-            assert not app.frozen and first.replotted_at > drawn_at
+            assert not app.charts.frozen and first.replotted_at > drawn_at
             assert first.plotted_points > drawn
 
     run(body())
@@ -132,16 +134,18 @@ def test_number_keys_and_tab_select_a_tag(tmp_path, config):
         async with app.run_test() as pilot:
             assert panel(app, 0).has_class("-selected")
             await pilot.press("2")
-            assert app.selected == 1 and panel(app, 1).has_class("-selected")
+            assert app.charts.selected == 1 and panel(app, 1).has_class("-selected")
             assert not panel(app, 0).has_class("-selected")
             await pilot.press("3", "tab")
-            assert app.selected == 3 and app.selected_unit == "fermenter"  # the unit's chart
+            assert (
+                app.charts.selected == 3 and app.charts.selected_unit == "fermenter"
+            )  # the unit's chart
             await pilot.press("tab")
-            assert app.selected == 0
+            assert app.charts.selected == 0
             await pilot.press("shift+tab", "shift+tab")
-            assert app.selected == 2
+            assert app.charts.selected == 2
             await pilot.press("9")  # three tags and one unit: nothing happens
-            assert app.selected == 2
+            assert app.charts.selected == 2
 
     run(body())
 
@@ -219,16 +223,16 @@ def test_plus_and_minus_change_window_and_read_older_points_from_sqlite(tmp_path
             first = chart(app, 0)
             assert len(first.series) == 0  # nothing in the last 5 minutes
             await pilot.press("plus", "plus")  # 15m, 1h
-            assert app.window == 3600
+            assert app.charts.window == 3600
             await app.workers.wait_for_complete()
             await pilot.pause()
             assert len(first.series) == 600 and first.plotted_points > 0
             assert "window [b]1h[/]" in status(app)
             await pilot.press("minus", "minus", "minus")  # 15m, 5m, 1m
-            assert app.window == 60 and len(first.series) == 0  # trimmed
+            assert app.charts.window == 60 and len(first.series) == 0  # trimmed
             notes = record_notifications(app)
             await pilot.press("minus")
-            assert app.window == 60 and any("already 1m" in note for note in notes)
+            assert app.charts.window == 60 and any("already 1m" in note for note in notes)
 
     run(body())
 

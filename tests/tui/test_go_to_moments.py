@@ -51,8 +51,8 @@ def test_epoch_seconds_move_the_charts_there(app: Any) -> None:
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await app.workers.wait_for_complete()
             await go_to(pilot, str(int(moment)))
-            since, until = app.view_span()
-            assert since <= moment <= until and not app.timeline.live
+            since, until = app.charts.view_span()
+            assert since <= moment <= until and not app.charts.timeline.live
             assert messages(app) == []
 
     run(body())

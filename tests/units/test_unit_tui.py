@@ -46,10 +46,10 @@ def test_the_unit_chart_shows_the_statistic_and_is_selected_like_a_tag(
             assert chart.latest is not None and "limit" in str(panel.border_title)
             assert chart.built.plain.strip() and panel.region.height > 3  # drawn, on screen
             await pilot.press("4")
-            assert app.selected_unit == "fermenter" and panel.has_class("-selected")
+            assert app.charts.selected_unit == "fermenter" and panel.has_class("-selected")
             assert "▶" in str(panel.border_title)
             await pilot.press("tab")
-            assert app.selected == 0 and not panel.has_class("-selected")
+            assert app.charts.selected == 0 and not panel.has_class("-selected")
             await pilot.press("shift+tab", "e")  # expanded: the unit's chart alone
             await pilot.pause(0.2)
             assert panel.display and app.query_one("#panel-0").styles.display == "none"

@@ -224,9 +224,7 @@ def _run_historian_view(view: HistorianView, duration: float | None = None) -> i
 
     timeline: Timeline | None = None
     while True:
-        app = make_app(view, duration=duration)
-        if timeline is not None:
-            app.timeline = timeline
+        app = make_app(view, duration=duration, timeline=timeline)
         app.run()
         choice = app.site_choice
         if choice is None:

@@ -10,8 +10,7 @@ It owns its panel, its inbox and its workers; the app composes it and routes wha
 - commands go to `Pipeline.alarm_command` and are waited for in a worker; the panel changes when
   the writer reports the committed change, like every other client's;
 - what it cannot do itself it asks for: `AlarmSpansChanged` (draw these spans on the charts) and
-  `SpanRequested` (move the charts to an alarm), both handled by the app.
-
+  `SpanRequested` (move the charts to an alarm), both routed by the app.
 Its keys are bound in `tui.keys` as `alarms.<action>`: they act on the pane wherever the focus is.
 """
 
@@ -280,9 +279,8 @@ class AlarmPane(Widget):
 
     def on_alarm_detail_loaded(self, message: AlarmDetailLoaded) -> None:
         """Show the detail screen."""
-        unit = self.panel.units.get(message.row["tag"], "")
-        screen = AlarmDetailScreen(message.row, unit, message.entries, message.readings)
-        self.app.push_screen(screen)
+        row, unit = message.row, self.panel.units.get(message.row["tag"], "")
+        self.app.push_screen(AlarmDetailScreen(row, unit, message.entries, message.readings))
 
     def action_health(self) -> None:
         """The alarm health screen (KPIs and the detector's grade)."""

@@ -2,10 +2,10 @@
 charts, navigation, alarm panel and export, read-only, one site at a time.
 
 The app is given a `runtime.historian_view.HistorianView` instead of a `Monitor`; its readers go
-through the `HistoryReader` protocol, so charts and alarms need nothing of their own here. This
-mixin only answers the keys that would change something (fault injection, the simulator, the
-outage switch) with what the view cannot do, and adds `S`, the site selector. Acknowledging and
-shelving go to the alarm pane's command path, which the view refuses with its reason.
+through the `HistoryReader` protocol, so charts and alarms need nothing of their own here. What
+is here: `S`, the site selector. The keys that would change something refuse with the view's
+`read_only` reason where they act (the alarm pane; `monitor_actions` for the simulator and the
+outage switch, with the texts below).
 
 Why a site switch restarts the app rather than swapping the charts in place: every worker in
 flight (a month of rollups, the alarm list) belongs to the site it was started for, and sites
@@ -15,17 +15,17 @@ moment in view are carried over, so the operator compares sites at the same time
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 
 from sensor_tui.runtime.historian_view import HistorianView
-from sensor_tui.tui.base import MonitorBase
 from sensor_tui.tui.timeline import Timeline
 
 NO_SIMULATOR = "The historian view has no simulator: its readings come from the edges' forwarders."
@@ -74,55 +74,19 @@ class SiteScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class HistorianMode(MonitorBase):
-    """Keys of the historian view: writes refused with a reason, `S` chooses the site. With a
-    live monitor every key does what it always did."""
+def pick_site(
+    app: App[None], monitor: object, timeline: Timeline, chosen: Callable[[SiteChoice], None]
+) -> None:
+    """Show the historian's sites; another one chosen goes to `chosen` with the timeline (the
+    app then exits and is reopened on it). A live monitor has one site, and says so."""
+    if not isinstance(monitor, HistorianView):
+        app.notify(ONE_SITE, severity="warning")
+        return
+    view = monitor
 
-    site_choice: SiteChoice | None = None
-    """Set when the operator chose another site; the app then exits and is reopened on it."""
+    def done(site: str | None) -> None:
+        if site and site != view.site:
+            timeline.cursor = None
+            chosen(SiteChoice(site, timeline))
 
-    @property
-    def historian(self) -> HistorianView | None:
-        """The historian view shown, or None for a live monitor."""
-        return self.monitor if isinstance(self.monitor, HistorianView) else None
-
-    def action_choose_site(self) -> None:
-        """Pick another site of the historian."""
-        view = self.historian
-        if view is None:
-            self.notify(ONE_SITE, severity="warning")
-            return
-        self._pick_site(view)
-
-    def _pick_site(self, view: HistorianView) -> None:
-        def chosen(site: str | None) -> None:
-            if site and site != view.site:
-                self.timeline.cursor = None
-                self.site_choice = SiteChoice(site, self.timeline)
-                self.exit()
-
-        self.push_screen(SiteScreen(view.sites, view.site), chosen)
-
-    # -- what the view cannot do ---------------------------------------------------------------
-
-    def _refuse(self, text: str, title: str) -> bool:
-        """True (and says why) when the view is a historian's."""
-        if self.historian is None:
-            return False
-        self.notify(text, title=title, severity="warning", markup=False)
-        return True
-
-    def action_pause(self) -> None:
-        """Pause or resume the simulator (none in the historian view)."""
-        if not self._refuse(NO_SIMULATOR, "No simulator"):
-            super().action_pause()  # type: ignore[misc]  # Actions, later in the app's bases
-
-    def action_inject(self, kind: str) -> None:
-        """Inject a fault (none in the historian view)."""
-        if not self._refuse(NO_SIMULATOR, "No fault injection"):
-            super().action_inject(kind)  # type: ignore[misc]
-
-    def action_outage(self) -> None:
-        """The simulated database outage (not in the historian view)."""
-        if not self._refuse(NO_OUTAGE, "No outage switch"):
-            super().action_outage()  # type: ignore[misc]
+    app.push_screen(SiteScreen(view.sites, view.site), done)

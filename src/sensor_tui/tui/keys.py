@@ -87,7 +87,7 @@ def _tag(number: int) -> Key:
     return Key(
         f"select-tag-{number}",
         str(number),
-        f"select({number - 1})",
+        f"charts.select({number - 1})",
         "Tag" if number == 1 else f"Tag {number}",
         "Charts",
         help="select a tag by its number (shown on its chart)" if number == 1 else "",
@@ -211,7 +211,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "pan-back",
         "left_square_bracket",
-        "pan(-1)",
+        "charts.pan(-1)",
         "Pan",
         "Charts",
         help="pan every chart back one screen (the mouse wheel over a chart pans a tenth)",
@@ -222,7 +222,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "pan-forward",
         "right_square_bracket",
-        "pan(1)",
+        "charts.pan(1)",
         "Forward",
         "Charts",
         help="pan every chart forward one screen (reaching now follows live again)",
@@ -233,7 +233,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "live",
         "L,end",
-        "live",
+        "charts.live",
         "Live",
         "Charts",
         help="back to the newest readings, following them (LIVE)",
@@ -244,7 +244,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "go-to",
         "g",
-        "go_to",
+        "charts.go_to",
         "Go to",
         "Charts",
         help="go to a date or time (UTC): 2014-02-14, 2014-02-14 13:05, 13:05, -2h, now",
@@ -253,7 +253,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "widen-window",
         "plus,equals_sign",
-        "window(1)",
+        "charts.window(1)",
         "Window",
         "Charts",
         help="widen the time window: 1m, 5m, 15m, 1h, 6h, 24h, 7d, 30d (per-minute and "
@@ -265,7 +265,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "narrow-window",
         "minus",
-        "window(-1)",
+        "charts.window(-1)",
         "Narrower window",
         "Charts",
         help="narrow the time window",
@@ -310,7 +310,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "freeze",
         "space",
-        "freeze",
+        "charts.freeze",
         "Freeze",
         "Charts",
         help="freeze / unfreeze the charts (ingest continues; the status line counts what arrives)",
@@ -320,7 +320,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "mark-reference",
         "M",
-        "mark_reference",
+        "charts.mark_reference",
         "Mark normal",
         "Charts",
         help="mark the span in view as normal for the selected unit (or the selected tag's "
@@ -332,7 +332,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "next-tag",
         "tab",
-        "next_tag(1)",
+        "charts.next_tag(1)",
         "Next tag",
         "Charts",
         help="select the next tag",
@@ -343,7 +343,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "previous-tag",
         "shift+tab",
-        "next_tag(-1)",
+        "charts.next_tag(-1)",
         "Previous tag",
         "Charts",
         help="select the previous tag",
@@ -354,7 +354,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "cursor",
         "c",
-        "cursor",
+        "charts.cursor",
         "Cursor",
         "Charts",
         help="cursor on / off: its time and every tag's value at that time",
@@ -363,18 +363,18 @@ KEYS: tuple[Key, ...] = (
     Key(
         "cursor-left",
         "comma",
-        "move_cursor(-1)",
+        "charts.move_cursor(-1)",
         "Cursor left",
         "Charts",
         help="move the cursor left / right (past an edge, the charts follow)",
         show=False,
         label=", / .",
     ),
-    Key("cursor-right", "full_stop", "move_cursor(1)", "Cursor right", "Charts", show=False),
+    Key("cursor-right", "full_stop", "charts.move_cursor(1)", "Cursor right", "Charts", show=False),
     Key(
         "export",
         "x",
-        "export",
+        "charts.export",
         "Export",
         "Charts",
         help="export the view (its time span, the tags in view) to a CSV file",
@@ -383,7 +383,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "expand",
         "e",
-        "expand",
+        "charts.expand",
         "Expand",
         "Charts",
         help="expand the selected chart to the whole screen / back",

@@ -101,3 +101,25 @@ class AlarmSpansChanged(Message):
     redraw: bool = False
     """Draw at once (the first load, which may land after the history was drawn), not at the
     next replot."""
+
+
+@dataclass
+class UnitScoresLoaded(Message):
+    """Each unit's statistics in the view, read from SQLite."""
+
+    points: dict[str, Any]
+    """Unit -> `unit_chart.Points`."""
+    since: float
+    until: float
+
+
+@dataclass
+class ChartsMoved(Message):
+    """The charts' view, cursor or freeze changed: the status line says so."""
+
+
+@dataclass
+class ChartsExpanded(Message):
+    """The selected chart was expanded to the whole screen, or all charts shown again."""
+
+    expanded: bool
