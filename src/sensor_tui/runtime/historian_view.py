@@ -82,7 +82,10 @@ class HistorianView:
     def __init__(self, url: str, site: str | None = None) -> None:
         self.url = url
         self.where = url.split("@")[-1]  # for the status line: never the password
-        self.pipeline: Any = ReadOnlyPipeline(url)  # Any: the app also reaches for edge-only parts
+        from sensor_tui.storage.historian.pool import ReaderPool
+
+        self.pipeline: Any = ReadOnlyPipeline(url)
+        self._pool = ReaderPool(url)  # Any: the app also reaches for edge-only parts
         self.sites = self._read_sites()
         if not self.sites:
             raise NoSites(f"the historian {self.where} holds no site yet (nothing forwarded)")
@@ -93,8 +96,9 @@ class HistorianView:
         self.options = ViewOptions(self._label())
 
     def open_reader(self) -> HistoryReader:
-        """A reader of the shown site (one per worker thread, closed by the caller)."""
-        return open_reader(self.url, self.site)
+        """A reader of the shown site (one per worker thread, closed by the caller); its
+        connection is kept open for the next one (`storage.historian.pool`)."""
+        return self._pool.reader(self.site)
 
     def switch_site(self, site: str) -> None:
         """Show another site's tags (the caller rebuilds the charts from `config`)."""
@@ -113,7 +117,8 @@ class HistorianView:
         """Nothing runs behind a viewer."""
 
     def stop(self) -> None:
-        """Nothing to stop or flush."""
+        """Nothing to flush: close the idle connections (a later reader opens new ones)."""
+        self._pool.close()
 
     # -- helpers ------------------------------------------------------------------------------
 
