@@ -9,19 +9,27 @@ anything that would write (acknowledge, shelve, fault injection, the outage swit
 nothing to write to and says so.
 
 One site is shown at a time, its tags named plainly, as an edge shows its own;
-`switch_site` changes it (the app rebuilds its charts).
+`switch_site` changes it (the app is reopened on it). Started, the view follows the edges:
+what they forward reaches the app's subscribers as an edge's commits do
+(`runtime.historian_follow`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sensor_tui.alarming.changes import AlarmChange
 from sensor_tui.model.counters import Counters, Snapshot
 from sensor_tui.model.errors import SensorTuiError
 from sensor_tui.model.tags import Config, Tag
+from sensor_tui.pipeline.batches import StoredBatch
 from sensor_tui.storage import StoreUnavailable
 from sensor_tui.storage.readers import HistoryReader, open_reader
+
+if TYPE_CHECKING:
+    from sensor_tui.runtime.historian_follow import Follower
 
 READ_ONLY = (
     "the historian view is read-only: alarms are acknowledged and shelved at the edge that "
@@ -52,15 +60,29 @@ class ReadOnlyPipeline:
         self.db_path = url
         self.detectors: dict[str, Any] = {}
         self.counters = Counters()
+        self.stored: list[Callable[[StoredBatch], None]] = []
+        self.alarms: list[Callable[[list[AlarmChange]], None]] = []
 
-    def subscribe(self, callback: Any) -> None:
-        """Nothing is stored by a viewer: no callback ever comes."""
+    def subscribe(self, callback: Callable[[StoredBatch], None]) -> None:
+        """Told of the readings the edges forwarded since (`runtime.historian_follow`)."""
+        self.stored.append(callback)
 
     def subscribe_accepted(self, callback: Any) -> None:
-        """Nothing is accepted by a viewer."""
+        """Nothing is accepted by a viewer: readings arrive stored."""
 
-    def subscribe_alarms(self, callback: Any) -> None:
-        """Alarm changes arrive with the forwarder, not here; the panel is loaded once."""
+    def subscribe_alarms(self, callback: Callable[[list[AlarmChange]], None]) -> None:
+        """Told of the alarm rows the edges changed since."""
+        self.alarms.append(callback)
+
+    def tell_stored(self, batch: StoredBatch) -> None:
+        """Hand forwarded readings to every subscriber (from the follower's thread)."""
+        for callback in self.stored:
+            callback(batch)
+
+    def tell_alarms(self, changes: list[AlarmChange]) -> None:
+        """Hand changed alarm rows to every subscriber (from the follower's thread)."""
+        for callback in self.alarms:
+            callback(changes)
 
     def snapshot(self) -> Snapshot:
         """Counters that stay at zero (the status line's stored/rejected of this run)."""
@@ -79,13 +101,16 @@ class HistorianView:
     http_url: str | None = None
     read_only = True
 
-    def __init__(self, url: str, site: str | None = None) -> None:
+    def __init__(self, url: str, site: str | None = None, follow_every: float = 2.0) -> None:
         self.url = url
+        self.follow_every = follow_every
+        """Seconds between the follower's polls for what the edges forwarded since."""
         self.where = url.split("@")[-1]  # for the status line: never the password
         from sensor_tui.storage.historian.pool import ReaderPool
 
         self.pipeline: Any = ReadOnlyPipeline(url)
-        self._pool = ReaderPool(url)  # Any: the app also reaches for edge-only parts
+        self._pool = ReaderPool(url)
+        self._follower: Follower | None = None  # Any: the app also reaches for edge-only parts
         self.sites = self._read_sites()
         if not self.sites:
             raise NoSites(f"the historian {self.where} holds no site yet (nothing forwarded)")
@@ -114,10 +139,24 @@ class HistorianView:
         return self.sites
 
     def start(self) -> None:
-        """Nothing runs behind a viewer."""
+        """Follow the edges: what they forward from now on reaches the app's subscribers."""
+        from sensor_tui.runtime.historian_follow import Follower
+
+        pipe = self.pipeline
+        self._follower = Follower(
+            self.open_reader,
+            list(self.config.tag_names),
+            pipe.tell_stored,
+            pipe.tell_alarms,
+            self.follow_every,
+        )
+        self._follower.start()
 
     def stop(self) -> None:
-        """Nothing to flush: close the idle connections (a later reader opens new ones)."""
+        """Stop following; close the idle connections (a later reader opens new ones)."""
+        if self._follower is not None:
+            self._follower.stop()
+            self._follower = None
         self._pool.close()
 
     # -- helpers ------------------------------------------------------------------------------
