@@ -24,10 +24,12 @@ from sensor_tui.model.readings import Reading, format_ts
 from sensor_tui.model.tags import Config
 from sensor_tui.runtime.historian_view import HistorianView, NoSites
 from sensor_tui.storage.series import WINDOWS
+from sensor_tui.tui.alarm_panel import AlarmPanel
 from sensor_tui.tui.app import make_app
 from sensor_tui.tui.historian_mode import SiteScreen
-from tests.conftest import run, wait_until
+from tests.conftest import run
 from tests.historian.helpers import START, edge
+from tests.support.waiting import app_wait_until
 
 SECONDS = 600
 END = (START + timedelta(seconds=SECONDS)).timestamp()
@@ -101,12 +103,12 @@ def test_charts_alarms_and_refused_writes_of_one_site(historian: str) -> None:
         async with app.run_test(size=(140, 44)) as pilot:
             charts = app._charts
             assert list(charts) == ["fermenter_temp", "fermenter_ph", "agitator_rpm"]
-            await wait_until(pilot, lambda: all(len(c.series) for c in charts.values()))
+            await app_wait_until(pilot, lambda: all(len(c.series) for c in charts.values()))
             ph = charts["fermenter_ph"].series
             assert len(ph) == 300 and abs(ph.values[-1] - _middle(view.config, "fermenter_ph",
                                                                   "east")) < 0.05  # fmt: skip
-            panel = app._alarm_panel
-            await wait_until(pilot, lambda: bool(panel.alarms))
+            panel = app.query_one(AlarmPanel)
+            await app_wait_until(pilot, lambda: bool(panel.alarms))
             assert {row["tag"] for row in panel.alarms.values()} == {"fermenter_temp"}
             for key in ("a", "h", "s", "p", "o"):
                 await pilot.press(key)
@@ -131,13 +133,13 @@ def test_a_month_window_reads_the_rollups_and_pans(historian: str) -> None:
             app.timeline.end = END + 5 * 86_400  # a month around the readings, not following now
             app.sync_view(force=True)
             temp = app._charts["fermenter_temp"]
-            await wait_until(pilot, lambda: temp.stored_view is not None)
+            await app_wait_until(pilot, lambda: temp.stored_view is not None)
             view = temp.stored_view
             assert view is not None and view.resolution == 3600
             assert view.highs.max() == 120.0  # the excursion, kept by the hour's maximum
             assert view.anomalies > 0 and view.anomalies == _counted(historian, view)
             await pilot.press("left_square_bracket")
-            await wait_until(pilot, lambda: temp.stored_view is not view)
+            await app_wait_until(pilot, lambda: temp.stored_view is not view)
             assert temp.stored_view is not None and len(temp.stored_view.times) == 0  # before
 
     run(body())
@@ -161,9 +163,9 @@ def test_export_writes_the_sites_readings_in_view(
 
     async def body() -> None:
         async with app.run_test(size=(140, 44)) as pilot:
-            await wait_until(pilot, lambda: all(len(c.series) for c in app._charts.values()))
+            await app_wait_until(pilot, lambda: all(len(c.series) for c in app._charts.values()))
             await pilot.press("x")
-            await wait_until(pilot, lambda: app.exported is not None)
+            await app_wait_until(pilot, lambda: app.exported is not None)
 
     run(body())
     assert app.exported is not None
@@ -181,9 +183,9 @@ def test_the_site_selector_reopens_the_app_on_the_chosen_site(historian: str) ->
         async with first.run_test(size=(140, 44)) as pilot:
             await pilot.press("minus")  # a narrower window, carried over to the next site
             await pilot.press("S")
-            await wait_until(pilot, lambda: isinstance(first.screen, SiteScreen))
+            await app_wait_until(pilot, lambda: isinstance(first.screen, SiteScreen))
             await pilot.press("down", "enter")
-            await wait_until(pilot, lambda: not first.is_running)
+            await app_wait_until(pilot, lambda: not first.is_running)
 
     run(choose())
     choice = first.site_choice
@@ -196,10 +198,10 @@ def test_the_site_selector_reopens_the_app_on_the_chosen_site(historian: str) ->
         async with second.run_test(size=(140, 44)) as pilot:
             assert list(second._charts) == ["fermenter_temp", "fermenter_ph"]
             temp = second._charts["fermenter_temp"].series
-            await wait_until(pilot, lambda: len(temp) > 0)
+            await app_wait_until(pilot, lambda: len(temp) > 0)
             assert abs(temp.values[-1] - _middle(view.config, "fermenter_temp", "west")) < 0.05
             assert second.timeline.window == WINDOWS[WINDOWS.index(300) - 1]
-            assert not second._alarm_panel.alarms  # west raised none
+            assert not second.query_one(AlarmPanel).alarms  # west raised none
             assert "site west" in second._status.text
 
     run(shown())

@@ -27,7 +27,8 @@ from sensor_tui.tui.alarm_screens import (
 )
 from sensor_tui.tui.app import make_app
 from tests.alarm_helpers import alarms_in, fault_stream, quiet, scenario, store_stream
-from tests.conftest import make_monitor, run, wait_until
+from tests.conftest import make_monitor, run
+from tests.support.waiting import app_wait_until
 
 SIZE = (150, 44)
 
@@ -58,7 +59,7 @@ async def _go_live(pilot: Any, app: Any, rest: list[Reading]) -> None:
     pipeline = app.monitor.pipeline
     for i in range(0, len(rest), 30):
         pipeline.submit_readings(rest[i : i + 30])
-    await wait_until(pilot, lambda: pipeline.flush(0.05), timeout=20)
+    await app_wait_until(pilot, lambda: pipeline.flush(0.05), timeout=20)
 
 
 def _state(db: Path, alarm_id: str) -> str:
@@ -74,7 +75,7 @@ def _panel_states(panel: AlarmPanel) -> dict[str, str]:
 
 
 async def _until(pilot: Any, check: Callable[[], bool]) -> None:
-    await wait_until(pilot, check, timeout=10)
+    await app_wait_until(pilot, check, timeout=10)
 
 
 def test_keys_ack_shelve_unshelve_and_ack_all(

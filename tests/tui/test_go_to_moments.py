@@ -18,8 +18,8 @@ from tests.conftest import (
     fill_database,
     make_monitor,
     run,
-    wait_until,
 )
+from tests.support.waiting import app_wait_until
 
 END = (SNAPSHOT_START + timedelta(seconds=SNAPSHOT_SECONDS)).timestamp()
 
@@ -67,7 +67,7 @@ def test_a_moment_without_readings_is_named(app: Any, text: str, said: str) -> N
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await app.workers.wait_for_complete()
             await go_to(pilot, text)
-            await wait_until(pilot, lambda: any(said in m for m in messages(app)))
+            await app_wait_until(pilot, lambda: any(said in m for m in messages(app)))
 
     run(body())
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from sensor_tui.tui import keys
+from sensor_tui.tui.alarm_pane import AlarmPane
 from sensor_tui.tui.app import SensorApp
 from sensor_tui.tui.help import help_table
 from tests.conftest import make_monitor, run
@@ -39,10 +40,11 @@ def test_app_bindings_are_the_key_table():
     assert [(b.key, b.action) for b in SensorApp.BINDINGS] == [(k.key, k.action) for k in bound]
 
 
-def test_every_key_names_an_action_the_app_has():
+def test_every_key_names_an_action_its_owner_has():
+    owners = {"": SensorApp, "alarms": AlarmPane}
     for k in keys.KEYS:
-        name = re.match(r"\w+", k.action).group(0)
-        assert callable(getattr(SensorApp, f"action_{name}", None)), k
+        owner, name = keys.owner_and_name(k.action)
+        assert callable(getattr(owners[owner], f"action_{name}", None)), k
 
 
 def test_no_key_or_id_is_used_twice():

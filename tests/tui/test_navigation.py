@@ -19,7 +19,8 @@ from sensor_tui.tui.app import make_app
 from sensor_tui.tui.chart import SELECTED_MARK, ChartPanel, TagChart
 from sensor_tui.tui.goto import GoToScreen
 from sensor_tui.tui.status import StatusBar
-from tests.conftest import fill_database, make_monitor, recent_start, run, wait_until
+from tests.conftest import fill_database, make_monitor, recent_start, run
+from tests.support.waiting import app_wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -156,7 +157,7 @@ def test_export_key_writes_the_view(old_db, config, tmp_path, monkeypatch):
         async with app.run_test(size=(120, 40)) as pilot:
             await settled(pilot)
             await pilot.press("x")
-            await wait_until(pilot, lambda: app.exported is not None)
+            await app_wait_until(pilot, lambda: app.exported is not None)
             with open(app.exported) as handle:
                 rows = list(csv.DictReader(handle))
             assert len(rows) == 3 * 301  # (end - 5m, end], both ends on a reading
@@ -164,7 +165,7 @@ def test_export_key_writes_the_view(old_db, config, tmp_path, monkeypatch):
             assert {r["tag"] for r in rows} == {"fermenter_temp", "fermenter_ph", "agitator_rpm"}
             app.exported = None
             await pilot.press("2", "e", "x")  # expanded: only the chart in view
-            await wait_until(pilot, lambda: app.exported is not None)
+            await app_wait_until(pilot, lambda: app.exported is not None)
             with open(app.exported) as handle:
                 assert {r["tag"] for r in csv.DictReader(handle)} == {"fermenter_ph"}
 
@@ -207,21 +208,21 @@ def test_outage_keeps_charts_moving_marked_not_stored(tmp_path, config, caplog):
     async def body():
         async with app.run_test(size=(120, 40)) as pilot:
             first = chart(app, 0)
-            await wait_until(pilot, lambda: monitor.pipeline.snapshot().stored > 0)
+            await app_wait_until(pilot, lambda: monitor.pipeline.snapshot().stored > 0)
             with caplog.at_level(logging.WARNING, logger="sensor_tui.pipeline"):
                 await pilot.press("o")
             assert "outage started by the operator" in caplog.text
             before = len(first.series)
-            await wait_until(pilot, lambda: len(first.series) > before + 20)  # still charted
-            await wait_until(pilot, lambda: len(first.unstored) > 20)
+            await app_wait_until(pilot, lambda: len(first.series) > before + 20)  # still charted
+            await app_wait_until(pilot, lambda: len(first.unstored) > 20)
             panel = app.query_one("#panel-0", ChartPanel)
-            await wait_until(pilot, lambda: "not stored yet" in str(panel.border_title))
-            await wait_until(pilot, lambda: "not stored yet" in status(app))
+            await app_wait_until(pilot, lambda: "not stored yet" in str(panel.border_title))
+            await app_wait_until(pilot, lambda: "not stored yet" in status(app))
             assert "database outage (simulated" in status(app)  # the reason, on screen
             assert " 0.0[/]/s" not in status(app)  # the rate counts arriving readings
             await pilot.press("o")
-            await wait_until(pilot, lambda: not first.unstored, timeout=20)
-            await wait_until(pilot, lambda: "not stored yet" not in status(app))
+            await app_wait_until(pilot, lambda: not first.unstored, timeout=20)
+            await app_wait_until(pilot, lambda: "not stored yet" not in status(app))
 
     run(body())
 

@@ -15,6 +15,7 @@ import click
 from sensor_tui.alarming import states
 from sensor_tui.alarming.priority import NAMES as PRIORITY_NAMES
 from sensor_tui.alarming.unit_alarms import contributions_text
+from sensor_tui.cli.options import DEFAULT_DB
 
 if TYPE_CHECKING:
     from sensor_tui.storage.readers import HistoryReader
@@ -45,7 +46,7 @@ def _reader(db: str, site: str | None = None) -> HistoryReader:
 
 
 @click.group(invoke_without_command=True)
-@click.option("--db", default="sensor_data.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False))
 @click.option("--state", type=click.Choice(STATE_CHOICES), default="all", show_default=True)
 @click.option("--tag", help="Only this tag's alarms.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)

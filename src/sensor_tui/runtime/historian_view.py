@@ -99,7 +99,8 @@ class HistorianView:
     simulator = None
     sources: tuple[()] = ()
     http_url: str | None = None
-    read_only = True
+    read_only: str | None = READ_ONLY
+    """Why nothing can be changed here (the alarm pane refuses its write keys with it)."""
 
     def __init__(self, url: str, site: str | None = None, follow_every: float = 2.0) -> None:
         self.url = url

@@ -45,6 +45,9 @@ class MonitorOptions:
 class Monitor:
     """Pipeline, simulator thread, optional HTTP server and network sources, as one unit."""
 
+    read_only: str | None = None
+    """Why this monitor changes nothing (a viewer's reason), or None: the live monitor can."""
+
     def __init__(
         self,
         config: Config,

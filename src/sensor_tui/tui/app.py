@@ -34,13 +34,14 @@ from sensor_tui.runtime.monitor import Monitor
 from sensor_tui.storage.series import WINDOWS
 from sensor_tui.tui import keys
 from sensor_tui.tui.actions import Actions
-from sensor_tui.tui.alarm_view import AlarmViewMixin, SpanRequested
+from sensor_tui.tui.alarm_pane import AlarmPane
 from sensor_tui.tui.anomaly_table import AnomalyTable
 from sensor_tui.tui.axes import clock as clock_text
 from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value
 from sensor_tui.tui.footer import FittedFooter
 from sensor_tui.tui.historian_mode import HistorianMode
 from sensor_tui.tui.live import LiveFeed
+from sensor_tui.tui.messages import SpanRequested
 from sensor_tui.tui.navigation import Navigation
 from sensor_tui.tui.no_color import guard_monochrome
 from sensor_tui.tui.readings_in import ReadingsIn
@@ -56,7 +57,7 @@ MIN_SIZE = (60, 20)
 """Below this terminal size the screen says so instead of drawing clipped panels."""
 
 
-class SensorApp(HistorianMode, ReadingsIn, Actions, Navigation, AlarmViewMixin, UnitView):
+class SensorApp(HistorianMode, ReadingsIn, Actions, Navigation, UnitView):
     """The sensor-tui monitor."""
 
     CSS_PATH = "app.tcss"
@@ -74,6 +75,7 @@ class SensorApp(HistorianMode, ReadingsIn, Actions, Navigation, AlarmViewMixin, 
         table_rows: int = 100,
     ) -> None:
         super().__init__()
+        self._action_targets |= set(keys.OWNERS)  # `alarms.ack` runs on `self.alarms`
         guard_monochrome(self)  # NO_COLOR: Textual's own filter would crash the first frame
         self.monitor = monitor
         self.duration = duration
@@ -93,7 +95,8 @@ class SensorApp(HistorianMode, ReadingsIn, Actions, Navigation, AlarmViewMixin, 
         self._flushing = False
         self._loading = False
         self._first_load = True
-        self._alarm_setup()
+        self.alarms = AlarmPane(monitor, self._table, id="alarm-pane")
+        """The alarm pane: the alarm panel, its feed, workers and keys."""
 
     # -- layout and life cycle ----------------------------------------------------------------
 
@@ -106,7 +109,7 @@ class SensorApp(HistorianMode, ReadingsIn, Actions, Navigation, AlarmViewMixin, 
                     self._charts[tag.name] = panel.chart
                     yield panel
                 yield from self.unit_panels()
-            yield self._alarm_panel
+            yield self.alarms
             yield self._table
         yield self._status
         yield Static(id="too-small")
@@ -116,7 +119,6 @@ class SensorApp(HistorianMode, ReadingsIn, Actions, Navigation, AlarmViewMixin, 
         """Subscribe, start the monitor (unless not live), load history, start the tick."""
         self.monitor.pipeline.subscribe(self._on_stored)
         self.monitor.pipeline.subscribe_accepted(self._on_accepted)
-        self._alarm_mount()
         self._update_selection()
         if self.live and not self._start_monitor():
             return
@@ -194,7 +196,7 @@ class SensorApp(HistorianMode, ReadingsIn, Actions, Navigation, AlarmViewMixin, 
                 chart.title_due = False
                 chart.update_title(self.timeline.window)
         self.refresh_status()
-        self._alarm_tick()
+        self.alarms.tick(self.chart_tick())
         self.sync_view()
         self._unit_tick()
 

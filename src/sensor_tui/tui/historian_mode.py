@@ -4,8 +4,8 @@ charts, navigation, alarm panel and export, read-only, one site at a time.
 The app is given a `runtime.historian_view.HistorianView` instead of a `Monitor`; its readers go
 through the `HistoryReader` protocol, so charts and alarms need nothing of their own here. This
 mixin only answers the keys that would change something (fault injection, the simulator, the
-outage switch, acknowledging and shelving) with what the view cannot do, and adds `S`, the site
-selector.
+outage switch) with what the view cannot do, and adds `S`, the site selector. Acknowledging and
+shelving go to the alarm pane's command path, which the view refuses with its reason.
 
 Why a site switch restarts the app rather than swapping the charts in place: every worker in
 flight (a month of rollups, the alarm list) belongs to the site it was started for, and sites
@@ -24,7 +24,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 
-from sensor_tui.runtime.historian_view import READ_ONLY, HistorianView
+from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.tui.base import MonitorBase
 from sensor_tui.tui.timeline import Timeline
 
@@ -35,7 +35,7 @@ ONE_SITE = "This monitor has one site (its own file): `--db postgresql://...` sh
 
 @dataclass(frozen=True, slots=True)
 class SiteChoice:
-    """The site the operator chose (`run_historian_view` reopens the app on it), with the time
+    """The site the operator chose (`cli.run` reopens the app on it), with the time
     the charts showed."""
 
     site: str
@@ -126,41 +126,3 @@ class HistorianMode(MonitorBase):
         """The simulated database outage (not in the historian view)."""
         if not self._refuse(NO_OUTAGE, "No outage switch"):
             super().action_outage()  # type: ignore[misc]
-
-    def action_alarm_ack(self) -> None:
-        """Acknowledge (refused in the historian view)."""
-        if not self._refuse(READ_ONLY, "Read-only"):
-            super().action_alarm_ack()  # type: ignore[misc]
-
-    def action_alarm_ack_all(self) -> None:
-        """Acknowledge all in view (refused in the historian view)."""
-        if not self._refuse(READ_ONLY, "Read-only"):
-            super().action_alarm_ack_all()  # type: ignore[misc]
-
-    def action_alarm_shelve(self) -> None:
-        """Shelve (refused in the historian view)."""
-        if not self._refuse(READ_ONLY, "Read-only"):
-            super().action_alarm_shelve()  # type: ignore[misc]
-
-    def action_alarm_unshelve(self) -> None:
-        """Unshelve (refused in the historian view)."""
-        if not self._refuse(READ_ONLY, "Read-only"):
-            super().action_alarm_unshelve()  # type: ignore[misc]
-
-
-def run_historian_view(view: HistorianView, duration: float | None = None) -> int:
-    """Run the monitor over the historian until it quits; a site chosen with `S` reopens it on
-    that site, at the same window and moment. Returns the app's return code."""
-    from sensor_tui.tui.app import make_app
-
-    timeline: Timeline | None = None
-    while True:
-        app = make_app(view, duration=duration)
-        if timeline is not None:
-            app.timeline = timeline
-        app.run()
-        choice = app.site_choice
-        if choice is None:
-            return app.return_code or 0
-        view.switch_site(choice.site)
-        timeline = choice.timeline

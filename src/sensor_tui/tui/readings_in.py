@@ -2,7 +2,7 @@
 
 A mixin of `SensorApp`. Pipeline threads only put readings in the `LiveFeed` and post one
 `ReadingsStored`; the app's thread moves them into the charts (marked not stored yet until their
-commit), and the anomaly table (toasts are per alarm: `alarm_view`).
+commit), and the anomaly table (toasts are per alarm: `alarm_pane`).
 """
 
 from __future__ import annotations
@@ -10,11 +10,19 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from sensor_tui.detection.base import is_warming_up
 from sensor_tui.model.readings import Reading, epoch
 from sensor_tui.pipeline import StoredBatch
 from sensor_tui.tui.anomaly_table import AnomalyRow
 from sensor_tui.tui.base import MonitorBase
-from sensor_tui.tui.messages import ReadingsStored
+from sensor_tui.tui.messages import AlarmSpansChanged, ReadingsStored
+
+
+def is_warming(detector: Any) -> bool:
+    """True while a detector says it has too few readings to judge (`warming_up`, which the
+    built-in ones have; a plug-in without it is taken as judging). Read from the UI thread
+    without a lock: a stale answer costs one tick."""
+    return is_warming_up(detector)
 
 
 class ReadingsIn(MonitorBase):
@@ -92,3 +100,25 @@ class ReadingsIn(MonitorBase):
     def history_anomalies(self, rows: list[dict[str, Any]]) -> None:
         """The table's first rows, read with the history."""
         self._table.add_anomalies([AnomalyRow.from_row(row) for row in rows])
+
+    def chart_tick(self) -> dict[str, float]:
+        """On the refresh tick: mark the charts whose detector warms up; each tag's newest
+        value (for the alarm pane's `now` column)."""
+        values = {}
+        for name, chart in self._charts.items():
+            latest = chart.series.latest
+            if latest:
+                values[name] = latest[1]
+            detector = self.monitor.pipeline.detectors.get(name)
+            chart.set_warming(detector is not None and is_warming(detector))
+        return values
+
+    def on_alarm_spans_changed(self, message: AlarmSpansChanged) -> None:
+        """Give each chart the spans of its tag's alarms: drawn at the next replot, or at once
+        with `redraw` (the first load, which may land after the history was drawn)."""
+        for tag, spans in message.spans.items():
+            chart = self._charts.get(tag)
+            if chart is not None:
+                chart.set_spans(spans)
+                if message.redraw and chart.last_view is not None:
+                    chart.replot(*chart.last_view)
