@@ -274,16 +274,18 @@ def test_the_view_follows_what_the_edges_forward(config: Config, tmp_path: Path,
             async with app.run_test(size=(140, 44)) as pilot:
                 temp = app._charts["fermenter_temp"].series
                 newest = (now + timedelta(seconds=-101)).timestamp()
-                await wait_until(pilot, lambda: len(temp) > 0 and temp.times[-1] == newest)
-                assert not app._alarm_panel.alarms
+                await app_wait_until(pilot, lambda: len(temp) > 0 and temp.times[-1] == newest)
+                assert not app.query_one(AlarmPanel).alarms
                 pipe.submit_readings(batch(-100, 10) + batch(-90, 40, hot=True)).result(10)
                 pipe.flush()
                 last = (now + timedelta(seconds=-51)).timestamp()
-                await wait_until(pilot, lambda: temp.times[-1] == last, timeout=20)
+                await app_wait_until(pilot, lambda: temp.times[-1] == last, timeout=20)
                 assert list(temp.times[-50:]) == [last - 49 + i for i in range(50)]  # no gap
                 assert temp.values[-1] == 120.0
-                await wait_until(pilot, lambda: bool(app._alarm_panel.alarms), timeout=20)
-                (row,) = app._alarm_panel.alarms.values()
+                await app_wait_until(
+                    pilot, lambda: bool(app.query_one(AlarmPanel).alarms), timeout=20
+                )
+                (row,) = app.query_one(AlarmPanel).alarms.values()
                 assert row["tag"] == "fermenter_temp" and row["state"] == "unack"
                 await pilot.press("q")
 
