@@ -16,6 +16,7 @@ what they forward reaches the app's subscribers as an edge's commits do
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -109,9 +110,9 @@ class HistorianView:
         self.where = url.split("@")[-1]  # for the status line: never the password
         from sensor_tui.storage.historian.pool import ReaderPool
 
-        self.pipeline: Any = ReadOnlyPipeline(url)
+        self.pipeline: Any = ReadOnlyPipeline(url)  # Any: the app reaches for edge-only parts
         self._pool = ReaderPool(url)
-        self._follower: Follower | None = None  # Any: the app also reaches for edge-only parts
+        self._follower: Follower | None = None
         self.sites = self._read_sites()
         if not self.sites:
             raise NoSites(f"the historian {self.where} holds no site yet (nothing forwarded)")
@@ -127,7 +128,8 @@ class HistorianView:
         return self._pool.reader(self.site)
 
     def switch_site(self, site: str) -> None:
-        """Show another site's tags (the caller rebuilds the charts from `config`)."""
+        """Show another site's tags (the caller reopens the app, whose charts come from
+        `config`)."""
         if site not in self.sites:
             raise NoSites(f"no site {site!r} in the historian")
         self.config = self._config_of(site)
@@ -135,8 +137,10 @@ class HistorianView:
         self.options = ViewOptions(self._label())
 
     def refresh_sites(self) -> list[str]:
-        """Read the list of sites again (a new edge may have started forwarding)."""
-        self.sites = self._read_sites() or self.sites
+        """Read the list of sites again (a new edge may have started forwarding); the list
+        known so far when the historian cannot be read now."""
+        with contextlib.suppress(StoreUnavailable):
+            self.sites = self._read_sites() or self.sites
         return self.sites
 
     def start(self) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -94,14 +95,21 @@ class HistorianMode(MonitorBase):
             return
         self._pick_site(view)
 
+    @work(thread=True, group="sites", exclusive=True)
     def _pick_site(self, view: HistorianView) -> None:
+        """Thread worker: the sites as the historian has them now (an edge may have started
+        forwarding since), then the chooser."""
+        sites = view.refresh_sites()
+        self.call_from_thread(self._choose_among, view, sites)
+
+    def _choose_among(self, view: HistorianView, sites: list[str]) -> None:
         def chosen(site: str | None) -> None:
             if site and site != view.site:
                 self.timeline.cursor = None
                 self.site_choice = SiteChoice(site, self.timeline)
                 self.exit()
 
-        self.push_screen(SiteScreen(view.sites, view.site), chosen)
+        self.push_screen(SiteScreen(sites, view.site), chosen)
 
     # -- what the view cannot do ---------------------------------------------------------------
 
