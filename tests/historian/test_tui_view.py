@@ -290,3 +290,21 @@ def test_the_view_follows_what_the_edges_forward(config: Config, tmp_path: Path,
                 await pilot.press("q")
 
         run(body())
+
+
+def test_go_to_moves_the_charts_and_names_the_sites_span(historian: str) -> None:
+    app = _app(HistorianView(historian, "west"))
+    notes = _notes(app)
+
+    async def body() -> None:
+        async with app.run_test(size=(140, 44)) as pilot:
+            for moment in ("2026-01-15 08:03", "2026-01-10 12:00"):
+                await pilot.press("g")
+                await pilot.press(*moment, "enter")
+                await pilot.pause(0.2)
+            await app_wait_until(pilot, lambda: any("No readings at" in n for n in notes))
+            note = next(n for n in notes if "No readings at" in n)
+            assert "2026-01-15 08:00:00 to 2026-01-15 08:09:59" in note  # west's readings
+            assert not app.timeline.live
+
+    run(body())
