@@ -258,6 +258,9 @@ class PlotView(Widget):
     and a build whose text did not change does not repaint.
     """
 
+    number = 0
+    """The chart's number on screen (what its panel's click selects)."""
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._figure = new_figure()
