@@ -47,8 +47,9 @@ from sensor_tui.tui.timeline import Timeline, view_label
 from sensor_tui.tui.unit_chart import UnitChartPanel
 from sensor_tui.tui.unit_view import UnitView
 
-REFRESH_HZ = 4.0
-"""Status and chart refresh tick."""
+REFRESH_HZ = 1.0
+"""Status and chart refresh tick: once a second, so everything that changes with a reading
+(titles, status, alarm values) lands in one screen update; keys redraw at once, not on it."""
 DEFAULT_WINDOW = 300
 MIN_SIZE = (60, 20)
 """Below this terminal size the screen says so instead of drawing clipped panels."""
