@@ -5,8 +5,9 @@ with the same plotext figure (we use textual-plotext's `Plot`, a plotext figure 
 chart instead of plotext's global one), but `PlotextPlot.render()` rebuilds the figure and
 re-parses its ANSI text on every repaint of the widget (a resize, a scroll of the chart grid, a
 theme change), and it has no way to skip a rebuild whose picture did not change. `PlotView`
-builds once when the chart is replotted, turns the text into strips once, and repaints from
-those strips; a rebuild whose rows equal the last ones touches nothing on screen. Measured with
+builds once when the chart is replotted, reads plotext's built matrix into strips once (not its
+ANSI text, see `_built_rows`), and repaints from those strips; a rebuild whose rows equal the
+last ones touches nothing on screen. Measured with
 `python benchmarks/chart_build.py` (three charts of 600 readings at 120x40, CPU ms, on a busy
 2-core machine): a data redraw 46-52 ms with `PlotextPlot` and 46-50 ms with `PlotView` (the
 same plotext build), a repaint without new data 41-44 ms against 3.5-4 ms.
