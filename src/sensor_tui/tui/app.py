@@ -61,8 +61,9 @@ from sensor_tui.tui.no_color import guard_monochrome
 from sensor_tui.tui.status import MonitorState, StatusBar
 from sensor_tui.tui.timeline import Timeline, view_label
 
-REFRESH_HZ = 4.0
-"""Status and chart refresh tick."""
+REFRESH_HZ = 1.0
+"""Status and chart refresh tick: once a second, so everything that changes with a reading
+(titles, status, alarm values) lands in one screen update; keys redraw at once, not on it."""
 MIN_SIZE = (60, 20)
 """Below this terminal size the screen says so instead of drawing clipped panels."""
 
