@@ -97,6 +97,12 @@ def walk(start: Walk, rules: WalkRules, high: list[float], low: list[float]) -> 
     minor: list[float] = []
     alarm: list[bool] = []
     adapted: list[bool] = []
+    add_statistic, add_minor, add_alarm, add_adapted = (
+        statistic.append,
+        minor.append,
+        alarm.append,
+        adapted.append,
+    )
     for major_part, minor_part in zip(high, low, strict=True):
         l0 += s * (major_part - l0)
         l1 += s * (minor_part - l1)
@@ -111,10 +117,10 @@ def walk(start: Walk, rules: WalkRules, high: list[float], low: list[float]) -> 
             above = 0
             if below >= off_delay:
                 active = False
-        statistic.append(stat)
-        minor.append(l1)
-        alarm.append(active)
-        adapted.append(adapts and not active and stat < below_at)
+        add_statistic(stat)
+        add_minor(l1)
+        add_alarm(active)
+        add_adapted(adapts and not active and stat < below_at)
     return Walk((l0, l1), above, below, active, statistic, minor, alarm, np.array(adapted))
 
 
