@@ -49,7 +49,7 @@ Why `update` is one long function, over the house limit of 60 lines, and this mo
 it is one algorithm's hot loop, run for every reading of every tag, with a budget of 5 µs per
 reading (`benchmarks/detection.py`). In CPython each call and each value handed between steps
 costs: split into five named steps of at most 60 lines (measure, score, learn, follow, verdict),
-the same code cost 10 to 12% more per reading, about 0.5 µs, measured against this one in the
+the same code cost 8 to 12% more per reading, about 0.5 µs, measured against this one in the
 same run, which the budget does not have. So only the paths that most readings skip are
 methods of their own (a jump, the end of a run of repeats, a snapshot of the level, a step's
 reference, the return to a reference); the common path is written out, down to the first case
@@ -317,6 +317,7 @@ class AdaptiveDetector:
         arb = rb if rb >= 0.0 else -rb
         ub = arb / sb_eff if n > self._relearn_until else 0.0
 
+        flag_at = self._flag_at
         if warm:
             decades, kind, da, db, burst = 0.0, None, 0.0, 0.0, False
         else:
@@ -340,8 +341,7 @@ class AdaptiveDetector:
             # An outlier amid a burst of large changes is the burst: named noise, but only in
             # the verdict. It still teaches the spike tail and opens a level episode as what it
             # is, else outliers that keep coming amid bursts (bursty counts) are never learned.
-            burst = kind != "stuck" and dc >= self._flag_at - SUSPECT and db < 2.0 * self._flag_at
-        flag_at = self._flag_at
+            burst = kind != "stuck" and dc >= flag_at - SUSPECT and db < 2.0 * flag_at
         flagged = decades >= flag_at
         returned = False
         if not warm and da >= JUMP:
@@ -354,11 +354,12 @@ class AdaptiveDetector:
         # outliers that keep coming back become expected, but a long fault cannot teach its own
         # level.
         # An episode older than LONG flagged readings is the new normal: no longer suspect.
-        suspect = decades >= flag_at - SUSPECT and self._age < LONG
+        age = self._age  # unchanged until the verdict below
+        suspect = decades >= flag_at - SUSPECT and age < LONG
         rate = 1.0 / n if warm and n < 1.0 / LEARN else LEARN
         if suspect:
             rate *= self.absorb
-        if flagged and kind == "spike" and self._age < ONSET_LEARN:
+        if flagged and kind == "spike" and age < ONSET_LEARN:
             # An outlier that opens an episode teaches the spike statistic's tail: outliers
             # that keep coming back (bursty counts) become expected; a long fault cannot.
             _track(self._qa, ua, ONSET_BOOST)
@@ -425,10 +426,10 @@ class AdaptiveDetector:
         recent = self._recent  # a lone outlier no larger than lately is not news (recent.py)
         if warm:
             pass
-        elif not (flagged or self._age or recent.held) and recent.pending is None:
+        elif not (flagged or age or recent.held) and recent.pending is None:
             recent.add(ra)
-        elif not self._age or recent.pending is not None or recent.held:
-            flagged = recent.judge(ra, flagged, kind == "spike" and not self._age)
+        elif not age or recent.pending is not None or recent.held:
+            flagged = recent.judge(ra, flagged, kind == "spike" and not age)
             if not flagged and decades >= flag_at:
                 decades = flag_at - RECENT_BELOW  # an outlier no larger than lately: not news
         if returned or (n - self._undone < PAST_EVERY and kind != "stuck" and not burst):
@@ -438,23 +439,23 @@ class AdaptiveDetector:
         elif kind == "level":
             kind = "step" if self._stepping else "drift"
         if not flagged:
-            if self._age:
-                self._age += 1
-                self._calm += 1
-                if self._calm >= CALM:
+            if age:
+                self._age = age + 1
+                calm = self._calm = self._calm + 1
+                if calm >= CALM:
                     self._age = 0
-            band = self.band
+            score = 1.0 - 10.0 ** (-decades / LOG_SCALE)
             if band is not None and not warm:
                 if band[0] <= value + season <= band[1]:
                     self._oob_run = 0
-                    return (False, 1.0 - 10.0 ** (-decades / LOG_SCALE), None)
-                return self._band_verdict(value + season, 1.0 - 10.0 ** (-decades / LOG_SCALE))
-            return (False, 1.0 - 10.0 ** (-decades / LOG_SCALE), None)
+                    return (False, score, None)
+                return self._band_verdict(value + season, score)
+            return (False, score, None)
         self._oob_run = 0
         # The first readings of a fault carry its surprise; later ones say that it persists.
         # The excess over the threshold is discounted with the episode's age, so a score ranks
         # a fault's onset above its hundredth reading (it stays >= threshold: still flagged).
-        age = self._age = self._age + 1
+        age = self._age = age + 1
         self._calm = 0
         if age > 1:
             excess = (decades - flag_at) * AGE_TAU / (AGE_TAU + age - 1)
