@@ -197,14 +197,15 @@ class UnitStage:
         verdicts = self._verdicts(state, rows)
         self.cpu_seconds += time.thread_time() - started_cpu
         self.seconds += time.perf_counter() - started
-        name, feed, scores = state.unit.name, state.tracker.feed, self._pending.scores
-        for stamp, verdict in zip(stamps, verdicts, strict=True):
-            if verdict is None:
-                continue
-            self.judged += 1
+        name, feed = state.unit.name, state.tracker.feed
+        judged = [(stamp, v) for stamp, v in zip(stamps, verdicts, strict=True) if v is not None]
+        self.judged += len(judged)
+        for stamp, verdict in judged:
             feed(stamp, verdict)
-            scores.append((name, stamp, float(verdict.statistic), float(verdict.limit),
-                           int(verdict.is_anomaly)))  # fmt: skip
+        self._pending.scores += [
+            (name, stamp, float(v.statistic), float(v.limit), int(v.is_anomaly))
+            for stamp, v in judged
+        ]
 
     def _verdicts(self, state: _UnitState, rows: list[list[float]]) -> list[UnitVerdict | None]:
         """The detector's verdicts; a plug-in's bug costs the verdict, never the readings."""
