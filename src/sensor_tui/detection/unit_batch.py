@@ -20,12 +20,28 @@ change again. Blocks are `BLOCK` observations, which bounds a pathological case'
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 BLOCK = 512
 """Observations scored per block (the number of passes a block can need is bounded by it)."""
+
+_BLAS: list[ThreadpoolController] = []
+
+
+def one_blas_thread() -> AbstractContextManager[Any]:
+    """Hold numpy's BLAS to one thread for a block's matrix products. Why: OpenBLAS splits a
+    product of a block of windows (say 96 x 156 by 156 x 156 for 52 tags) over every core, and
+    its threads spin while they wait; on two shared cores that tripled the CPU time of the
+    Tennessee Eastman import and took a core from the importing thread. One thread is the
+    faster for matrices this small. The controller is made once (it scans the loaded libraries)."""
+    if not _BLAS:
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0].limit(limits=1, user_api="blas")
 
 
 @dataclass(slots=True)

@@ -36,7 +36,15 @@ from typing import Any
 import numpy as np
 
 from sensor_tui.detection.unit_base import UnitVerdict
-from sensor_tui.detection.unit_batch import BLOCK, Walk, WalkRules, corrections, settle, windows_of
+from sensor_tui.detection.unit_batch import (
+    BLOCK,
+    Walk,
+    WalkRules,
+    corrections,
+    one_blas_thread,
+    settle,
+    windows_of,
+)
 from sensor_tui.detection.unit_contributions import block_inverses, contributions, shares
 from sensor_tui.detection.unit_dynamic_limits import (
     DynamicSettings,
@@ -160,8 +168,9 @@ class DynamicUnitDetector:
         filling = min(len(x), self._lags - self._filled)
         self._filled += filling
         verdicts = [UnitVerdict(self._levels[2], self._limits.limit, False)] * filling
-        for first in range(filling, len(x), BLOCK):
-            verdicts += self._judge_block(windows[first : first + BLOCK])
+        with one_blas_thread():
+            for first in range(filling, len(x), BLOCK):
+                verdicts += self._judge_block(windows[first : first + BLOCK])
         return verdicts
 
     def _judge_block(self, windows: np.ndarray) -> list[UnitVerdict]:
