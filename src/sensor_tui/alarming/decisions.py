@@ -14,11 +14,12 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from sensor_tui.alarming import states
 from sensor_tui.alarming.changes import AlarmChange
 from sensor_tui.alarming.priority import priority
+from sensor_tui.model.alarm_record import AlarmRecord
 from sensor_tui.model.stored_time import format_ts, parse_ts
 
 ORIGIN_BEFORE = timedelta(hours=1)
@@ -27,6 +28,8 @@ ORIGIN_TOLERANCE = timedelta(seconds=60)
 """An alarm may start up to the hold-off after its fault's end (a detector lags)."""
 
 Row = dict[str, Any]
+"""A tracker's episode update (`AlarmTracker`, `UnitAlarm.as_row`): some of the record's
+columns, and for a unit alarm its `origin_tags`."""
 Nearby = dict[str, tuple[list[str], list[tuple[str | None, str]]]]
 """Fault events by tag, by start: (starts, [(end or None, source)]), for binary search."""
 Journal = tuple[str, str, str | None, str, str, str, str]
@@ -37,7 +40,7 @@ Journal = tuple[str, str, str | None, str, str, str, str]
 class EpisodeWrite:
     """What to write for a batch of the tracker's alarms: the rows, the journal, the changes."""
 
-    rows: list[Row]
+    rows: list[AlarmRecord]
     journal: list[Journal]
     changes: list[AlarmChange]
 
@@ -60,14 +63,16 @@ def nearby(events: Sequence[tuple[str, str, str | None, str]]) -> Nearby:
 
 def plan_episodes(
     episodes: Sequence[Row],
-    before: dict[str, Row],
+    before: dict[str, AlarmRecord],
     near: Nearby,
     now: str,
     names: Sequence[str],
 ) -> EpisodeWrite:
     """Each changed alarm's next row (every column in `names`), and a journal line for each
     one whose state moved. `before` holds the stored rows by id."""
-    rows, journal, changes = [], [], []
+    rows: list[AlarmRecord] = []
+    journal: list[Journal] = []
+    changes: list[AlarmChange] = []
     for episode in episodes:
         old = before.get(episode["id"])
         row = next_row(near, episode, old, now, names)
@@ -82,14 +87,16 @@ def plan_episodes(
             journal.append(
                 (row["id"], now, from_state, row["state"], "detector", "pipeline", detail)
             )
-        changes.append(AlarmChange(row, from_state, row["state"]))
+        changes.append(AlarmChange(_plain(row), from_state, row["state"]))
     return EpisodeWrite(rows, journal, changes)
 
 
-def next_row(near: Nearby, episode: Row, before: Row | None, now: str, names: Sequence[str]) -> Row:
+def next_row(
+    near: Nearby, episode: Row, before: AlarmRecord | None, now: str, names: Sequence[str]
+) -> AlarmRecord:
     """The alarm's row after this episode update: its life cycle moved on, the priority never
     lowered, the deviation never shrunk, the origin looked up again until a fault is found."""
-    row: Row = {name: None for name in names} | (before or {}) | episode
+    row = cast(AlarmRecord, {name: None for name in names} | dict(before or {}) | episode)
     active = bool(episode["active"])
     if before is None:
         life = states.opened()
@@ -100,22 +107,21 @@ def next_row(near: Nearby, episode: Row, before: Row | None, now: str, names: Se
         life = states.episode(current, active)
     if not active and episode.get("source") == "import" and life.state == states.RTN_UNACK:
         life = states.Lifecycle(states.NORMAL)  # imported history asks nobody to acknowledge it
-    deviation = max(episode.get("deviation") or 0.0, (before or {}).get("deviation") or 0.0)
+    old_deviation = before["deviation"] if before else None
+    deviation = max(episode.get("deviation") or 0.0, old_deviation or 0.0)
     level = priority(episode["kind"], deviation, _seconds(episode))
-    row.update(
-        state=life.state,
-        shelved_from_state=life.shelved_from,
-        priority=min(level, (before or {}).get("priority") or level),
-        deviation=deviation,
-        origin=origin_now(near, episode, (before or {}).get("origin")),
-        updated_at=now,
-    )
+    row["state"] = life.state
+    row["shelved_from_state"] = life.shelved_from
+    row["priority"] = min(level, (before["priority"] if before else None) or level)
+    row["deviation"] = deviation
+    row["origin"] = origin_now(near, episode, before["origin"] if before else None)
+    row["updated_at"] = now
     if row["peak_value"] is None and before is not None:
         row["peak_value"] = before["peak_value"]
     return row
 
 
-def episode_detail(episode: Row, before: Row | None) -> str:
+def episode_detail(episode: Row, before: AlarmRecord | None) -> str:
     """The journal's word for a detector's transition."""
     if before is None:
         return "opened" if episode["active"] else "opened and ended"
@@ -148,6 +154,12 @@ def origin_now(near: Nearby, episode: Row, known: str | None) -> str | None:
     return origin(near, episode) or known
 
 
+def _plain(record: AlarmRecord) -> dict[str, Any]:
+    """The record as `AlarmChange.row` still takes it (see `model.alarm_record`): the same
+    object, only its static type widened."""
+    return cast(dict[str, Any], record)
+
+
 def _seconds(row: Row) -> float:
     return (parse_ts(row["end"]) - parse_ts(row["start"])).total_seconds()
 
@@ -156,17 +168,22 @@ def _seconds(row: Row) -> float:
 
 
 def command_row(
-    row: Row, action: str, now: str, actor: str, via: str, until: str | None
+    row: AlarmRecord, action: str, now: str, actor: str, via: str, until: str | None
 ) -> tuple[AlarmChange, Journal]:
     """An operator's ack / shelve / unshelve of one alarm: the row after it and its journal
     line; AlarmCommandError when the state does not allow the action."""
     current = states.Lifecycle(row["state"], row["shelved_from_state"])
     step = {"ack": states.ack, "shelve": states.shelve, "unshelve": states.unshelve}[action]
     life = step(current)
-    after = dict(row, state=life.state, shelved_from_state=life.shelved_from, updated_at=now)
+    after = row.copy()
+    after["state"], after["shelved_from_state"], after["updated_at"] = (
+        life.state,
+        life.shelved_from,
+        now,
+    )
     if action == "ack":
-        after.update(acked_at=now, acked_by=actor)
+        after["acked_at"], after["acked_by"] = now, actor
     after["shelved_until"] = until if life.state == states.SHELVED else None
     detail = f"until {until}" if action == "shelve" else action
     line = (row["id"], now, row["state"], life.state, actor, via, detail)
-    return AlarmChange(after, row["state"], life.state, actor, via), line
+    return AlarmChange(_plain(after), row["state"], life.state, actor, via), line

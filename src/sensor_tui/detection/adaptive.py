@@ -43,9 +43,18 @@ does; after a drift, the reference saved at its start is restored as soon as the
 back, so the end of a drift is never taken for a new fault. After a gap in the timestamps (a
 restart) a level inside the band is learned, not alarmed on (`sensor_tui.detection.gaps`).
 
-Durations count readings of this tag, so a 1 s and a 5 min stream behave alike. `update` is one
-long function on purpose: it is the hot path (`benchmarks/detection.py`; the end-of-fault
-rules added 1 to 1.5 µs to the earlier 2.5 µs per reading, see docs/detection.md).
+Durations count readings of this tag, so a 1 s and a 5 min stream behave alike.
+
+Why `update` is one long function, over the house limit of 60 lines, and this module over 300:
+it is one algorithm's hot loop, run for every reading of every tag, with a budget of 5 µs per
+reading (`benchmarks/detection.py`). In CPython each call and each value handed between steps
+costs: split into five named steps of at most 60 lines (measure, score, learn, follow, verdict),
+the same code cost 8 to 12% more per reading, about 0.5 µs, measured against this one in the
+same run, which the budget does not have. So only the paths that most readings skip are
+methods of their own (a jump, the end of a run of repeats, a snapshot of the level, a step's
+reference, the return to a reference); the common path is written out, down to the first case
+of `_decades` (most readings are below the 90th percentile of all three statistics) and the
+quantile trackers' three updates in one call (`track_three`).
 """
 
 from __future__ import annotations
@@ -58,6 +67,7 @@ from sensor_tui.detection.gaps import RELEARN, GapWatch
 from sensor_tui.detection.likelihood import LOG_SCALE, PRIORS
 from sensor_tui.detection.likelihood import decades as _decades
 from sensor_tui.detection.likelihood import track as _track
+from sensor_tui.detection.likelihood import track_three as _track3
 from sensor_tui.detection.period import PeriodModel
 from sensor_tui.detection.recent import RECENT_BELOW, RECENT_SPAN, RecentRange
 from sensor_tui.detection.seasonal import DailyProfile
@@ -307,13 +317,17 @@ class AdaptiveDetector:
         arb = rb if rb >= 0.0 else -rb
         ub = arb / sb_eff if n > self._relearn_until else 0.0
 
+        flag_at = self._flag_at
         if warm:
             decades, kind, da, db, burst = 0.0, None, 0.0, 0.0, False
         else:
             qa, qb, qc = self._qa, self._qb, self._qc
-            da = _decades(ua, qa)
-            db = _decades(ub, qb)
-            dc = _decades(uc, qc)
+            q = qa[0]
+            da = (ua / q if q > 0.0 else 0.0) if ua <= q else _decades(ua, qa)
+            q = qb[0]
+            db = (ub / q if q > 0.0 else 0.0) if ub <= q else _decades(ub, qb)
+            q = qc[0]
+            dc = (uc / q if q > 0.0 else 0.0) if uc <= q else _decades(uc, qc)
             ds = _decades(run * -math.log10(cont), self._qs) if run > 1 else 0.0
             decades, kind = da, "spike"
             if db > decades:
@@ -327,47 +341,25 @@ class AdaptiveDetector:
             # An outlier amid a burst of large changes is the burst: named noise, but only in
             # the verdict. It still teaches the spike tail and opens a level episode as what it
             # is, else outliers that keep coming amid bursts (bursty counts) are never learned.
-            burst = kind != "stuck" and dc >= self._flag_at - SUSPECT and db < 2.0 * self._flag_at
-        flag_at = self._flag_at
+            burst = kind != "stuck" and dc >= flag_at - SUSPECT and db < 2.0 * flag_at
         flagged = decades >= flag_at
         returned = False
         if not warm and da >= JUMP:
-            # A jump: a deviation that starts here is a step ... or, after a level that held
-            # (no jump for a while: not the aftermath of an outlier), the end of a drift: back
-            # at the level from before it (see _returned).
-            held = n - self._last_jump > STEP_SETTLE and n - self._calm_n < LONG
-            self._last_jump = n
-            if held and self._calm_n:
-                returned = self._returned(value, fc, sb_eff, sa, n)
-                if returned:
-                    lf, fc = value, self._ls
-                    rb = lf - fc
-            # A step ends by its own rule; after an outlier (not held) nothing is undone.
-            if held and not returned and not self._stepping:
-                old = self._undoes(value, lf, sa)
-                if old is not None:  # the drift is over: its level is learned afresh from here
-                    self._undone = n
-                    self._relearn(value, season)
-                    returned = True
-                    lf = fc = value
-                    rb = 0.0
+            returned, lf, fc, rb = self._jump(value, season, lf, fc, rb, sb_eff, sa, n)
         if not n & (PAST_EVERY - 1):
-            # Snapshots of the fast level, every PAST_EVERY readings; during an alarm the last
-            # one is repeated (where the level was during a fault is no level to go back to).
-            past, i = self._lf_past, self._past_i
-            past[i] = lf if not self._age or not any(past) else past[i - 1]
-            self._past_i = (i + 1) % len(past)
+            self._snapshot(lf)
 
         # -- learning: full rate when normal, `absorb` of it while suspect. The quantiles learn
         # from normal readings (and the spike tail from each episode's first reading, below), so
         # outliers that keep coming back become expected, but a long fault cannot teach its own
         # level.
         # An episode older than LONG flagged readings is the new normal: no longer suspect.
-        suspect = decades >= flag_at - SUSPECT and self._age < LONG
+        age = self._age  # unchanged until the verdict below
+        suspect = decades >= flag_at - SUSPECT and age < LONG
         rate = 1.0 / n if warm and n < 1.0 / LEARN else LEARN
         if suspect:
             rate *= self.absorb
-        if flagged and kind == "spike" and self._age < ONSET_LEARN:
+        if flagged and kind == "spike" and age < ONSET_LEARN:
             # An outlier that opens an episode teaches the spike statistic's tail: outliers
             # that keep coming back (bursty counts) become expected; a long fault cannot.
             _track(self._qa, ua, ONSET_BOOST)
@@ -375,28 +367,9 @@ class AdaptiveDetector:
             self._period.learn()
             boost = 1.0 if not warm else 4.0
             if n > 20:
-                _track(self._qa, ua, boost)
-                # The level and noise statistics are smoothed, so their exceedances come in
-                # runs: one slow drift would count as a hundred. They learn ten times slower.
-                _track(self._qb, ub, boost * SMOOTHED)
-                _track(self._qc, uc, boost * SMOOTHED)
-        if (
-            was_run
-            and not run
-            and (
-                warm
-                or self._age >= LONG
-                or _decades(was_run * -math.log10(cont), self._qs) < self._flag_at
-            )
-        ):
-            # A run of repeats ended, and it was not flagged as stuck (or its episode is the new
-            # normal, see LONG): learn from it. Runs are
-            # longer than a constant chance of repeating explains when the process dwells on one
-            # step of the quantisation, so their tail is learned too (their raw decades).
-            _track(self._qs, was_run * -math.log10(cont))
-            self._repeats = RUN_MEMORY * self._repeats + was_run - 1
-            self._stops = RUN_MEMORY * self._stops + 1.0
-            self._cont = min(0.999, max(0.01, self._repeats / (self._repeats + self._stops)))
+                _track3(self._qa, ua, self._qb, ub, self._qc, uc, boost, boost * SMOOTHED)
+        if was_run and not run:
+            self._run_ended(was_run, warm)
         if warm:  # plain means: a clip relative to a scale not yet learned would freeze it
             self._sd = sd + rate * (djump - sd)
             self._sa = sa + rate * (ara - sa)
@@ -451,8 +424,12 @@ class AdaptiveDetector:
             self._settled = 0
             self._offset = rb
         recent = self._recent  # a lone outlier no larger than lately is not news (recent.py)
-        if not warm and (not self._age or recent.pending is not None or recent.held):
-            flagged = recent.judge(ra, flagged, kind == "spike" and not self._age)
+        if warm:
+            pass
+        elif not (flagged or age or recent.held) and recent.pending is None:
+            recent.add(ra)
+        elif not age or recent.pending is not None or recent.held:
+            flagged = recent.judge(ra, flagged, kind == "spike" and not age)
             if not flagged and decades >= flag_at:
                 decades = flag_at - RECENT_BELOW  # an outlier no larger than lately: not news
         if returned or (n - self._undone < PAST_EVERY and kind != "stuck" and not burst):
@@ -462,19 +439,23 @@ class AdaptiveDetector:
         elif kind == "level":
             kind = "step" if self._stepping else "drift"
         if not flagged:
-            if self._age:
-                self._age += 1
-                self._calm += 1
-                if self._calm >= CALM:
+            if age:
+                self._age = age + 1
+                calm = self._calm = self._calm + 1
+                if calm >= CALM:
                     self._age = 0
-            if self.band is not None and not warm:
-                return self._band_verdict(value + season, 1.0 - 10.0 ** (-decades / LOG_SCALE))
-            return (False, 1.0 - 10.0 ** (-decades / LOG_SCALE), None)
+            score = 1.0 - 10.0 ** (-decades / LOG_SCALE)
+            if band is not None and not warm:
+                if band[0] <= value + season <= band[1]:
+                    self._oob_run = 0
+                    return (False, score, None)
+                return self._band_verdict(value + season, score)
+            return (False, score, None)
         self._oob_run = 0
         # The first readings of a fault carry its surprise; later ones say that it persists.
         # The excess over the threshold is discounted with the episode's age, so a score ranks
         # a fault's onset above its hundredth reading (it stays >= threshold: still flagged).
-        age = self._age = self._age + 1
+        age = self._age = age + 1
         self._calm = 0
         if age > 1:
             excess = (decades - flag_at) * AGE_TAU / (AGE_TAU + age - 1)
@@ -482,6 +463,52 @@ class AdaptiveDetector:
         elif decades < flag_at + 2.0 * AGE_TAU:
             decades = flag_at + 2.0 * AGE_TAU  # an onset ranks above every later reading
         return (True, 1.0 - 10.0 ** (-decades / LOG_SCALE), kind)
+
+    def _jump(
+        self, value: float, season: float, lf: float, fc: float, rb: float, sb: float,
+        sa: float, n: int,
+    ) -> tuple[bool, float, float, float]:  # fmt: skip
+        """A jump: a deviation that starts here is a step ... or, after a level that held (no
+        jump for a while: not the aftermath of an outlier), the end of a drift: back at the
+        level from before it (`_returned`, `_undoes`). Returns (returned, lf, fc, rb)."""
+        held = n - self._last_jump > STEP_SETTLE and n - self._calm_n < LONG
+        self._last_jump = n
+        returned = False
+        if held and self._calm_n:
+            returned = self._returned(value, fc, sb, sa, n)
+            if returned:
+                lf, fc = value, self._ls
+                rb = lf - fc
+        # A step ends by its own rule; after an outlier (not held) nothing is undone.
+        if held and not returned and not self._stepping:
+            old = self._undoes(value, lf, sa)
+            if old is not None:  # the drift is over: its level is learned afresh from here
+                self._undone = n
+                self._relearn(value, season)
+                returned = True
+                lf = fc = value
+                rb = 0.0
+        return returned, lf, fc, rb
+
+    def _snapshot(self, lf: float) -> None:
+        """Snapshots of the fast level, every PAST_EVERY readings; during an alarm the last
+        one is repeated (where the level was during a fault is no level to go back to)."""
+        past, i = self._lf_past, self._past_i
+        past[i] = lf if not self._age or not any(past) else past[i - 1]
+        self._past_i = (i + 1) % len(past)
+
+    def _run_ended(self, was_run: int, warm: bool) -> None:
+        """A run of repeats ended. Unless it was flagged as stuck (and its episode is not yet
+        the new normal, see LONG), learn from it. Runs are longer than a constant chance of
+        repeating explains when the process dwells on one step of the quantisation, so their
+        tail is learned too (their raw decades)."""
+        raw = was_run * -math.log10(self._cont)
+        if not (warm or self._age >= LONG or _decades(raw, self._qs) < self._flag_at):
+            return
+        _track(self._qs, raw)
+        self._repeats = RUN_MEMORY * self._repeats + was_run - 1
+        self._stops = RUN_MEMORY * self._stops + 1.0
+        self._cont = min(0.999, max(0.01, self._repeats / (self._repeats + self._stops)))
 
     def _returned(self, value: float, fc: float, sb: float, sa: float, n: int) -> bool:
         """A jump back to the level from before a drift ends the drift. True when the reference

@@ -32,14 +32,33 @@ RELEARN = 20
 fast level (one reading is one noise draw, not yet a level)."""
 
 
+_DAYS: dict[str, float] = {}
+"""Seconds at the start of each day seen (a stream parses the same day thousands of times)."""
+_MIDNIGHTS: dict[int, datetime] = {}
+"""Midnight of each day ordinal seen, for the next expected time."""
+
+
 def _seconds(timestamp: str) -> float:
     """Seconds since 0001-01-01 of a canonical timestamp (ValueError if it is not one)."""
+    day = timestamp[:10]
+    start = _DAYS.get(day)
+    if start is None:
+        start = date.fromisoformat(day).toordinal() * 86400.0
+        if len(_DAYS) > 100_000:  # a bound, for a process that runs for centuries of data
+            _DAYS.clear()
+        _DAYS[day] = start
     return (
-        date.fromisoformat(timestamp[:10]).toordinal() * 86400.0
-        + int(timestamp[11:13]) * 3600
-        + int(timestamp[14:16]) * 60
-        + float(timestamp[17:-1])
+        start + int(timestamp[11:13]) * 3600 + int(timestamp[14:16]) * 60 + float(timestamp[17:-1])
     )
+
+
+def _midnight(ordinal: int) -> datetime:
+    moment = _MIDNIGHTS.get(ordinal)
+    if moment is None:
+        if len(_MIDNIGHTS) > 100_000:
+            _MIDNIGHTS.clear()
+        moment = _MIDNIGHTS[ordinal] = datetime.fromordinal(ordinal)
+    return moment
 
 
 class GapWatch:
@@ -90,7 +109,7 @@ class GapWatch:
                 usual += LEARN * (interval - usual)
             self._usual = usual
         if usual > 0.0:
-            moment = datetime.fromordinal(int(seconds // 86400.0)) + timedelta(
+            moment = _midnight(int(seconds // 86400.0)) + timedelta(
                 seconds=seconds % 86400.0 + GAP * usual
             )
             self._expect = moment.isoformat(timespec="microseconds") + "Z"

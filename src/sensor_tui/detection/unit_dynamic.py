@@ -30,85 +30,33 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
 from sensor_tui.detection.unit_base import UnitVerdict
+from sensor_tui.detection.unit_batch import (
+    BLOCK,
+    Walk,
+    WalkRules,
+    corrections,
+    one_blas_thread,
+    settle,
+    windows_of,
+)
 from sensor_tui.detection.unit_contributions import block_inverses, contributions, shares
-from sensor_tui.detection.unit_limits import control_limit
-from sensor_tui.detection.unit_model import UnitModel, fit_model, held_out_parts, smooth
+from sensor_tui.detection.unit_dynamic_limits import (
+    DynamicSettings,
+    Limits,
+    learn_limits,
+    spike_cap,
+)
+from sensor_tui.detection.unit_model import UnitModel, fit_model
 from sensor_tui.detection.unit_persistence import Persistence
 
 STATE_FORMAT = "dynamic-pca/1"
-
-
-@dataclass(frozen=True, slots=True)
-class DynamicSettings:
-    """The detector's knobs; the defaults are the measured choice (`docs/unit-detection.md`)."""
-
-    lags: int = 2
-    """Past observations stacked with each one (fewer when the reference is too short)."""
-    smoothing: float = 0.1
-    """Weight of the newest distance in the average (the statistic)."""
-    folds: int = 10
-    """Blocks of the reference, each judged by a model learned from the others."""
-    quantile: float = 0.99
-    """The limit is at least this quantile of the held-out statistic..."""
-    false_rate: float = 1e-6
-    """...and at least where the held-out tail, extended, is crossed this often."""
-    spike_share: float = 1.0
-    """How far towards the limit one glitch may push the average (0: no cap)."""
-    on_delay: int = 2
-    """Observations in a row above the limit that open an alarm."""
-    off_delay: int = 3
-    """Observations in a row below the limit that end it."""
-    adapt_rate: float = 0.0005
-    """Forgetting factor of the learned mean, while the statistic is below its median."""
-
-
-@dataclass(slots=True)
-class _Limits:
-    """What `learn_limits` learns from the held-out blocks of the reference."""
-
-    limit: float
-    """The control limit of the statistic."""
-    adapt_below: float
-    """The held-out statistic's median: the learned mean adapts only below it."""
-    expected: tuple[float, float]
-    """Mean held-out major and minor parts: where the smoothed parts start."""
-    relation_limit: float
-    """The same quantile of the smoothed minor part alone: above it, the tags broke their
-    relations ("relation", Q's role); a flagged observation below it is a "shift"."""
-
-
-def learn_limits(reference: np.ndarray, lags: int, settings: DynamicSettings) -> _Limits:
-    """The control limit and the adaptation bound from held-out blocks of the reference."""
-    parts = held_out_parts(reference, lags, settings.folds)
-    expected = np.vstack(parts).mean(axis=0)
-    start = float(expected.sum())
-    smoothed = np.concatenate([smooth(p.sum(axis=1), settings.smoothing, start) for p in parts])
-    minor = np.concatenate([smooth(p[:, 1], settings.smoothing, expected[1]) for p in parts])
-    return _Limits(
-        control_limit(smoothed, settings.quantile, settings.false_rate),
-        float(np.quantile(smoothed, 0.5)),
-        (float(expected[0]), float(expected[1])),
-        control_limit(minor, settings.quantile, settings.false_rate),
-    )
-
-
-def spike_cap(limits: _Limits, settings: DynamicSettings, lags: int) -> float:
-    """The largest distance one window may feed the average: so much that one glitch, which
-    stays in the window for `lags` + 1 observations, moves the average at most `spike_share`
-    of the way from its normal level to the limit. One glitch then cannot open an alarm, and a
-    large fault's average stays near the limit rather than rising a hundredfold, so that it
-    falls back below the limit soon after the fault ends."""
-    expected = sum(limits.expected)
-    if settings.spike_share <= 0.0:
-        return math.inf
-    steps = settings.smoothing * (lags + 1)
-    return expected + settings.spike_share * (limits.limit - expected) / steps
+__all__ = ["DynamicSettings", "DynamicUnitDetector"]
 
 
 class DynamicUnitDetector:
@@ -120,7 +68,7 @@ class DynamicUnitDetector:
         self.tags = tuple(tags)
         self.settings = settings or DynamicSettings()
         self._model: UnitModel | None = None
-        self._limits = _Limits(0.0, 0.0, (0.0, 0.0), 0.0)
+        self._limits = Limits(0.0, 0.0, (0.0, 0.0), 0.0)
         self._lags = self.settings.lags
         self._persistence = Persistence(self.settings.on_delay, self.settings.off_delay)
         self._reset_stream()
@@ -200,6 +148,68 @@ class DynamicUnitDetector:
         minor = float(np.dot(scores, scores)) - major
         return self._judge(major, minor, deviation, scores)
 
+    def update_many(self, observations: np.ndarray) -> list[UnitVerdict]:
+        """Judge observations (rows) in time order: the verdicts and the state that `update` on
+        each in turn gives, in a few vectorised passes (`unit_batch`). A malformed observation
+        raises ValueError before anything changed."""
+        x = np.asarray(observations, dtype=float)
+        width, model = len(self.tags), self._model
+        if x.ndim != 2 or x.shape[1] != width:
+            raise ValueError(f"expected rows of {width} values, got shape {x.shape}")
+        if model is None:
+            return [UnitVerdict(0.0, 0.0, False)] * len(x)
+        scaled = (x - model.center) * self._inverse_scale
+        if not np.isfinite(scaled).all():
+            raise ValueError("an observation holds a missing or non-finite value")
+        if not len(x):
+            return []
+        windows = windows_of(self._buffer, scaled, self._lags)
+        self._buffer = windows[-1].copy()
+        filling = min(len(x), self._lags - self._filled)
+        self._filled += filling
+        verdicts = [UnitVerdict(self._levels[2], self._limits.limit, False)] * filling
+        with one_blas_thread():
+            for first in range(filling, len(x), BLOCK):
+                verdicts += self._judge_block(windows[first : first + BLOCK])
+        return verdicts
+
+    def _judge_block(self, windows: np.ndarray) -> list[UnitVerdict]:
+        model, limits, persistence = self._model, self._limits, self._persistence
+        assert model is not None
+        rate = self.settings.adapt_rate
+        deviation = windows - model.mean
+        rules = WalkRules(self.settings.smoothing, limits.limit, limits.adapt_below, rate > 0.0,
+                          persistence.on_delay, persistence.off_delay)  # fmt: skip
+        start = Walk((self._levels[0], self._levels[1]), persistence.above, persistence.below,
+                     persistence.active, [], [], [], np.zeros(0, dtype=bool))  # fmt: skip
+        raw = deviation @ model.whitening.T
+        result, scores = settle(start, rules, raw, model.major, self._cap, rate)
+        if result.adapted.any():
+            model.mean += rate * corrections(deviation, result.adapted, rate)[-1]
+        self._levels = [result.levels[0], result.levels[1], result.levels[0] + result.levels[1]]
+        persistence.above, persistence.below = result.above, result.below
+        persistence.active = result.active
+        if not any(result.alarm):
+            self._shares = None
+            return [UnitVerdict(stat, limits.limit, False) for stat in result.statistic]
+        return [self._verdict(result, scores, j) for j in range(len(scores))]
+
+    def _verdict(self, result: Walk, scores: np.ndarray, j: int) -> UnitVerdict:
+        """Observation j of a walked block, with its contributions when it is in alarm."""
+        limits = self._limits
+        if not result.alarm[j]:
+            self._shares = None
+            return UnitVerdict(result.statistic[j], limits.limit, False)
+        assert self._model is not None
+        current = contributions(self._model.whitening, scores[j], self._inverses)
+        if self._shares is None:
+            self._shares = current
+        else:
+            self._shares += self.settings.smoothing * (current - self._shares)
+        kind = "relation" if result.minor[j] > limits.relation_limit else "shift"
+        return UnitVerdict(result.statistic[j], limits.limit, True, kind,
+                           shares(self.tags, self._shares))  # fmt: skip
+
     def _judge(
         self, major: float, minor: float, deviation: np.ndarray, scores: np.ndarray
     ) -> UnitVerdict:
@@ -264,7 +274,7 @@ class DynamicUnitDetector:
         self.settings = DynamicSettings(**state["settings"])
         self._persistence = Persistence(self.settings.on_delay, self.settings.off_delay)
         low, high = state["expected"]
-        self._limits = _Limits(
+        self._limits = Limits(
             float(state["limit"]),
             float(state["adapt_below"]),
             (float(low), float(high)),

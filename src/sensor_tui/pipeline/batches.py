@@ -101,15 +101,16 @@ Subscriber = Callable[[StoredBatch], None]
 """A callback told of every commit (called from a pipeline thread)."""
 
 
-_JSON_TEXT: dict[str | None, str] = {None: "null"}
+class _Literals(dict[str | None, str]):
+    """JSON literal of each tag, kind or source seen: few distinct values, so each is encoded
+    once; a subscript that hits is one C-level lookup, no Python call per reading."""
+
+    def __missing__(self, text: str | None) -> str:
+        literal = self[text] = json.dumps(text, ensure_ascii=False)
+        return literal
 
 
-def _json_text(text: str | None) -> str:
-    """JSON literal of a tag, kind or source: few distinct values, so cached."""
-    literal = _JSON_TEXT.get(text)
-    if literal is None:
-        literal = _JSON_TEXT[text] = json.dumps(text, ensure_ascii=False)
-    return literal
+_LITERALS = _Literals({None: "null"})
 
 
 def rows_payload(readings: list[Reading]) -> str:
@@ -120,17 +121,19 @@ def rows_payload(readings: list[Reading]) -> str:
     values are finite floats (validated), and strings go through `json.dumps` once each. A
     non-finite score, which JSON cannot carry, is stored as NULL.
     """
-    parts: list[str] = []
-    append = parts.append
-    text = _json_text
-    for r in readings:
-        score = r.score
-        score_json = "null" if score is None or not -1e308 < score < 1e308 else repr(float(score))
-        append(
-            f'["{r.timestamp}",{text(r.tag)},{r.value!r},{1 if r.is_anomaly else 0},'
-            f"{score_json},{text(r.kind)},{text(r.source)}]"
+    text = _LITERALS
+    return (
+        "["
+        + ",".join(
+            [
+                f'["{r.timestamp}",{text[r.tag]},{r.value!r},{1 if r.is_anomaly else 0},'
+                f"{'null' if (s := r.score) is None or not -1e308 < s < 1e308 else repr(float(s))},"
+                f"{text[r.kind]},{text[r.source]}]"
+                for r in readings
+            ]
         )
-    return "[" + ",".join(parts) + "]"
+        + "]"
+    )
 
 
 def join_payloads(payloads: Iterable[str]) -> str:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sensor_tui.alarming.unit_alarms import UnitAlarmTracker
-from sensor_tui.detection.unit_base import UnitDetector
+from sensor_tui.detection.unit_base import UnitDetector, UnitVerdict
 from sensor_tui.model.readings import Reading, now_ts
 from sensor_tui.model.tags import Config
 from sensor_tui.model.units import Unit
@@ -69,6 +69,32 @@ class ObservationFormer:
                 self.waiting = len(self.fresh)
                 return self.stamp, list(self.values)
         return None
+
+    def add_many(self, readings: Iterable[Reading]) -> tuple[list[str], list[list[float]]]:
+        """`add` for each reading in turn (other tags' readings skipped): the timestamps and
+        values of the observations they complete. One loop with local names, because an import
+        passes every reading through it."""
+        index, values, fresh = self.index, self.values, self.fresh
+        waiting, stamp, width = self.waiting, self.stamp, len(self.fresh)
+        stamps: list[str] = []
+        rows: list[list[float]] = []
+        for reading in readings:
+            i = index.get(reading.tag)
+            if i is None:
+                continue
+            values[i] = reading.value
+            if reading.timestamp > stamp:
+                stamp = reading.timestamp
+            if not fresh[i]:
+                fresh[i] = True
+                waiting -= 1
+                if waiting == 0:
+                    fresh = [False] * width
+                    waiting = width
+                    stamps.append(stamp)
+                    rows.append(values[:])
+        self.fresh, self.waiting, self.stamp = fresh, waiting, stamp
+        return stamps, rows
 
 
 def observations(
@@ -129,10 +155,6 @@ class UnitStage:
                 ObservationFormer(unit.tags),
                 UnitAlarmTracker(unit.name, unit.tags),
             )
-        self._by_tag: dict[str, list[_UnitState]] = {}
-        for state in self.units.values():
-            for tag in state.unit.tags:
-                self._by_tag.setdefault(tag, []).append(state)
         self._pending = UnitRows()
         self.seconds = 0.0
         """Time spent judging observations (the cost per observation is reported)."""
@@ -154,39 +176,61 @@ class UnitStage:
                 continue
             state.reference, state.warmup = ref, []
 
-    def observe(self, readings: Iterable[Reading]) -> None:
+    def observe(self, readings: Sequence[Reading]) -> None:
         """Form and judge the unit observations these readings complete (time order)."""
-        by_tag = self._by_tag
-        if not by_tag:
-            return
-        for reading in readings:
-            for state in by_tag.get(reading.tag, ()):
-                made = state.former.add(reading.tag, reading.timestamp, reading.value)
-                if made is not None:
-                    self._judge(state, *made)
+        for state in self.units.values():
+            stamps, rows = state.former.add_many(readings)
+            if stamps:
+                self._judge_many(state, stamps, rows)
 
-    def _judge(self, state: _UnitState, stamp: str, values: list[float]) -> None:
-        if not state.detector.fitted:
-            state.warmup.append((stamp, values))
-            if len(state.warmup) >= state.unit.warmup:
-                rows = state.warmup
-                self.fit(state.unit.name, np.asarray([v for _, v in rows]), rows[0][0],
-                         rows[-1][0], "warm-up")  # fmt: skip
+    def _judge_many(self, state: _UnitState, stamps: list[str], rows: list[list[float]]) -> None:
+        """Warm up on the first observations, judge the rest (in one call when the detector
+        judges many at once: an import's cost), feed the verdicts to the unit's alarms."""
+        first = 0
+        while first < len(rows) and not state.detector.fitted:
+            self._warm_up(state, stamps[first], rows[first])
+            first += 1
+        stamps, rows = stamps[first:], rows[first:]
+        if not rows:
             return
         started, started_cpu = time.perf_counter(), time.thread_time()
-        try:
-            verdict = state.detector.update(np.asarray(values, dtype=float))
-        except Exception:  # a plug-in's bug costs the verdict, never the readings
-            log.exception("unit detector for %s failed on an observation", state.unit.name)
-            return
+        verdicts = self._verdicts(state, rows)
         self.cpu_seconds += time.thread_time() - started_cpu
         self.seconds += time.perf_counter() - started
-        self.judged += 1
-        state.tracker.feed(stamp, verdict)
-        self._pending.scores.append(
-            (state.unit.name, stamp, float(verdict.statistic), float(verdict.limit),
-             int(verdict.is_anomaly))
-        )  # fmt: skip
+        name, feed = state.unit.name, state.tracker.feed
+        judged = [(stamp, v) for stamp, v in zip(stamps, verdicts, strict=True) if v is not None]
+        self.judged += len(judged)
+        for stamp, verdict in judged:
+            feed(stamp, verdict)
+        self._pending.scores += [
+            (name, stamp, float(v.statistic), float(v.limit), int(v.is_anomaly))
+            for stamp, v in judged
+        ]
+
+    def _verdicts(self, state: _UnitState, rows: list[list[float]]) -> list[UnitVerdict | None]:
+        """The detector's verdicts; a plug-in's bug costs the verdict, never the readings."""
+        detector = state.detector
+        update_many = getattr(detector, "update_many", None)
+        if update_many is not None:
+            try:
+                return list(update_many(np.asarray(rows, dtype=float)))
+            except Exception:  # a refused batch changed nothing: judge one by one instead
+                log.exception("unit %s: batch refused, judging one by one", state.unit.name)
+        verdicts: list[UnitVerdict | None] = []
+        for values in rows:
+            try:
+                verdicts.append(detector.update(np.asarray(values, dtype=float)))
+            except Exception:
+                log.exception("unit detector for %s failed on an observation", state.unit.name)
+                verdicts.append(None)
+        return verdicts
+
+    def _warm_up(self, state: _UnitState, stamp: str, values: list[float]) -> None:
+        state.warmup.append((stamp, values))
+        if len(state.warmup) >= state.unit.warmup:
+            rows = state.warmup
+            self.fit(state.unit.name, np.asarray([v for _, v in rows]), rows[0][0],
+                     rows[-1][0], "warm-up")  # fmt: skip
 
     def fit(
         self, name: str, reference: np.ndarray, since: str | None, until: str | None, origin: str

@@ -10,11 +10,15 @@ counted as a duplicate and never reaches a detector, so a replay changes no tabl
 from __future__ import annotations
 
 from collections import Counter
+from operator import attrgetter
 from pathlib import Path
 
 from sensor_tui.model.counters import Counters
 from sensor_tui.model.readings import Reading
 from sensor_tui.storage import Reader, StoreUnavailable
+
+_TIMESTAMP = attrgetter("timestamp")
+_TAG = attrgetter("tag")
 
 
 class AlreadyStored:
@@ -25,15 +29,19 @@ class AlreadyStored:
         self._counters = counters
 
     def fresh(self, readings: list[Reading]) -> list[Reading]:
-        """The readings of `readings` whose (tag, timestamp) is not stored yet, in order."""
-        spans: dict[str, tuple[str, str]] = {}
-        for r in readings:
-            low, high = spans.get(r.tag, (r.timestamp, r.timestamp))
-            spans[r.tag] = (min(low, r.timestamp), max(high, r.timestamp))
-        stored: set[tuple[str, str]] = set()
+        """The readings of `readings` whose (tag, timestamp) is not stored yet, in order.
+
+        One query per chunk, over the chunk's whole span for its tags (a wider span than each
+        tag's own only reads a few more keys, and the membership test below is exact); the span
+        and the tags are taken with C-level `min`, `max` and `set` over the readings, since this
+        runs for every imported reading."""
+        if not readings:
+            return readings
+        stamps = list(map(_TIMESTAMP, readings))
         try:
-            for tag, (low, high) in spans.items():
-                stored.update((tag, t) for t in self._reader.stored_timestamps(tag, low, high))
+            stored = self._reader.stored_keys(
+                sorted(set(map(_TAG, readings))), min(stamps), max(stamps)
+            )
         except StoreUnavailable:  # no file yet: nothing is stored
             return readings
         if not stored:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sensor_tui.model.errors import SensorTuiError
 from sensor_tui.model.readings import Reading, Rejected
@@ -108,12 +109,35 @@ def _bounded_lines(handle: io.TextIOBase, too_long: set[int]) -> Iterator[str]:
     number = 1
     while line := handle.readline(MAX_LINE + 1):
         number += 1
-        if _cut(line):
+        if len(line) > MAX_LINE and _cut(line):  # the length first: no call for most lines
             while line and not line.endswith(("\n", "\r")):
                 line = handle.readline(MAX_LINE)
             too_long.add(number)
             line = "\n"
         yield line
+
+
+def _reader(
+    handle: io.TextIOBase, tag: str | None, summary: ImportSummary, too_long: set[int]
+) -> tuple[Any, list[str]]:
+    """A csv reader over the file's bounded lines, its delimiter sniffed from the header (put
+    in `summary`), and the header; ImportFileError when there is no usable header."""
+    first = handle.readline(MAX_LINE + 1)
+    if not first:
+        raise ImportFileError("the file is empty (a header row is needed)")
+    if _cut(first):
+        raise ImportFileError(f"the header row is longer than {MAX_LINE // 1024} KiB")
+    try:
+        summary.delimiter = sniff_delimiter(first, tag)
+    except csv.Error as exc:
+        raise ImportFileError(f"cannot parse the CSV header: {exc}") from exc
+    lines = itertools.chain([first], _bounded_lines(handle, too_long))
+    reader = csv.reader(lines, delimiter=summary.delimiter)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise ImportFileError(f"cannot parse CSV: {exc}") from exc
+    return reader, header
 
 
 def _chunks(
@@ -124,24 +148,10 @@ def _chunks(
     The inner loop is the import's hot path, hence its shape: no per-row helper calls, and the
     one `try` catches both a rejected reading and a short row.
     """
-    first = handle.readline(MAX_LINE + 1)
-    if not first:
-        raise ImportFileError("the file is empty (a header row is needed)")
-    if _cut(first):
-        raise ImportFileError(f"the header row is longer than {MAX_LINE // 1024} KiB")
-    try:
-        summary.delimiter = sniff_delimiter(first, tag)
-    except csv.Error as exc:
-        raise ImportFileError(f"cannot parse the CSV header: {exc}") from exc
-    decimal_comma = summary.delimiter == ";"
     too_long: set[int] = set()
-    lines = itertools.chain([first], _bounded_lines(handle, too_long))
-    reader = csv.reader(lines, delimiter=summary.delimiter)
-    try:
-        header = next(reader)
-    except csv.Error as exc:
-        raise ImportFileError(f"cannot parse CSV: {exc}") from exc
+    reader, header = _reader(handle, tag, summary, too_long)
     ts_i, value_i, tag_i = _columns(header, tag)
+    decimal_comma = summary.delimiter == ";"
     validate = pipeline.validator.validate
     shown = summary.first_rejections
     readings: list[Reading] = []

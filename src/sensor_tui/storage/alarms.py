@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sensor_tui.alarming import decisions, states
 from sensor_tui.alarming.changes import AlarmChange
+from sensor_tui.model.alarm_record import AlarmRecord
 
 ALARM_FIELDS = (
     'id, tag, kind, start, "end", peak_score, readings, active, state, priority, acked_at, '
@@ -53,12 +54,17 @@ EVENTS_NEAR_SQL = (
 )
 
 
-def _fetch(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+def _fetch(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, AlarmRecord]:
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
     cursor = conn.execute(f"SELECT {ALARM_FIELDS} FROM alarms WHERE id IN ({marks})", list(ids))
-    return {row[0]: dict(zip(ALARM_NAMES, row, strict=True)) for row in cursor.fetchall()}
+    return {row[0]: _record(row) for row in cursor.fetchall()}
+
+
+def _record(row: Sequence[Any]) -> AlarmRecord:
+    """A stored row as the record (ALARM_NAMES are the record's keys, in column order)."""
+    return cast(AlarmRecord, dict(zip(ALARM_NAMES, row, strict=True)))
 
 
 def _events_near(conn: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> decisions.Nearby:
@@ -118,7 +124,7 @@ def apply_command(
 
 def _command(
     conn: sqlite3.Connection,
-    row: dict[str, Any],
+    row: AlarmRecord,
     action: str,
     now: str,
     actor: str,

@@ -120,6 +120,17 @@ class Reader:
         )
         return {row[0] for row in rows}
 
+    def stored_keys(self, tags: list[str], first: str, last: str) -> set[tuple[str, str]]:
+        """(tag, timestamp) of these tags stored with first <= timestamp <= last: an import's
+        replay check in one indexed query per chunk (empty and quick for new data)."""
+        marks = ",".join("?" * len(tags))
+        rows = self._rows(
+            f"SELECT tag, timestamp FROM measurements WHERE tag IN ({marks}) "
+            "AND timestamp BETWEEN ? AND ?",
+            [*tags, first, last],
+        )
+        return {(row[0], row[1]) for row in rows}
+
     def latest(
         self,
         tag: str | None = None,

@@ -36,13 +36,14 @@ from sensor_tui.model.errors import SensorTuiError
 from sensor_tui.pipeline import StoredBatch
 from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.runtime.monitor import Monitor
-from sensor_tui.tui import historian_mode, keys, monitor_actions
+from sensor_tui.tui import keys, monitor_actions
 from sensor_tui.tui.alarm_pane import AlarmPane
 from sensor_tui.tui.anomaly_table import AnomalyRow, AnomalyTable
 from sensor_tui.tui.chart_readings import cursor_text
 from sensor_tui.tui.charts_pane import ChartsPane
 from sensor_tui.tui.footer import FittedFooter
 from sensor_tui.tui.help import HelpScreen
+from sensor_tui.tui.historian_mode import SiteChoice, pick_site
 from sensor_tui.tui.live import LiveFeed
 from sensor_tui.tui.messages import (
     AlarmSpansChanged,
@@ -56,8 +57,9 @@ from sensor_tui.tui.no_color import guard_monochrome
 from sensor_tui.tui.status import MonitorState, StatusBar
 from sensor_tui.tui.timeline import Timeline, view_label
 
-REFRESH_HZ = 4.0
-"""Status and chart refresh tick."""
+REFRESH_HZ = 1.0
+"""Status and chart refresh tick: once a second, so everything that changes with a reading
+(titles, status, alarm values) lands in one screen update; keys redraw at once, not on it."""
 MIN_SIZE = (60, 20)
 """Below this terminal size the screen says so instead of drawing clipped panels."""
 
@@ -70,6 +72,9 @@ class SensorApp(App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (Textual's type)
     VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings())
+
+    site_choice: SiteChoice | None = None
+    """Another of the historian's sites, chosen with `S`: the app exits and is reopened on it."""
 
     def __init__(
         self,
@@ -97,10 +102,6 @@ class SensorApp(App[None]):
         self._started = False
         self._stop_lock = threading.Lock()
         self._flushing = False
-        self.site_choice: historian_mode.SiteChoice | None = None
-        """Another historian site chosen with `S`: the app exits, `cli.run` reopens it there."""
-
-    # -- layout and life cycle ----------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         """Charts beside (wide) or above (narrow) the tables; status and footer below."""
@@ -153,7 +154,7 @@ class SensorApp(App[None]):
         if self._flushing:
             return
         self._flushing = True
-        if not isinstance(self.monitor, HistorianView):
+        if not isinstance(self.monitor, HistorianView):  # a viewer: nothing to flush or count
             self.refresh_status()
             await asyncio.to_thread(self._stop_monitor)
         self.exit(message=monitor_actions.stopped_summary(self.monitor))
@@ -168,8 +169,6 @@ class SensorApp(App[None]):
                 f"Terminal too small: {width}x{height}.\n"
                 f"sensor-tui needs at least {MIN_SIZE[0]}x{MIN_SIZE[1]}.\nq quits."
             )
-
-    # -- status and routing ----------------------------------------------------------------
 
     def _tick(self) -> None:
         values = self.charts.tick()
@@ -259,10 +258,10 @@ class SensorApp(App[None]):
         self.refresh_status()
 
     def action_choose_site(self) -> None:
-        """Pick another site of the historian (the app is reopened on it)."""
-        historian_mode.choose_site(self, self.monitor, self.charts.timeline, self._site_chosen)
+        """Over a historian: choose the site shown, at the same window and moment."""
+        pick_site(self, self.monitor, self.charts.timeline, self._reopen_on)
 
-    def _site_chosen(self, choice: historian_mode.SiteChoice) -> None:
+    def _reopen_on(self, choice: SiteChoice) -> None:
         self.site_choice = choice
         self.exit()
 
@@ -289,7 +288,7 @@ def make_app(
     timeline: Timeline | None = None,
 ) -> SensorApp:
     """Build the monitor app for the CLI and for tests (one factory, dependencies passed in);
-    `timeline`: the charts' time, carried over from another historian site."""
+    `timeline`: the window and moment to open at (a historian view reopened on another site)."""
     return SensorApp(
         monitor, duration, clock=clock, live=live, table_rows=table_rows, timeline=timeline
     )

@@ -1,7 +1,7 @@
 """What the charts read, in the charts pane's thread workers.
 
 Each read opens its own read-only reader (the UI never writes) through the monitor's
-`open_reader` (the local SQLite file, or the historian's site) and answers with the message the
+`open_reader` — the local SQLite file, or the historian's site — and answers with the message the
 pane posts to itself, carrying the error text when the store could not be read, so the UI thread
 decides what to show.
 """
@@ -82,10 +82,9 @@ def read_unit_scores(
 
 
 def export_view(
-    db_path: str | Path, site: str, path: Path, tags: list[str], since: float, until: float
+    db_path: str | Path, path: Path, tags: list[str], since: float, until: float, site: str | None
 ) -> tuple[bool, str]:
-    """Write the view's readings (of `site`: a historian's shown site; a file has one) to a CSV
-    file: (written, the toast's text)."""
+    """Write the view's readings to a CSV file: (written, the toast's text)."""
     from sensor_tui.storage.export import ExportRefused, export_file  # only when exporting
 
     try:

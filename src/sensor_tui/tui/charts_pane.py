@@ -1,8 +1,11 @@
-"""The charts pane: every chart, the one `Timeline` they share (window, pan, go-to, cursor,
-freeze), the selection, reading what they show (`ChartLoader`, `UnitCharts`), and its keys
-(bound in `tui.keys` as `charts.<action>`). The app hands it the readings it drains; it answers
-with messages: `ChartsMoved` (the status), `ChartsExpanded` (the tables), and `HistoryLoaded`,
-which bubbles on to the app after the pane took the series (the table takes the anomalies).
+"""The charts pane: every tag's and unit's chart, the one timeline they share, and its keys.
+
+It owns the `Timeline` (window, pan, go-to, cursor, freeze), the selection, and reading what the
+charts show (`ChartLoader`: the tags' history and stored views; `UnitCharts`: the units'). The
+app hands it the readings it drains and hears back through messages: `ChartsMoved` (the status
+changes), `ChartsExpanded` (the tables hide or return), and `HistoryLoaded`, which bubbles on to
+the app after the pane took the series (the reading table takes the anomalies). Its keys are
+bound in `tui.keys` as `charts.<action>`: they act on the pane wherever the focus is.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from textual import on
 from textual.app import ComposeResult
 from textual.reactive import reactive
 
@@ -50,26 +52,21 @@ class ChartsPane(ChartGrid):
     """Only the selected chart is shown, as large as the screen allows."""
 
     def __init__(
-        self,
-        monitor: Monitor | HistorianView,
-        clock: Callable[[], float],
-        anomaly_rows: int,
-        timeline: Timeline | None,
-        id: str,
-    ) -> None:
+        self, monitor: Monitor | HistorianView, clock: Callable[[], float], anomaly_rows: int,
+        timeline: Timeline | None = None, *, id: str,
+    ) -> None:  # fmt: skip
         super().__init__(id=id)
         self.monitor = monitor
         self.clock = clock
         self.timeline = timeline or Timeline(WINDOWS.index(DEFAULT_WINDOW))
-        """What every chart shows (given: another site's, carried over by the site selector)."""
         self.frozen_count = 0  # readings accepted while frozen or in the past
         self.exported: Path | None = None  # the last CSV written by `x`
         self.panels = [
             ChartPanel(tag, i + 1, id=f"panel-{i}") for i, tag in enumerate(monitor.config.tags)
         ]
         self.charts = {panel.chart.tag.name: panel.chart for panel in self.panels}
-        reader = monitor.open_reader
-        self.loader = ChartLoader(self, self.charts, self.timeline, clock, reader, anomaly_rows)
+        opener = monitor.open_reader
+        self.loader = ChartLoader(self, self.charts, self.timeline, clock, opener, anomaly_rows)
         self.units = UnitCharts(self, monitor)
 
     def compose(self) -> ComposeResult:
@@ -78,7 +75,7 @@ class ChartsPane(ChartGrid):
         yield from self.units.panels.values()
 
     def start(self) -> None:
-        """Once the monitor runs: read the history, draw the first view."""
+        """Once the monitor runs: read the history and draw the first view."""
         self.loader.load_history()
         self.loader.sync_view()
         self.units.tick(self.view_span(), self.window, force=True)
@@ -167,11 +164,13 @@ class ChartsPane(ChartGrid):
         panels = [*self.panels, *self.units.panels.values()]
         chart_readings.mark_selected(panels, self.selected, self.window)
 
-    @on(ChartPanel.Selected)
-    @on(UnitChartPanel.Selected)
-    def _clicked(self, message: ChartPanel.Selected | UnitChartPanel.Selected) -> None:
-        """A click on a chart (a tag's or a unit's) selects it."""
+    def on_chart_panel_selected(self, message: ChartPanel.Selected) -> None:
+        """A click on a chart selects it."""
         self.action_select(message.index)
+
+    def on_unit_chart_panel_selected(self, message: UnitChartPanel.Selected) -> None:
+        """A click on a unit's chart selects it."""
+        self.selected = message.index
 
     def watch_expanded(self, expanded: bool) -> None:
         """Toggle the layout class; charts redraw themselves at their new size."""
@@ -280,7 +279,7 @@ class ChartsPane(ChartGrid):
         db_path, site = self.monitor.pipeline.db_path, self.monitor.config.site
         self.run_worker(
             lambda: self.app.call_from_thread(
-                self._exported, path, *export_view(db_path, site, path, tags, since, until)
+                self._exported, path, *export_view(db_path, path, tags, since, until, site)
             ),
             thread=True,
             group="export",

@@ -2,10 +2,10 @@
 charts, navigation, alarm panel and export, read-only, one site at a time.
 
 The app is given a `runtime.historian_view.HistorianView` instead of a `Monitor`; its readers go
-through the `HistoryReader` protocol, so charts and alarms need nothing of their own here. This
-module adds `S`, the site selector. The keys that would change something are refused with what
-the view cannot do: the simulator and the outage switch in `tui.monitor_actions`, acknowledging
-and shelving by the alarm pane, before any dialog.
+through the `HistoryReader` protocol, so charts and alarms need nothing of their own here. What
+is here: `S`, the site selector. The keys that would change something refuse with the view's
+`read_only` reason where they act (the alarm pane; `monitor_actions` for the simulator and the
+outage switch, with the texts below).
 
 Why a site switch restarts the app rather than swapping the charts in place: every worker in
 flight (a month of rollups, the alarm list) belongs to the site it was started for, and sites
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -28,6 +28,8 @@ from textual.widgets import OptionList, Static
 from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.tui.timeline import Timeline
 
+NO_SIMULATOR = "The historian view has no simulator: its readings come from the edges' forwarders."
+NO_OUTAGE = "The historian view writes nothing, so there is no database outage to simulate."
 ONE_SITE = "This monitor has one site (its own file): `--db postgresql://...` shows a historian's."
 
 
@@ -72,22 +74,25 @@ class SiteScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def choose_site(
-    app: App[Any],
-    monitor: object,
-    timeline: Timeline,
-    chosen: Callable[[SiteChoice], None],
+def pick_site(
+    app: App[None], monitor: object, timeline: Timeline, chosen: Callable[[SiteChoice], None]
 ) -> None:
-    """`S`: pick another site of the historian; `chosen` gets it with the time the charts
-    showed (the app then exits and `cli.run` reopens it on that site)."""
+    """Show the historian's sites; another one chosen goes to `chosen` with the timeline (the
+    app then exits and is reopened on it). A live monitor has one site, and says so."""
     if not isinstance(monitor, HistorianView):
         app.notify(ONE_SITE, severity="warning")
         return
     view = monitor
 
-    def picked(site: str | None) -> None:
+    def done(site: str | None) -> None:
         if site and site != view.site:
             timeline.cursor = None
             chosen(SiteChoice(site, timeline))
 
-    app.push_screen(SiteScreen(view.sites, view.site), picked)
+    def fetch() -> None:
+        """Thread worker: the sites as the historian has them now (an edge may have started
+        forwarding since), then the chooser."""
+        sites = view.refresh_sites()
+        app.call_from_thread(app.push_screen, SiteScreen(sites, view.site), done)
+
+    app.run_worker(fetch, thread=True, group="sites", exclusive=True)

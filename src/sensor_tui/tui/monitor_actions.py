@@ -3,8 +3,7 @@ and what the app says when it stops.
 
 These keys act on the `Monitor` the app runs, not on a widget, so the app binds them; their
 work is here so app.py stays about composing the panes and the life cycle. Each function says
-what happened through `notify` (the app's toasts). Over the historian (a `HistorianView`, which
-changes nothing) they are refused with the reason.
+what happened through `notify` (the app's toasts).
 """
 
 from __future__ import annotations
@@ -15,26 +14,17 @@ from typing import Any
 from sensor_tui.pipeline.summary import dead_letter_lines, source_lines
 from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.runtime.monitor import Monitor
+from sensor_tui.tui.historian_mode import NO_OUTAGE, NO_SIMULATOR
 
 Notify = Callable[..., Any]
 """`App.notify`: a toast."""
 
-NO_SIMULATOR = "The historian view has no simulator: its readings come from the edges' forwarders."
-NO_OUTAGE = "The historian view writes nothing, so there is no database outage to simulate."
+Monitored = Monitor | HistorianView
+"""The live monitor, or the read-only view of a historian (no simulator, nothing to write)."""
 
 
-def refused(monitor: Monitor | HistorianView, notify: Notify, text: str, title: str) -> bool:
-    """True (and says why) when the monitor is the historian's read-only view."""
-    if not isinstance(monitor, HistorianView):
-        return False
-    notify(text, title=title, severity="warning", markup=False)
-    return True
-
-
-def pause(monitor: Monitor | HistorianView, notify: Notify) -> None:
+def pause(monitor: Monitored, notify: Notify) -> None:
     """Pause or resume the simulator."""
-    if refused(monitor, notify, NO_SIMULATOR, "No simulator"):
-        return
     sim = monitor.simulator
     if sim is None:
         no_simulator(monitor, notify)
@@ -43,10 +33,8 @@ def pause(monitor: Monitor | HistorianView, notify: Notify) -> None:
     notify("Simulator paused" if sim.paused else "Simulator running")
 
 
-def inject(monitor: Monitor | HistorianView, notify: Notify, tag: str | None, kind: str) -> None:
+def inject(monitor: Monitored, notify: Notify, tag: str | None, kind: str) -> None:
     """Inject a fault of this kind on `tag` (None: a unit's chart is selected)."""
-    if refused(monitor, notify, NO_SIMULATOR, "No fault injection"):
-        return
     sim = monitor.simulator
     if sim is None:
         no_simulator(monitor, notify)
@@ -63,8 +51,11 @@ def inject(monitor: Monitor | HistorianView, notify: Notify, tag: str | None, ki
     )
 
 
-def no_simulator(monitor: Monitor | HistorianView, notify: Notify) -> None:
+def no_simulator(monitor: Monitored, notify: Notify) -> None:
     """Say why there is nothing to pause or inject into, and what feeds the monitor instead."""
+    if monitor.read_only is not None:
+        notify(NO_SIMULATOR, title="No simulator", severity="warning", markup=False)
+        return
     if monitor.sources:
         where = "readings come from the configured sources"
     elif monitor.http_url:
@@ -77,9 +68,10 @@ def no_simulator(monitor: Monitor | HistorianView, notify: Notify) -> None:
     )
 
 
-def outage(monitor: Monitor | HistorianView, notify: Notify) -> None:
+def outage(monitor: Monitored, notify: Notify) -> None:
     """Switch the simulated database outage on or off."""
-    if refused(monitor, notify, NO_OUTAGE, "No outage switch"):
+    if monitor.read_only is not None:
+        notify(NO_OUTAGE, title="No outage switch", severity="warning", markup=False)
         return
     pipeline = monitor.pipeline
     on = not pipeline.outage_switch.on
@@ -95,9 +87,9 @@ def outage(monitor: Monitor | HistorianView, notify: Notify) -> None:
         notify("Writes succeed: retry queue and dead letter drain.", title="Outage OFF")
 
 
-def stopped_summary(monitor: Monitor | HistorianView) -> str:
+def stopped_summary(monitor: Monitored) -> str:
     """What the app prints when it has stopped: what was stored, rejected, dead-lettered."""
-    if isinstance(monitor, HistorianView):  # nothing to flush or count
+    if isinstance(monitor, HistorianView):  # a viewer: nothing to flush or count
         return f"sensor-tui: closed {monitor.options.db_path}"
     pipeline = monitor.pipeline
     snap, pending = pipeline.snapshot(), pipeline.dead_letter.pending()
