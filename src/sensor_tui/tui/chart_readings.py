@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from sensor_tui.detection.base import is_warming_up
 from sensor_tui.model.readings import Reading, epoch
 from sensor_tui.tui.axes import clock as clock_text
 from sensor_tui.tui.chart import TagChart, format_value
@@ -91,7 +92,7 @@ def is_warming(detector: Any) -> bool:
     """True while a detector says it has too few readings to judge (`warming_up`, which the
     built-in ones have; a plug-in without it is taken as judging). Read from the UI thread
     without a lock: a stale answer costs one tick."""
-    return getattr(detector, "warming_up", False) is True
+    return is_warming_up(detector)
 
 
 def refresh_titles(
