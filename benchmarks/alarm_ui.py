@@ -85,7 +85,6 @@ class TimedApp(SensorApp):
         self.costs["readings"] += time.perf_counter() - started
 
 
-
 def scenario(config: Config) -> tuple[list[Reading], list[Reading]]:
     """Quiet history of every tag, then the burst: fermenter_temp stuck for BURST readings."""
     sim = Simulator(config, seed=3)

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -249,3 +249,66 @@ def test_the_command_names_the_sites_when_one_is_unknown(historian: str) -> None
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert headless.returncode == 2 and "--http" in headless.stderr
+
+
+def test_the_view_follows_what_the_edges_forward(config: Config, tmp_path: Path, pg_url: str):
+    cfg = replace(config, site="north", units=())
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def batch(first: int, count: int, hot: bool = False) -> list[Reading]:
+        out = []
+        for s in range(first, first + count):
+            ts = format_ts(now + timedelta(seconds=s))
+            for tag in cfg.tags:
+                mid = sum(tag.normal) / 2 + (s % 5) * 0.01  # varying: the detector learns a spread
+                value = 120.0 if hot and tag.name == "fermenter_temp" else mid
+                out.append(Reading(tag.name, ts, value, source="test"))
+        return out
+
+    with edge(cfg, tmp_path / "north.db", pg_url, batch_rows=1000) as (pipe, fwd):
+        pipe.submit_readings(batch(-400, 300)).result(10)
+        pipe.flush()
+        deadline = time.monotonic() + 20
+        while fwd.forwarded < 900 or fwd.backlog:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        app = make_app(HistorianView(pg_url, "north", follow_every=0.2))
+
+        async def body() -> None:
+            async with app.run_test(size=(140, 44)) as pilot:
+                temp = app.charts.charts["fermenter_temp"].series
+                newest = (now + timedelta(seconds=-101)).timestamp()
+                await app_wait_until(pilot, lambda: len(temp) > 0 and temp.times[-1] == newest)
+                assert not app.query_one(AlarmPanel).alarms
+                pipe.submit_readings(batch(-100, 10) + batch(-90, 40, hot=True)).result(10)
+                pipe.flush()
+                last = (now + timedelta(seconds=-51)).timestamp()
+                await app_wait_until(pilot, lambda: temp.times[-1] == last, timeout=20)
+                assert list(temp.times[-50:]) == [last - 49 + i for i in range(50)]  # no gap
+                assert temp.values[-1] == 120.0
+                await app_wait_until(
+                    pilot, lambda: bool(app.query_one(AlarmPanel).alarms), timeout=20
+                )
+                (row,) = app.query_one(AlarmPanel).alarms.values()
+                assert row["tag"] == "fermenter_temp" and row["state"] == "unack"
+                await pilot.press("q")
+
+        run(body())
+
+
+def test_go_to_moves_the_charts_and_names_the_sites_span(historian: str) -> None:
+    app = _app(HistorianView(historian, "west"))
+    notes = _notes(app)
+
+    async def body() -> None:
+        async with app.run_test(size=(140, 44)) as pilot:
+            for moment in ("2026-01-15 08:03", "2026-01-10 12:00"):
+                await pilot.press("g")
+                await pilot.press(*moment, "enter")
+                await pilot.pause(0.2)
+            await app_wait_until(pilot, lambda: any("No readings at" in n for n in notes))
+            note = next(n for n in notes if "No readings at" in n)
+            assert "2026-01-15 08:00:00 to 2026-01-15 08:09:59" in note  # west's readings
+            assert not app.charts.timeline.live
+
+    run(body())

@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,6 +33,7 @@ from typing import Any
 from sensor_tui.model.counters import Counters
 from sensor_tui.model.readings import now_ts
 from sensor_tui.model.tags import Config
+from sensor_tui.pipeline.forward_prefetch import Prefetch
 from sensor_tui.storage import Reader, Store, StoreUnavailable
 from sensor_tui.storage import forward_marks as marks
 from sensor_tui.storage.historian import HistorianUnavailable, connect, writes
@@ -88,7 +89,7 @@ class Forwarder:
         self._saved: dict[str, str] = {}
         self._saved_at = 0.0
         self._site_field = marks.copy_field(settings.site)
-        self._prefetch = _Prefetch(self._db_path, self._site_field, settings.batch_rows)
+        self._prefetch = Prefetch(self._db_path, self._site_field, settings.batch_rows)
         self._down_since = ""
         self.forwarded = 0
         """Readings the historian stored new from this forwarder (duplicates not counted)."""
@@ -258,42 +259,6 @@ class Forwarder:
             forward_up=up,
             forward_forwarded=self.forwarded,
         )
-
-
-class _Prefetch:
-    """Reads the next batch from SQLite (its own read-only connection, on a second thread)
-    while the current one is sent: SQLite builds COPY text without the GIL and the historian
-    works on its own, so the two overlap instead of taking turns."""
-
-    def __init__(self, db_path: Path, site_field: str, batch_rows: int) -> None:
-        self._reader = Reader(db_path)
-        self._site_field = site_field
-        self._rows = batch_rows
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="forward-read")
-        self._after = -1
-        self._future: Future[Any] | None = None
-
-    def start(self, after: int) -> None:
-        """Begin reading the batch after id `after`."""
-        self._after = after
-        self._future = self._pool.submit(
-            marks.copy_batch, self._reader, self._site_field, after, self._rows
-        )
-
-    def take(self, after: int) -> Any:
-        """The batch read ahead if it starts where asked (else None: read it now)."""
-        future, self._future = self._future, None
-        if future is None or self._after != after:
-            return None
-        try:
-            return future.result()
-        except StoreUnavailable:
-            return None
-
-    def close(self) -> None:
-        """Stop the thread and close its connection."""
-        self._pool.shutdown(wait=True)
-        self._reader.close()
 
 
 def _is_driver_error(exc: BaseException) -> bool:

@@ -9,19 +9,28 @@ anything that would write (acknowledge, shelve, fault injection, the outage swit
 nothing to write to and says so.
 
 One site is shown at a time, its tags named plainly, as an edge shows its own;
-`switch_site` changes it (the app rebuilds its charts).
+`switch_site` changes it (the app is reopened on it). Started, the view follows the edges:
+what they forward reaches the app's subscribers as an edge's commits do
+(`runtime.historian_follow`).
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sensor_tui.alarming.changes import AlarmChange
 from sensor_tui.model.counters import Counters, Snapshot
 from sensor_tui.model.errors import SensorTuiError
 from sensor_tui.model.tags import Config, Tag
+from sensor_tui.pipeline.batches import StoredBatch
 from sensor_tui.storage import StoreUnavailable
 from sensor_tui.storage.readers import HistoryReader, open_reader
+
+if TYPE_CHECKING:
+    from sensor_tui.runtime.historian_follow import Follower
 
 READ_ONLY = (
     "the historian view is read-only: alarms are acknowledged and shelved at the edge that "
@@ -52,15 +61,29 @@ class ReadOnlyPipeline:
         self.db_path = url
         self.detectors: dict[str, Any] = {}
         self.counters = Counters()
+        self.stored: list[Callable[[StoredBatch], None]] = []
+        self.alarms: list[Callable[[list[AlarmChange]], None]] = []
 
-    def subscribe(self, callback: Any) -> None:
-        """Nothing is stored by a viewer: no callback ever comes."""
+    def subscribe(self, callback: Callable[[StoredBatch], None]) -> None:
+        """Told of the readings the edges forwarded since (`runtime.historian_follow`)."""
+        self.stored.append(callback)
 
     def subscribe_accepted(self, callback: Any) -> None:
-        """Nothing is accepted by a viewer."""
+        """Nothing is accepted by a viewer: readings arrive stored."""
 
-    def subscribe_alarms(self, callback: Any) -> None:
-        """Alarm changes arrive with the forwarder, not here; the panel is loaded once."""
+    def subscribe_alarms(self, callback: Callable[[list[AlarmChange]], None]) -> None:
+        """Told of the alarm rows the edges changed since."""
+        self.alarms.append(callback)
+
+    def tell_stored(self, batch: StoredBatch) -> None:
+        """Hand forwarded readings to every subscriber (from the follower's thread)."""
+        for callback in self.stored:
+            callback(batch)
+
+    def tell_alarms(self, changes: list[AlarmChange]) -> None:
+        """Hand changed alarm rows to every subscriber (from the follower's thread)."""
+        for callback in self.alarms:
+            callback(changes)
 
     def snapshot(self) -> Snapshot:
         """Counters that stay at zero (the status line's stored/rejected of this run)."""
@@ -80,10 +103,16 @@ class HistorianView:
     read_only: str | None = READ_ONLY
     """Why nothing can be changed here (the alarm pane refuses its write keys with it)."""
 
-    def __init__(self, url: str, site: str | None = None) -> None:
+    def __init__(self, url: str, site: str | None = None, follow_every: float = 2.0) -> None:
         self.url = url
+        self.follow_every = follow_every
+        """Seconds between the follower's polls for what the edges forwarded since."""
         self.where = url.split("@")[-1]  # for the status line: never the password
-        self.pipeline: Any = ReadOnlyPipeline(url)  # Any: the app also reaches for edge-only parts
+        from sensor_tui.storage.historian.pool import ReaderPool
+
+        self.pipeline: Any = ReadOnlyPipeline(url)  # Any: the app reaches for edge-only parts
+        self._pool = ReaderPool(url)
+        self._follower: Follower | None = None
         self.sites = self._read_sites()
         if not self.sites:
             raise NoSites(f"the historian {self.where} holds no site yet (nothing forwarded)")
@@ -94,11 +123,13 @@ class HistorianView:
         self.options = ViewOptions(self._label())
 
     def open_reader(self) -> HistoryReader:
-        """A reader of the shown site (one per worker thread, closed by the caller)."""
-        return open_reader(self.url, self.site)
+        """A reader of the shown site (one per worker thread, closed by the caller); its
+        connection is kept open for the next one (`storage.historian.pool`)."""
+        return self._pool.reader(self.site)
 
     def switch_site(self, site: str) -> None:
-        """Show another site's tags (the caller rebuilds the charts from `config`)."""
+        """Show another site's tags (the caller reopens the app, whose charts come from
+        `config`)."""
         if site not in self.sites:
             raise NoSites(f"no site {site!r} in the historian")
         self.config = self._config_of(site)
@@ -106,15 +137,32 @@ class HistorianView:
         self.options = ViewOptions(self._label())
 
     def refresh_sites(self) -> list[str]:
-        """Read the list of sites again (a new edge may have started forwarding)."""
-        self.sites = self._read_sites() or self.sites
+        """Read the list of sites again (a new edge may have started forwarding); the list
+        known so far when the historian cannot be read now."""
+        with contextlib.suppress(StoreUnavailable):
+            self.sites = self._read_sites() or self.sites
         return self.sites
 
     def start(self) -> None:
-        """Nothing runs behind a viewer."""
+        """Follow the edges: what they forward from now on reaches the app's subscribers."""
+        from sensor_tui.runtime.historian_follow import Follower
+
+        pipe = self.pipeline
+        self._follower = Follower(
+            self.open_reader,
+            list(self.config.tag_names),
+            pipe.tell_stored,
+            pipe.tell_alarms,
+            self.follow_every,
+        )
+        self._follower.start()
 
     def stop(self) -> None:
-        """Nothing to stop or flush."""
+        """Stop following; close the idle connections (a later reader opens new ones)."""
+        if self._follower is not None:
+            self._follower.stop()
+            self._follower = None
+        self._pool.close()
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -89,4 +89,10 @@ def pick_site(
             timeline.cursor = None
             chosen(SiteChoice(site, timeline))
 
-    app.push_screen(SiteScreen(view.sites, view.site), done)
+    def fetch() -> None:
+        """Thread worker: the sites as the historian has them now (an edge may have started
+        forwarding since), then the chooser."""
+        sites = view.refresh_sites()
+        app.call_from_thread(app.push_screen, SiteScreen(sites, view.site), done)
+
+    app.run_worker(fetch, thread=True, group="sites", exclusive=True)

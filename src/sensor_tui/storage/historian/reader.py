@@ -20,8 +20,7 @@ from sensor_tui.storage.historian.writes import ALARM_COLUMNS, alarm_dict
 from sensor_tui.storage.rollups import HOUR, MINUTE
 from sensor_tui.storage.store import StoreUnavailable
 
-TS = "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-"""The canonical timestamp text of a reading."""
+TS = "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"  # canonical text
 UNITS = {MINUTE: ("rollup_minute", "minute"), HOUR: ("rollup_hour", "hour")}
 ALARM_SELECT = ", ".join(f'"{c}"' for c in ALARM_COLUMNS)
 
@@ -131,9 +130,11 @@ class PgReader:
         limit: int = 100,
         since: str | None = None,
         until: str | None = None,
+        only_anomalies: bool = False,
     ) -> list[dict[str, Any]]:
         """The latest `limit` readings (of one tag or all), in time order."""
         cond, params = self._one(tag) if tag else self._scope()
+        cond += " AND is_anomaly" if only_anomalies else ""  # a partial index (schema 2)
         for bound, op in ((since, ">="), (until, "<=")):
             if bound:
                 cond += f" AND ts {op} %s::timestamptz"
@@ -150,8 +151,8 @@ class PgReader:
         self, tag: str | None = None, limit: int = 100, since: str | None = None
     ) -> list[dict[str, Any]]:
         """The latest `limit` anomalous readings, newest last."""
-        rows = [r for r in self.latest(tag, 1_000_000_000, since) if r["is_anomaly"]]
-        return [{k: v for k, v in r.items() if k != "is_anomaly"} for r in rows[-limit:]]
+        rows = self.latest(tag, limit, since, only_anomalies=True)
+        return [{k: v for k, v in r.items() if k != "is_anomaly"} for r in rows]
 
     def tag_stats(self, tags: list[str]) -> list[dict[str, Any]]:
         """Per tag: count, first and last timestamp, anomalies."""
