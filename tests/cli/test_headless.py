@@ -77,12 +77,12 @@ def _run_with_outage(monitor: Monitor, end_outage: bool) -> str:
 
     def operator() -> None:
         try:
-            assert wait_until(lambda: pipeline.snapshot().stored > 0, 30), "nothing stored"
+            wait_until(lambda: pipeline.snapshot().stored > 0, 30, "a reading stored")
             pipeline.set_outage(True)
-            assert wait_until(lambda: pipeline.snapshot().dead_lettered > 0, 30), "no dead letter"
+            wait_until(lambda: pipeline.snapshot().dead_lettered > 0, 30, "a reading dead-lettered")
             if end_outage:
                 pipeline.set_outage(False)
-                assert wait_until(lambda: _drained(monitor), 30), "not drained after the outage"
+                wait_until(lambda: _drained(monitor), 30, "drained after the outage")
         except AssertionError as exc:  # told to the test's thread, which fails on it
             failed.append(str(exc))
         finally:

@@ -39,7 +39,10 @@ class Monitor:
         def url_or_exit() -> bool:
             return bool(self._url()) or self.proc.poll() is not None
 
-        assert wait_until(url_or_exit, timeout), f"no URL in time: {self.log.read_text()}"
+        try:
+            wait_until(url_or_exit, timeout, "the HTTP URL in the log, or the monitor's exit")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; log: {self.log.read_text()}") from None
         found = self._url()
         assert found, self.log.read_text()  # the monitor exited without serving
         return int(found.group(1))

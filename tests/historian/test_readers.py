@@ -115,3 +115,30 @@ def test_alarms(reader: HistoryReader) -> None:
     assert one is not None and one["state"] == alarms[0]["state"]
     assert reader.journal(alarms[0]["id"])[-1]["to_state"] == alarms[0]["state"]
     assert reader.get_alarm("no-such-alarm") is None
+
+
+def test_anomaly_counts_over_spans_cut_anywhere(reader: HistoryReader) -> None:
+    """Counted from whole hours, whole minutes and the seconds at the ends: the same count as
+    the readings give, whatever the span's edges (the historian sums its rollups)."""
+    _, _, flags = reader.history("fermenter_temp", ts(0), ts(SECONDS))
+    second_flags = list(flags)
+    spans = [(-30, 401), (399, 431), (410, 425), (-7200, 7200), (59, 61), (0, SECONDS), (60, 120)]
+    for first, last in spans:
+        expected = sum(second_flags[max(first, 0) : max(min(last, SECONDS), 0)])
+        assert reader.anomaly_count("fermenter_temp", ts(first), ts(last)) == expected, (
+            first,
+            last,
+        )
+    assert sum(second_flags) > 0
+
+
+def test_report_inputs(reader: HistoryReader) -> None:
+    alarm_rows, faults = reader.report_inputs(ts(0))
+    listed = reader.list_alarms()
+    assert sorted(row[:4] for row in alarm_rows) == sorted(
+        (a["id"], a["tag"], a["kind"], a["start"]) for a in listed
+    )
+    assert [row[3] for row in alarm_rows] == sorted(row[3] for row in alarm_rows)  # by start
+    assert "fermenter_temp" in {row[1] for row in alarm_rows}
+    assert faults == []  # nothing injected at this edge
+    assert reader.report_inputs(ts(SECONDS)) == ([], [])

@@ -13,10 +13,11 @@ import pytest
 from sensor_tui.tui.app import make_app
 from sensor_tui.tui.chart import TagChart
 from sensor_tui.tui.status import StatusBar
-from tests.conftest import make_monitor, run, wait_until
+from tests.conftest import make_monitor, run
 from tests.sources.conftest import need_mosquitto
 from tests.support.hostile_run import HostileRun
 from tests.support.mosquitto_harness import Broker
+from tests.support.waiting import app_wait_until
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -51,7 +52,7 @@ def test_hostile_input_from_three_sources_is_stored_once_or_rejected(
     async def body() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
             await app.workers.wait_for_complete()
-            await wait_until(pilot, lambda: "db ok" in app.query_one(StatusBar).text)
+            await app_wait_until(pilot, lambda: "db ok" in app.query_one(StatusBar).text)
             assert app.is_running and len(app.query(TagChart)) == 3
 
     run(body())

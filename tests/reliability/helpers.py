@@ -117,8 +117,8 @@ class Driver:
         self.events: list[dict] = []
         self._out = _Drain(self.proc.stdout, self._event)  # a full pipe would stall the child
         self._err = _Drain(self.proc.stderr)
-        ready = wait_until(lambda: bool(self.events) or self.proc.poll() is not None, 60)
-        assert ready and self.events[0]["ev"] == "ready", self._err.text()
+        wait_until(lambda: bool(self.events) or self.proc.poll() is not None, 60, "first event")
+        assert self.events and self.events[0]["ev"] == "ready", self._err.text()
 
     def _event(self, line: str) -> None:
         with contextlib.suppress(ValueError):  # a line cut by SIGKILL
@@ -169,9 +169,9 @@ class Headless:
         self._err = _Drain(self.proc.stderr)
         self.lines = self._out.lines
 
-    def wait_for(self, text: str, timeout: float = 30) -> bool:
-        """True once a stdout line contains `text`."""
-        return wait_until(lambda: any(text in line for line in self.lines), timeout)
+    def wait_for(self, text: str, timeout: float = 30) -> None:
+        """Return once a stdout line contains `text`; fail the test after `timeout` seconds."""
+        wait_until(lambda: any(text in line for line in self.lines), timeout, f"{text!r} on stdout")
 
     def finish(self, timeout: float = 60) -> tuple[int, str]:
         """Wait for the exit; return (code, stderr)."""

@@ -62,7 +62,7 @@ def test_lock_past_retry_budget_then_recover(tmp_path: Path) -> None:
     holder = LockHolder(db, 30)
     try:
         assert holder.locked
-        assert wait_until(lambda: dl.exists() and dl.stat().st_size > 0, 15)
+        wait_until(lambda: dl.exists() and dl.stat().st_size > 0, 15)
         driver.proc.send_signal(signal.SIGTERM)
         code, err = driver.finish()
     finally:
@@ -84,7 +84,7 @@ def test_lock_then_restart_replays(tmp_path: Path) -> None:
     holder = LockHolder(db, 30)
     try:
         # the acknowledgement, not the file: a kill between fsync and ack left none
-        assert wait_until(_seen(first, 0, "dl"), 30)
+        wait_until(_seen(first, 0, "dl"), 30)
         first.proc.kill()
         first.finish()
     finally:
@@ -104,9 +104,9 @@ def test_signal_during_outage_flushes_to_dead_letter(tmp_path: Path, sig: int) -
     monitor = Headless(db, "--interval", "0.05", "--seed", "1")
     holder = None
     try:
-        assert monitor.wait_for("Ingested")
+        monitor.wait_for("Ingested")
         holder = LockHolder(db, 30)
-        assert monitor.wait_for("waiting for retry", 10)
+        monitor.wait_for("waiting for retry", 10)
         monitor.proc.send_signal(sig)
         code, err = monitor.finish()
     finally:
@@ -126,7 +126,7 @@ def test_headless_database_deleted_while_running(tmp_path: Path) -> None:
     """The seed's exercise on the real command: no crash, and writing goes on in a new file."""
     db = tmp_path / "t.db"
     monitor = Headless(db, "--interval", "0.05", "--duration", "4")
-    assert wait_until(lambda: sum("Ingested" in line for line in monitor.lines) >= 3, 30)
+    wait_until(lambda: sum("Ingested" in line for line in monitor.lines) >= 3, 30)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     deleted_at = len(monitor.lines)
@@ -222,15 +222,15 @@ def test_directory_read_only_and_database_deleted(request: pytest.FixtureRequest
     db, dl = work / "t.db", work / "failed.jsonl"
     driver = Driver(db, dl, clients=2, batch_size=BATCH, retry_attempts=2, prefix=prefix)
     try:
-        assert wait_until(lambda: db.exists(), 10)
+        wait_until(lambda: db.exists(), 10)
         work.chmod(0o555)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
-        assert wait_until(_seen(driver, 0, "nack"), 30)
+        wait_until(_seen(driver, 0, "nack"), 30)
         # acks before this point may be for rows in the deleted file (the operator's loss)
         after_deletion = len(driver.events)
         work.chmod(0o755)
-        assert wait_until(_seen(driver, after_deletion, "ack"), 30)
+        wait_until(_seen(driver, after_deletion, "ack"), 30)
         driver.proc.send_signal(signal.SIGTERM)
         code, err = driver.finish()
     finally:
@@ -258,13 +258,13 @@ def test_headless_directory_read_only_and_database_deleted(
     db = work / "t.db"
     monitor = Headless(db, "--interval", "0.05", prefix=prefix)
     try:
-        assert monitor.wait_for("Ingested")
+        monitor.wait_for("Ingested")
         work.chmod(0o555)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
-        assert monitor.wait_for("Database unavailable", 10)
+        monitor.wait_for("Database unavailable", 10)
         work.chmod(0o755)
-        assert monitor.wait_for("writes succeed again", 15)
+        monitor.wait_for("writes succeed again", 15)
         monitor.proc.send_signal(signal.SIGTERM)
         code, err = monitor.finish()
     finally:
@@ -309,10 +309,10 @@ def test_full_disk(tmp_path: Path) -> None:
         driver = Driver(db, dl, clients=2, batch_size=BATCH, retry_attempts=2, pause=0.01)
         filler = disk / "filler"
         _fill(filler)
-        assert wait_until(_seen(driver, 0, "nack", "dl"), 30)  # a write failed past its retries
+        wait_until(_seen(driver, 0, "nack", "dl"), 30)  # a write failed past its retries
         freed = len(driver.events)
         filler.unlink()
-        assert wait_until(_seen(driver, freed, "ack"), 30)
+        wait_until(_seen(driver, freed, "ack"), 30)
         driver.proc.send_signal(signal.SIGTERM)
         code, err = driver.finish()
         assert code == 0 and "Traceback" not in err, err
@@ -335,10 +335,10 @@ def test_file_size_limit_as_a_full_disk(tmp_path: Path) -> None:
     try:
         soft, hard = resource.prlimit(driver.proc.pid, resource.RLIMIT_FSIZE)
         resource.prlimit(driver.proc.pid, resource.RLIMIT_FSIZE, (65536, hard))
-        assert wait_until(lambda: dl.exists() and dl.stat().st_size > 0, 10)
+        wait_until(lambda: dl.exists() and dl.stat().st_size > 0, 10)
         lifted = len(driver.events)
         resource.prlimit(driver.proc.pid, resource.RLIMIT_FSIZE, (soft, hard))
-        assert wait_until(_seen(driver, lifted, "ack"), 30)
+        wait_until(_seen(driver, lifted, "ack"), 30)
         driver.proc.send_signal(signal.SIGTERM)
         code, err = driver.finish()
     finally:
@@ -395,13 +395,13 @@ def test_headless_lock_past_default_retry_budget(tmp_path: Path) -> None:
     monitor = Headless(db, "--interval", "0.1")
     holder = None
     try:
-        assert monitor.wait_for("Ingested")
+        monitor.wait_for("Ingested")
         holder = LockHolder(db, 60)
-        assert monitor.wait_for("Dead-lettered", 20)
+        monitor.wait_for("Dead-lettered", 20)
     finally:
         if holder is not None:
             holder.release()
-    assert monitor.wait_for("writes succeed again", 20)
+    monitor.wait_for("writes succeed again", 20)
     monitor.proc.send_signal(signal.SIGTERM)
     code, err = monitor.finish()
     assert code == 0, err

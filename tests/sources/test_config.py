@@ -294,14 +294,14 @@ def test_any_payload_becomes_readings_or_reasons_never_an_exception(
     payload: bytes, topic: str
 ) -> None:
     from sensor_tui.model.readings import Validator
-    from sensor_tui.sources.mqtt import MqttSource
+    from sensor_tui.sources.mqtt_messages import SOURCE, MessageReader
 
     class _Pipeline:  # what the batcher's decoding uses of the pipeline: its validator
         validator = Validator(load_config(None))
 
-    source = MqttSource(MqttSettings("fuzz", "h", 1, ("p/#",)), _Pipeline())  # type: ignore[arg-type]
+    messages = MessageReader(MqttSettings("fuzz", "h", 1, ("p/#",)), _Pipeline(), SOURCE)  # type: ignore[arg-type]
     readings: list = []
     rejected: list = []
-    offered = source._readings(_Message(topic, payload), readings, rejected, 0)
+    offered = messages.read(_Message(topic, payload), readings, rejected, 0)
     assert offered == len(readings) + len(rejected) >= 0
     assert all(isinstance(reason, str) and reason for _, reason in rejected)

@@ -18,8 +18,9 @@ from sensor_tui.sources.mqtt import MqttSource
 from sensor_tui.sources.payloads import BAD_PAYLOAD, MISSING_TIMESTAMP, UNMAPPED_TOPIC
 from sensor_tui.sources.topics import TopicMap
 from tests.support.mosquitto_harness import PASSWORD, USER, Broker, Certs, Publisher
+from tests.support.waiting import wait_until
 
-from .conftest import settings, wait_until
+from .conftest import settings
 
 
 def stamp(seconds_ago: float) -> str:

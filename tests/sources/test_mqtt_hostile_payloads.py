@@ -14,8 +14,9 @@ from sensor_tui.pipeline import Pipeline
 from sensor_tui.sources.mqtt import MqttSource
 from sensor_tui.sources.payloads import BAD_PAYLOAD, MAX_READINGS
 from tests.support.mosquitto_harness import Broker, Publisher
+from tests.support.waiting import wait_until
 
-from .conftest import settings, wait_until
+from .conftest import settings
 
 
 @pytest.fixture

@@ -21,8 +21,9 @@ import pytest
 from sensor_tui.model.tags import load_config
 from sensor_tui.runtime.monitor import Monitor, MonitorOptions
 from tests.support.mosquitto_harness import Broker, Publisher
+from tests.support.waiting import wait_until
 
-from .conftest import settings, wait_until
+from .conftest import settings
 
 STARTED: list[subprocess.Popen[bytes]] = []
 """Every monitor process a test started; the `reap` fixture kills those still running."""

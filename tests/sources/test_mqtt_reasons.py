@@ -9,8 +9,9 @@ import pytest
 from sensor_tui.pipeline import Pipeline
 from sensor_tui.sources.mqtt import MqttSource
 from tests.support.mosquitto_harness import USER, Broker, Certs, free_port
+from tests.support.waiting import wait_until
 
-from .conftest import settings, wait_until
+from .conftest import settings
 
 
 @pytest.fixture

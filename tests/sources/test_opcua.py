@@ -16,8 +16,9 @@ from sensor_tui.sources.config import OpcUaSettings
 from sensor_tui.sources.opcua import OpcUaSource
 from sensor_tui.sources.payloads import BAD_STATUS
 from tests.support.mosquitto_harness import free_port
+from tests.support.waiting import wait_until
 
-from .conftest import FAST, wait_until
+from .conftest import FAST
 from .opcua_server import NODES, PASSWORD, USER, OpcServer, make_pki
 
 

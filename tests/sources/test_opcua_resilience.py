@@ -17,8 +17,8 @@ from sensor_tui.pipeline import Pipeline
 from sensor_tui.sources.opcua import OpcUaSource
 from tests.support.mosquitto_harness import free_port
 from tests.support.tcp_proxy import TcpProxy
+from tests.support.waiting import wait_until
 
-from .conftest import wait_until
 from .opcua_server import NODES, OpcServer
 from .test_opcua import begin, canonical, settings, stored
 
@@ -169,6 +169,31 @@ def test_a_network_outage_is_filled_from_history_with_nothing_missing_or_twice(
         for source in running:
             source.stop()
         proxy.close()
+        server.stop()
+
+
+def test_a_fill_that_failed_is_read_again_while_the_session_stays_up(
+    pipeline: Pipeline, db_path: Path, running: list[OpcUaSource]
+) -> None:
+    """A history read that fails (a timeout on a loaded machine) leaves the connection up, so
+    waiting for the next reconnect could leave its gap open for the whole session: it is read
+    again within seconds."""
+    server = OpcServer(free_port(), history=True).start()
+    try:
+        since = datetime.now(UTC) - timedelta(seconds=1)
+        with Plc(server):
+            time.sleep(1.0)  # recorded in the server's history before the source subscribes
+        record = server_record(server)
+        source = begin(pipeline, settings(server), running)
+        wait_until(lambda: found(pipeline, source).state == "connected")
+        time.sleep(0.5)
+        assert rows_by_tag(db_path, record) != record  # the current values only
+        source._gaps.unfilled.update(dict.fromkeys(TAGS, since))  # what a failed read leaves
+        wait_until(lambda: rows_by_tag(db_path, record) == record, timeout=10)
+        assert found(pipeline, source).state == "connected"  # no reconnect did it
+    finally:
+        for source in running:
+            source.stop()
         server.stop()
 
 

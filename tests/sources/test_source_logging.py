@@ -18,8 +18,8 @@ import pytest
 
 from sensor_tui.cli import logsetup
 from tests.support.mosquitto_harness import free_port
+from tests.support.waiting import wait_until
 
-from .conftest import wait_until
 from .opcua_server import OpcServer
 
 NAMES = tuple(f"plc_t{i:02d}" for i in range(1, 21))

@@ -20,8 +20,8 @@ from sensor_tui.sources.opcua import OpcUaSource
 from sensor_tui.sources.opcua_cert import load_certificate, make_client_certificate
 from sensor_tui.sources.preflight import check_security_modes
 from tests.support.mosquitto_harness import free_port
+from tests.support.waiting import wait_until
 
-from .conftest import wait_until
 from .opcua_server import OpcServer, make_pki
 from .test_opcua import begin, canonical, settings, stored
 

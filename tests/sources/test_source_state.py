@@ -17,8 +17,8 @@ from sensor_tui.sources.opcua import OpcUaSource
 from sensor_tui.tui.status import MonitorState, status_markup
 from tests.support.mosquitto_harness import free_port
 from tests.support.tcp_proxy import TcpProxy
+from tests.support.waiting import wait_until
 
-from .conftest import wait_until
 from .opcua_server import OpcServer
 from .test_opcua import begin, settings, stored
 

@@ -16,8 +16,8 @@ from sensor_tui.tui.app import make_app
 from sensor_tui.tui.chart import TagChart
 from sensor_tui.tui.status import StatusBar
 from tests.conftest import run
-from tests.conftest import wait_until as app_wait_until
 from tests.support.mosquitto_harness import Broker, Publisher
+from tests.support.waiting import app_wait_until
 
 from .conftest import settings
 

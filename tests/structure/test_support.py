@@ -4,6 +4,7 @@ imports from tests."""
 from __future__ import annotations
 
 import ast
+import asyncio
 import threading
 import time
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.timing import time_limits
-from tests.support.waiting import wait_until
+from tests.support.waiting import app_wait_until, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,14 +21,29 @@ def test_wait_until_returns_as_soon_as_the_condition_holds():
     flag = threading.Event()
     threading.Timer(0.1, flag.set).start()
     started = time.monotonic()
-    assert wait_until(flag.is_set, 30)
+    wait_until(flag.is_set, 30)
     assert time.monotonic() - started < 15  # returned on the condition, not at the deadline
 
 
-def test_wait_until_gives_up_at_the_deadline():
+def test_wait_until_fails_the_test_at_the_deadline_naming_what_was_awaited():
     started = time.monotonic()
-    assert wait_until(lambda: False, 0.1) is False
+    with pytest.raises(AssertionError, match=r"not reached in 0\.1 s: the flag"):
+        wait_until(lambda: False, 0.1, "the flag")
     assert time.monotonic() - started >= 0.1
+    with pytest.raises(AssertionError, match=r"lambda: 1 \+ 1 == 3"):
+        wait_until(lambda: 1 + 1 == 3, 0.05)  # unnamed: the predicate's own text
+
+
+def test_app_wait_until_fails_the_test_at_the_deadline():
+    from textual.app import App
+
+    async def body() -> None:
+        async with App().run_test() as pilot:
+            await app_wait_until(pilot, lambda: pilot.app.is_running, 5)
+            with pytest.raises(AssertionError, match=r"not reached in 0\.2 s: never"):
+                await app_wait_until(pilot, lambda: False, 0.2, "never")
+
+    asyncio.run(body())
 
 
 def test_time_limits_runs_the_guard_by_default_and_the_figure_under_timing():

@@ -27,7 +27,8 @@ from sensor_tui.tui.alarm_screens import (
 )
 from sensor_tui.tui.app import make_app
 from tests.alarm_helpers import alarms_in, fault_stream, quiet, scenario, store_stream
-from tests.conftest import make_monitor, run, wait_until
+from tests.conftest import make_monitor, run
+from tests.support.waiting import app_wait_until
 
 SIZE = (150, 44)
 
@@ -58,7 +59,7 @@ async def _go_live(pilot: Any, app: Any, rest: list[Reading]) -> None:
     pipeline = app.monitor.pipeline
     for i in range(0, len(rest), 30):
         pipeline.submit_readings(rest[i : i + 30])
-    await wait_until(pilot, lambda: pipeline.flush(0.05), timeout=20)
+    await app_wait_until(pilot, lambda: pipeline.flush(0.05), timeout=20)
 
 
 def _state(db: Path, alarm_id: str) -> str:
@@ -74,7 +75,7 @@ def _panel_states(panel: AlarmPanel) -> dict[str, str]:
 
 
 async def _until(pilot: Any, check: Callable[[], bool]) -> None:
-    await wait_until(pilot, check, timeout=10)
+    await app_wait_until(pilot, check, timeout=10)
 
 
 def test_keys_ack_shelve_unshelve_and_ack_all(
@@ -152,9 +153,11 @@ def test_filter_detail_toggle_and_health_keys(
             chosen = panel.selected
             await pilot.press("enter")
             await _until(pilot, lambda: isinstance(app.screen, AlarmDetailScreen))
-            assert app.frozen and app.selected_tag == chosen["tag"]  # the charts on its span
-            assert app.window_end() >= epoch(chosen["end"])
-            assert app.window_end() - app.window <= epoch(chosen["start"])
+            assert (
+                app.charts.frozen and app.charts.selected_tag == chosen["tag"]
+            )  # the charts on its span
+            assert app.charts.view_span()[1] >= epoch(chosen["end"])
+            assert app.charts.view_span()[1] - app.charts.window <= epoch(chosen["start"])
             detail = app.screen
             assert detail.row["id"] == chosen["id"] and detail.entries[0]["to_state"] == "unack"
             flagged = [r for r in detail.readings if r["is_anomaly"]]
@@ -230,7 +233,7 @@ def test_a_burst_of_1000_flagged_readings_is_one_row(config: Config, db_path: Pa
             (row,) = panel.alarms.values()
             assert row["readings"] >= 900 and panel.row_count == 1
             assert row["tag"] == "fermenter_temp" and row["origin"] == "injected"
-            chart = app._charts["fermenter_temp"]
+            chart = app.charts.charts["fermenter_temp"]
             assert chart.spans and chart.spans[0][1] > chart.spans[0][0]
 
     run(body())
@@ -240,7 +243,7 @@ def test_charts_say_when_the_detector_is_warming_up(config: Config, db_path: Pat
     async def body() -> None:
         app = _app(config, db_path)  # an empty database: every detector starts cold
         async with app.run_test(size=SIZE) as pilot:
-            await _until(pilot, lambda: app._charts["fermenter_temp"].warming)
+            await _until(pilot, lambda: app.charts.charts["fermenter_temp"].warming)
             assert "warming up" in str(app.query_one("#panel-0").border_subtitle)
 
     run(body())

@@ -12,7 +12,8 @@ from sensor_tui.model.tags import Config
 from sensor_tui.tui.alarm_panel import AlarmPanel
 from sensor_tui.tui.app import make_app
 from tests.alarm_helpers import quiet
-from tests.conftest import make_monitor, run, wait_until
+from tests.conftest import make_monitor, run
+from tests.support.waiting import app_wait_until
 
 SIZE = (150, 44)
 
@@ -36,9 +37,9 @@ async def _settled(pilot: Any, panel: AlarmPanel) -> None:
     """Wait until the three alarms are shown with their `now` values filled in: the app's tick
     fills that column a few seconds after start, and a fill during a measurement would be a
     repaint the measured update did not cause."""
-    await wait_until(pilot, lambda: len(panel.visible_ids()) == 3, timeout=10)
+    await app_wait_until(pilot, lambda: len(panel.visible_ids()) == 3, timeout=10)
     tags = {panel.alarms[i]["tag"] for i in panel.visible_ids()}
-    await wait_until(pilot, lambda: tags <= panel.values_now.keys(), timeout=10)
+    await app_wait_until(pilot, lambda: tags <= panel.values_now.keys(), timeout=10)
     panel.refresh_values()
     await pilot.pause(0.3)
 

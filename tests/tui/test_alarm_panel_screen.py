@@ -26,7 +26,8 @@ from sensor_tui.tui.alarm_panel import AlarmPanel
 from sensor_tui.tui.alarm_screens import AlarmDetailScreen
 from sensor_tui.tui.app import make_app
 from tests.alarm_helpers import alarms_in, quiet
-from tests.conftest import make_monitor, run, wait_until
+from tests.conftest import make_monitor, run
+from tests.support.waiting import app_wait_until
 
 from .conftest import alarm_database
 
@@ -38,7 +39,7 @@ def _app(config: Config, db: Path) -> Any:
 
 
 async def _loaded(pilot: Any, panel: AlarmPanel, rows: int) -> None:
-    await wait_until(pilot, lambda: len(panel.visible_ids()) == rows, timeout=10)
+    await app_wait_until(pilot, lambda: len(panel.visible_ids()) == rows, timeout=10)
 
 
 def _ack_over_http(port: int, alarm_id: str, by: str) -> int:
@@ -62,12 +63,12 @@ def test_markup_from_the_network_is_shown_as_text(config: Config, alarm_db: Path
             panel = app.query_one(AlarmPanel)
             await _loaded(pilot, panel, 3)
             await pilot.press("f", "down", "enter")  # every alarm: an acked one stays in view
-            await wait_until(pilot, lambda: panel.state_filter == "all")
+            await app_wait_until(pilot, lambda: panel.state_filter == "all")
             alarm_id = panel.selected["id"]
             assert _ack_over_http(app.monitor.http.port, alarm_id, by) == 200
-            await wait_until(pilot, lambda: panel.alarms[alarm_id].get("acked_by") == by)
+            await app_wait_until(pilot, lambda: panel.alarms[alarm_id].get("acked_by") == by)
             await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, AlarmDetailScreen))
+            await app_wait_until(pilot, lambda: isinstance(app.screen, AlarmDetailScreen))
             await pilot.pause(0.2)
             assert app.is_running and app.return_code is None
             summary = app.screen.query_one("#detail-summary", Static).content
@@ -97,7 +98,7 @@ def test_after_expand_and_back_the_panel_takes_the_keys_again(
             await pilot.press("down")
             assert panel.selected["id"] == ids[1]
             await pilot.press("a")
-            await wait_until(pilot, lambda: panel.alarms[ids[1]]["state"] == "normal")
+            await app_wait_until(pilot, lambda: panel.alarms[ids[1]]["state"] == "normal")
             assert panel.alarms[ids[2]]["state"] == "rtn_unack"  # the oldest: untouched
 
     run(body())
@@ -122,7 +123,7 @@ def test_the_selected_alarm_is_marked_without_colour(
 
             assert marks() == [True, False, False]
             await pilot.press("down", "down")
-            await wait_until(pilot, lambda: marks() == [False, False, True])
+            await app_wait_until(pilot, lambda: marks() == [False, False, True])
             assert MARK in app.export_screenshot()
 
     run(body())
@@ -161,8 +162,8 @@ def test_shelved_alarms_leave_the_default_open_view(config: Config, alarm_db: Pa
             await _loaded(pilot, panel, 3)
             shelved = panel.selected["id"]
             await pilot.press("h", "enter")  # the first duration offered
-            await wait_until(pilot, lambda: panel.alarms[shelved]["state"] == "shelved")
-            await wait_until(pilot, lambda: shelved not in panel.visible_ids())
+            await app_wait_until(pilot, lambda: panel.alarms[shelved]["state"] == "shelved")
+            await app_wait_until(pilot, lambda: shelved not in panel.visible_ids())
             assert panel.state_filter == "open" and len(panel.visible_ids()) == 2
 
     run(body())

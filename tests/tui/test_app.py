@@ -14,12 +14,13 @@ import pytest
 from sensor_tui.model.tags import Config, Tag
 from sensor_tui.pipeline import PipelineStopped
 from sensor_tui.sources.simulator import FAULT_KINDS
-from sensor_tui.tui.anomaly_table import AnomalyTable
+from sensor_tui.tui.anomaly_table import AnomalyRow, AnomalyTable
 from sensor_tui.tui.app import make_app
 from sensor_tui.tui.chart import ChartPanel, TagChart
 from sensor_tui.tui.help import HelpScreen
 from sensor_tui.tui.status import StatusBar
-from tests.conftest import fill_database, make_monitor, recent_start, run, wait_until
+from tests.conftest import fill_database, make_monitor, recent_start, run
+from tests.support.waiting import app_wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -64,17 +65,19 @@ def test_start_loads_history_and_shows_live_readings(tmp_path, config):
         async with app.run_test(size=(100, 30)) as pilot:
             await app.workers.wait_for_complete()
             first = chart(app, 0)
-            await wait_until(pilot, lambda: len(first.series) >= 210)
+            await app_wait_until(pilot, lambda: len(first.series) >= 210)
             assert first.series.times[0] < first.series.times[-1] - 200  # history, then live
             assert first.plotted_points > 0
             assert "RUNNING" in status(app) and "fermenter_temp" in str(panel(app, 0).border_title)
             table = app.query_one(AnomalyTable)
             row = {"timestamp": "2026-01-01T00:00:00.000000Z", "tag": "fermenter_temp"}
-            app.history_anomalies([{**row, "value": 41.0, "kind": "spike", "score": 0.9}])
+            table.add_anomalies(
+                [AnomalyRow.from_row({**row, "value": 41.0, "kind": "spike", "score": 0.9})]
+            )
             assert table.rows_shown  # held while the table is hidden behind the alarm panel
             assert table.row_count == 0  # but not laid out there
             await pilot.press("r")  # the reading table: filled when shown
-            await wait_until(pilot, lambda: table.row_count == len(table.rows_shown))
+            await app_wait_until(pilot, lambda: table.row_count == len(table.rows_shown))
 
     run(body())
 
@@ -85,18 +88,18 @@ def test_p_pauses_and_resumes_the_simulator(tmp_path, config):
 
     async def body():
         async with app.run_test() as pilot:
-            await wait_until(pilot, lambda: monitor.pipeline.snapshot().stored > 0)
+            await app_wait_until(pilot, lambda: monitor.pipeline.snapshot().stored > 0)
             await pilot.press("p")
             assert monitor.simulator.paused
-            await wait_until(pilot, lambda: "PAUSED" in status(app))
+            await app_wait_until(pilot, lambda: "PAUSED" in status(app))
             await pilot.pause(0.2)
             before = monitor.pipeline.snapshot().stored
             await pilot.pause(0.3)
             assert monitor.pipeline.snapshot().stored == before
             await pilot.press("p")
             assert not monitor.simulator.paused
-            await wait_until(pilot, lambda: monitor.pipeline.snapshot().stored > before)
-            await wait_until(pilot, lambda: "RUNNING" in status(app))
+            await app_wait_until(pilot, lambda: monitor.pipeline.snapshot().stored > before)
+            await app_wait_until(pilot, lambda: "RUNNING" in status(app))
 
     run(body())
 
@@ -108,17 +111,17 @@ def test_space_freezes_charts_while_ingest_continues(tmp_path, config):
     async def body():
         async with app.run_test() as pilot:
             first = chart(app, 0)
-            await wait_until(pilot, lambda: first.plotted_points > 0)
+            await app_wait_until(pilot, lambda: first.plotted_points > 0)
             await pilot.press("space")
-            assert app.frozen
+            assert app.charts.frozen
             drawn_at, drawn = first.replotted_at, first.plotted_points
             stored = monitor.pipeline.snapshot().stored
-            await wait_until(pilot, lambda: monitor.pipeline.snapshot().stored > stored + 30)
-            await wait_until(pilot, lambda: "FROZEN +" in status(app))
-            assert app.frozen_count > 0
+            await app_wait_until(pilot, lambda: monitor.pipeline.snapshot().stored > stored + 30)
+            await app_wait_until(pilot, lambda: "FROZEN +" in status(app))
+            assert app.charts.frozen_count > 0
             assert (first.replotted_at, first.plotted_points) == (drawn_at, drawn)
             await pilot.press("space")
-            assert not app.frozen and first.replotted_at > drawn_at
+            assert not app.charts.frozen and first.replotted_at > drawn_at
             assert first.plotted_points > drawn
 
     run(body())
@@ -131,16 +134,18 @@ def test_number_keys_and_tab_select_a_tag(tmp_path, config):
         async with app.run_test() as pilot:
             assert panel(app, 0).has_class("-selected")
             await pilot.press("2")
-            assert app.selected == 1 and panel(app, 1).has_class("-selected")
+            assert app.charts.selected == 1 and panel(app, 1).has_class("-selected")
             assert not panel(app, 0).has_class("-selected")
             await pilot.press("3", "tab")
-            assert app.selected == 3 and app.selected_unit == "fermenter"  # the unit's chart
+            assert (
+                app.charts.selected == 3 and app.charts.selected_unit == "fermenter"
+            )  # the unit's chart
             await pilot.press("tab")
-            assert app.selected == 0
+            assert app.charts.selected == 0
             await pilot.press("shift+tab", "shift+tab")
-            assert app.selected == 2
+            assert app.charts.selected == 2
             await pilot.press("9")  # three tags and one unit: nothing happens
-            assert app.selected == 2
+            assert app.charts.selected == 2
 
     run(body())
 
@@ -173,7 +178,7 @@ def test_fault_keys_inject_on_the_selected_tag(tmp_path, config):
                     ).fetchall()
                 return {row[0] for row in rows}
 
-            await wait_until(pilot, lambda: events_stored() == set(kinds))
+            await app_wait_until(pilot, lambda: events_stored() == set(kinds))
             assert set(kinds) <= set(FAULT_KINDS)
 
     run(body())
@@ -187,18 +192,18 @@ def test_outage_key_fills_retry_queue_then_dead_letter_then_drains(tmp_path, con
     async def body():
         async with app.run_test(size=(120, 30)) as pilot:
             snap = monitor.pipeline.snapshot
-            await wait_until(pilot, lambda: snap().stored > 0)
+            await app_wait_until(pilot, lambda: snap().stored > 0)
             await pilot.press("o")
             assert monitor.pipeline.outage_switch.on
-            await wait_until(pilot, lambda: snap().retry_depth > 0)
-            await wait_until(pilot, lambda: "DB OUTAGE" in status(app))
-            await wait_until(pilot, lambda: snap().dead_letter_pending > 0)
-            await wait_until(pilot, lambda: "dead letter [b $error]" in status(app))
+            await app_wait_until(pilot, lambda: snap().retry_depth > 0)
+            await app_wait_until(pilot, lambda: "DB OUTAGE" in status(app))
+            await app_wait_until(pilot, lambda: snap().dead_letter_pending > 0)
+            await app_wait_until(pilot, lambda: "dead letter [b $error]" in status(app))
             await pilot.press("o")
             assert not monitor.pipeline.outage_switch.on
-            await wait_until(pilot, lambda: snap().retry_depth == 0)
-            await wait_until(pilot, lambda: snap().dead_letter_pending == 0)
-            await wait_until(pilot, lambda: "db ok" in status(app))
+            await app_wait_until(pilot, lambda: snap().retry_depth == 0)
+            await app_wait_until(pilot, lambda: snap().dead_letter_pending == 0)
+            await app_wait_until(pilot, lambda: "db ok" in status(app))
             assert snap().dead_lettered > 0 and snap().replayed > 0
 
     run(body())
@@ -218,16 +223,16 @@ def test_plus_and_minus_change_window_and_read_older_points_from_sqlite(tmp_path
             first = chart(app, 0)
             assert len(first.series) == 0  # nothing in the last 5 minutes
             await pilot.press("plus", "plus")  # 15m, 1h
-            assert app.window == 3600
+            assert app.charts.window == 3600
             await app.workers.wait_for_complete()
             await pilot.pause()
             assert len(first.series) == 600 and first.plotted_points > 0
             assert "window [b]1h[/]" in status(app)
             await pilot.press("minus", "minus", "minus")  # 15m, 5m, 1m
-            assert app.window == 60 and len(first.series) == 0  # trimmed
+            assert app.charts.window == 60 and len(first.series) == 0  # trimmed
             notes = record_notifications(app)
             await pilot.press("minus")
-            assert app.window == 60 and any("already 1m" in note for note in notes)
+            assert app.charts.window == 60 and any("already 1m" in note for note in notes)
 
     run(body())
 
@@ -273,9 +278,9 @@ def test_q_quits_after_flushing_everything(tmp_path, config):
 
     async def body():
         async with app.run_test() as pilot:
-            await wait_until(pilot, lambda: monitor.pipeline.snapshot().stored > 10)
+            await app_wait_until(pilot, lambda: monitor.pipeline.snapshot().stored > 10)
             await pilot.press("q")
-            await wait_until(pilot, lambda: not app.is_running)
+            await app_wait_until(pilot, lambda: not app.is_running)
 
     run(body())
     with pytest.raises(PipelineStopped):
@@ -292,9 +297,9 @@ def test_ctrl_c_quits_after_flushing_too(tmp_path, config):
 
     async def body():
         async with app.run_test() as pilot:
-            await wait_until(pilot, lambda: monitor.pipeline.snapshot().stored > 5)
+            await app_wait_until(pilot, lambda: monitor.pipeline.snapshot().stored > 5)
             await pilot.press("ctrl+c")
-            await wait_until(pilot, lambda: not app.is_running)
+            await app_wait_until(pilot, lambda: not app.is_running)
 
     run(body())
     assert stored_rows(db) == monitor.pipeline.snapshot().stored
@@ -307,7 +312,7 @@ def test_duration_quits_by_itself_and_flushes(tmp_path, config):
 
     async def body():
         async with app.run_test() as pilot:
-            await wait_until(pilot, lambda: not app.is_running, timeout=10)
+            await app_wait_until(pilot, lambda: not app.is_running, timeout=10)
 
     run(body())
     assert app.return_code == 0
@@ -353,9 +358,9 @@ def test_command_palette_lists_every_action(tmp_path, config):
                 assert wanted in titles
             await pilot.press("ctrl+p")
             await pilot.press(*"Database outage")
-            await wait_until(pilot, lambda: _palette_has_match(app))
+            await app_wait_until(pilot, lambda: _palette_has_match(app))
             await pilot.press("enter")
-            await wait_until(pilot, lambda: monitor.pipeline.outage_switch.on)
+            await app_wait_until(pilot, lambda: monitor.pipeline.outage_switch.on)
 
     run(body())
 
@@ -398,7 +403,7 @@ def test_one_toast_per_new_alarm_and_a_flood_is_summed_up(tmp_path):
                 result = monitor.pipeline.submit([outlier(first, second)], "http").result(5)
                 assert result.anomalies == 1
                 await pilot.pause(0.05)
-            await wait_until(pilot, lambda: any(n.startswith("Alarm") for n in notes))
+            await app_wait_until(pilot, lambda: any(n.startswith("Alarm") for n in notes))
             await pilot.pause(0.2)
             alarms = [note for note in notes if note.startswith("Alarm")]
             assert len(alarms) == 1, notes
@@ -407,7 +412,7 @@ def test_one_toast_per_new_alarm_and_a_flood_is_summed_up(tmp_path):
             burst = [outlier(tag.name, 203) for tag in tags[1:]]
             burst.append({"tag": first, "timestamp": at(203), "value": 37.1})
             monitor.pipeline.submit(burst, "http").result(5)
-            await wait_until(pilot, lambda: any("more new alarm" in n for n in notes))
+            await app_wait_until(pilot, lambda: any("more new alarm" in n for n in notes))
             await pilot.pause(0.2)
             alarms = [note for note in notes if note.startswith("Alarm:")]
             assert len(alarms) == 1 + 3, notes
@@ -453,7 +458,7 @@ def test_unusable_database_exits_with_a_reason(tmp_path, config):
 
     async def body():
         async with app.run_test() as pilot:
-            await wait_until(pilot, lambda: not app.is_running)
+            await app_wait_until(pilot, lambda: not app.is_running)
 
     run(body())
     assert app.return_code == 2
@@ -474,13 +479,13 @@ def test_footer_shows_whole_hints_only_and_gives_them_back_when_wider(tmp_path, 
             footer = app.query_one(Footer)
             for width in (60, 80):
                 await pilot.resize_terminal(width, 24)
-                await wait_until(pilot, lambda: len(shown(footer)) < len(footer.children))
+                await app_wait_until(pilot, lambda: len(shown(footer)) < len(footer.children))
                 await pilot.pause(0.1)
                 visible = shown(footer)
                 assert visible and all(c.region.right <= footer.region.right for c in visible)
                 assert "Help" in str(visible[1].render())  # the way to every key stays
             narrow = len(shown(footer))
             await pilot.resize_terminal(200, 24)
-            await wait_until(pilot, lambda: len(shown(footer)) > narrow)
+            await app_wait_until(pilot, lambda: len(shown(footer)) > narrow)
 
     run(body())

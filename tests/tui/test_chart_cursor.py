@@ -39,13 +39,13 @@ def test_cursor_moved_past_the_left_edge_shows_every_tags_value(tmp_path, config
             await settled(pilot)
             await pilot.press("c")
             await settled(pilot)
-            since, _ = app.view_span()
-            app.timeline.cursor = since + 0.2  # just inside the left edge
+            since, _ = app.charts.view_span()
+            app.charts.timeline.cursor = since + 0.2  # just inside the left edge
             await pilot.press("comma")  # one column left: past the edge, the view pans
             await settled(pilot)
-            since, _ = app.view_span()
-            assert app.timeline.cursor == pytest.approx(since)
-            assert not app.timeline.live
+            since, _ = app.charts.view_span()
+            assert app.charts.timeline.cursor == pytest.approx(since)
+            assert not app.charts.timeline.live
             text = app.query_one(StatusBar).text
             assert "–" not in text.split("UTC:", 1)[1]
             for tag in TAGS:

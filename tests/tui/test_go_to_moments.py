@@ -18,8 +18,8 @@ from tests.conftest import (
     fill_database,
     make_monitor,
     run,
-    wait_until,
 )
+from tests.support.waiting import app_wait_until
 
 END = (SNAPSHOT_START + timedelta(seconds=SNAPSHOT_SECONDS)).timestamp()
 
@@ -51,8 +51,8 @@ def test_epoch_seconds_move_the_charts_there(app: Any) -> None:
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await app.workers.wait_for_complete()
             await go_to(pilot, str(int(moment)))
-            since, until = app.view_span()
-            assert since <= moment <= until and not app.timeline.live
+            since, until = app.charts.view_span()
+            assert since <= moment <= until and not app.charts.timeline.live
             assert messages(app) == []
 
     run(body())
@@ -67,7 +67,7 @@ def test_a_moment_without_readings_is_named(app: Any, text: str, said: str) -> N
         async with app.run_test(size=(120, 40), notifications=True) as pilot:
             await app.workers.wait_for_complete()
             await go_to(pilot, text)
-            await wait_until(pilot, lambda: any(said in m for m in messages(app)))
+            await app_wait_until(pilot, lambda: any(said in m for m in messages(app)))
 
     run(body())
 

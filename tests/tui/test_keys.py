@@ -8,7 +8,11 @@ from pathlib import Path
 from rich.console import Console
 
 from sensor_tui.tui import keys
+from sensor_tui.tui.alarm_pane import AlarmPane
+from sensor_tui.tui.alarm_screens import FilterScreen
+from sensor_tui.tui.anomaly_table import AnomalyTable
 from sensor_tui.tui.app import SensorApp
+from sensor_tui.tui.charts_pane import ChartsPane
 from sensor_tui.tui.help import help_table
 from tests.conftest import make_monitor, run
 
@@ -39,10 +43,11 @@ def test_app_bindings_are_the_key_table():
     assert [(b.key, b.action) for b in SensorApp.BINDINGS] == [(k.key, k.action) for k in bound]
 
 
-def test_every_key_names_an_action_the_app_has():
+def test_every_key_names_an_action_its_owner_has():
+    owners = {"": SensorApp, "alarms": AlarmPane, "charts": ChartsPane}
     for k in keys.KEYS:
-        name = re.match(r"\w+", k.action).group(0)
-        assert callable(getattr(SensorApp, f"action_{name}", None)), k
+        owner, name = keys.owner_and_name(k.action)
+        assert callable(getattr(owners[owner], f"action_{name}", None)), k
 
 
 def test_no_key_or_id_is_used_twice():
@@ -79,9 +84,33 @@ def test_palette_offers_every_titled_key_and_runs_it(tmp_path, config):
                 commands["Select " + config.tags[2].name].callback
             )  # as the palette does
             await pilot.pause()
-            assert app.selected == 2
+            assert app.charts.selected == 2
             app.call_later(commands["Database outage on / off"].callback)
             await pilot.pause()
             assert monitor.pipeline.outage_switch.on
+
+    run(body())
+
+
+def test_a_pane_s_keys_act_wherever_the_focus_is(tmp_path, config):
+    """The keys are bound on the app with the owning pane's namespace, so the alarm pane's keys
+    work while the reading table has the focus, and the charts' keys while either table has."""
+    monitor = make_monitor(tmp_path / "db.sqlite", config, simulate=False)
+    app = SensorApp(monitor, live=False)
+
+    async def body():
+        async with app.run_test(size=(150, 44)) as pilot:
+            await pilot.press("r")
+            await pilot.pause()
+            assert app.focused is app.query_one(AnomalyTable)
+            await pilot.press("f")  # the alarm pane's filter
+            await pilot.pause()
+            assert isinstance(app.screen, FilterScreen)
+            await pilot.press("escape", "c")  # the charts' cursor
+            await pilot.pause()
+            assert app.charts.timeline.cursor is not None
+            await pilot.press("r")
+            await pilot.pause()
+            assert app.focused is app.alarms.panel
 
     run(body())

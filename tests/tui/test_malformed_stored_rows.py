@@ -14,7 +14,8 @@ from sensor_tui.storage import Reader
 from sensor_tui.storage.alarm_reads import list_alarms
 from sensor_tui.tui.app import make_app
 from sensor_tui.tui.status import StatusBar
-from tests.conftest import fill_database, make_monitor, recent_start, run, wait_until
+from tests.conftest import fill_database, make_monitor, recent_start, run
+from tests.support.waiting import app_wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -66,7 +67,7 @@ def test_the_monitor_starts_and_runs_over_old_garbage_rows(tmp_path, config):
         async with app.run_test(size=(100, 30)) as pilot:
             await app.workers.wait_for_complete()
             chart = app.query_one("#chart-0")
-            await wait_until(pilot, lambda: len(chart.series) >= 210)
+            await app_wait_until(pilot, lambda: len(chart.series) >= 210)
             assert "RUNNING" in app.query_one(StatusBar).text
 
     run(body())

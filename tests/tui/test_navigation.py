@@ -19,7 +19,8 @@ from sensor_tui.tui.app import make_app
 from sensor_tui.tui.chart import SELECTED_MARK, ChartPanel, TagChart
 from sensor_tui.tui.goto import GoToScreen
 from sensor_tui.tui.status import StatusBar
-from tests.conftest import fill_database, make_monitor, recent_start, run, wait_until
+from tests.conftest import fill_database, make_monitor, recent_start, run
+from tests.support.waiting import app_wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -73,21 +74,21 @@ def test_go_to_an_imported_date_pan_and_back_to_live(old_db, config):
             assert isinstance(app.screen, GoToScreen)
             await pilot.press(*"2014-02-14 13:00", "enter")
             await settled(pilot)
-            since, until = app.view_span()
+            since, until = app.charts.view_span()
             assert (since, until) == (IMPORTED.timestamp() + 3450, IMPORTED.timestamp() + 3750)
             assert "2014-02-14 12:57:30 → 13:02:30 UTC" in status(app)
             for i in range(3):  # every chart moved, and shows the 2014 readings
                 assert chart(app, i).plotted_points == 301  # both ends on a reading
             await pilot.press("left_square_bracket")
             await settled(pilot)
-            assert app.view_span() == (since - 300, until - 300)
+            assert app.charts.view_span() == (since - 300, until - 300)
             assert chart(app, 1).plotted_points == 301
             await pilot.press("right_square_bracket", "right_square_bracket")
             await settled(pilot)
-            assert app.view_span() == (since + 300, until + 300)
+            assert app.charts.view_span() == (since + 300, until + 300)
             await pilot.press("L")
             await settled(pilot)
-            assert app.timeline.live and "LIVE" in status(app)
+            assert app.charts.timeline.live and "LIVE" in status(app)
             assert chart(app, 0).plotted_points == 0
 
     run(body())
@@ -101,18 +102,18 @@ def test_mouse_wheel_pans_every_chart_and_click_selects(old_db, config):
         async with app.run_test(size=(120, 40)) as pilot:
             await settled(pilot)
             await pilot.click("#chart-1")  # a click selects the chart under it
-            assert app.selected == 1
+            assert app.charts.selected == 1
             title = str(app.query_one("#panel-1", ChartPanel).border_title)
             assert title.startswith(SELECTED_MARK)  # selection readable without colour
             assert not str(app.query_one("#panel-0", ChartPanel).border_title).startswith("▶")
             # the wheel over any chart moves all of them (Pilot has no public scroll helper)
             await pilot._post_mouse_events([events.MouseScrollUp], "#chart-2", offset=(20, 3))
             await settled(pilot)
-            assert app.view_span() == (end - 330, end - 30)
-            assert not app.timeline.live
+            assert app.charts.view_span() == (end - 330, end - 30)
+            assert not app.charts.timeline.live
             await pilot._post_mouse_events([events.MouseScrollDown], "#chart-0", offset=(20, 3))
             await settled(pilot)
-            assert app.timeline.live  # a tenth forward reaches now again
+            assert app.charts.timeline.live  # a tenth forward reaches now again
 
     run(body())
 
@@ -126,7 +127,7 @@ def test_cursor_shows_time_and_every_value(old_db, config):
             await settled(pilot)
             await pilot.press("c")
             await settled(pilot)
-            assert app.timeline.cursor == end - 150
+            assert app.charts.timeline.cursor == end - 150
             text = status(app)
             assert "⌖ 2014-02-14 12:57:30 UTC" in text
             with sqlite3.connect(old_db) as conn:
@@ -139,10 +140,10 @@ def test_cursor_shows_time_and_every_value(old_db, config):
                     assert f"{tag} {value:.4g}" in text
             await pilot.press("full_stop", "full_stop")
             await settled(pilot)
-            assert app.timeline.cursor > end - 150
+            assert app.charts.timeline.cursor > end - 150
             assert "⌖" in str(app.query_one("#panel-0", ChartPanel).border_title)
             await pilot.press("c")
-            assert app.timeline.cursor is None
+            assert app.charts.timeline.cursor is None
 
     run(body())
 
@@ -156,16 +157,16 @@ def test_export_key_writes_the_view(old_db, config, tmp_path, monkeypatch):
         async with app.run_test(size=(120, 40)) as pilot:
             await settled(pilot)
             await pilot.press("x")
-            await wait_until(pilot, lambda: app.exported is not None)
-            with open(app.exported) as handle:
+            await app_wait_until(pilot, lambda: app.charts.exported is not None)
+            with open(app.charts.exported) as handle:
                 rows = list(csv.DictReader(handle))
             assert len(rows) == 3 * 301  # (end - 5m, end], both ends on a reading
             assert rows[0]["timestamp"] == "2014-02-14T12:55:00.000000Z"
             assert {r["tag"] for r in rows} == {"fermenter_temp", "fermenter_ph", "agitator_rpm"}
-            app.exported = None
+            app.charts.exported = None
             await pilot.press("2", "e", "x")  # expanded: only the chart in view
-            await wait_until(pilot, lambda: app.exported is not None)
-            with open(app.exported) as handle:
+            await app_wait_until(pilot, lambda: app.charts.exported is not None)
+            with open(app.charts.exported) as handle:
                 assert {r["tag"] for r in csv.DictReader(handle)} == {"fermenter_ph"}
 
     run(body())
@@ -188,7 +189,7 @@ def test_long_windows_use_rollups_and_count_true_anomalies(old_db, config):
             )
             await pilot.press(*["plus"] * 6)  # 15m 1h 6h 24h 7d 30d
             await settled(pilot)
-            assert app.window == 30 * 86400 and "window [b]30d[/]" in status(app)
+            assert app.charts.window == 30 * 86400 and "window [b]30d[/]" in status(app)
             rpm = chart(app, 2)
             assert rpm.stored_view is not None and rpm.stored_view.resolution == 3600
             assert rpm.plotted_points == 2  # two hourly buckets, not 7,200 readings
@@ -207,21 +208,21 @@ def test_outage_keeps_charts_moving_marked_not_stored(tmp_path, config, caplog):
     async def body():
         async with app.run_test(size=(120, 40)) as pilot:
             first = chart(app, 0)
-            await wait_until(pilot, lambda: monitor.pipeline.snapshot().stored > 0)
+            await app_wait_until(pilot, lambda: monitor.pipeline.snapshot().stored > 0)
             with caplog.at_level(logging.WARNING, logger="sensor_tui.pipeline"):
                 await pilot.press("o")
             assert "outage started by the operator" in caplog.text
             before = len(first.series)
-            await wait_until(pilot, lambda: len(first.series) > before + 20)  # still charted
-            await wait_until(pilot, lambda: len(first.unstored) > 20)
+            await app_wait_until(pilot, lambda: len(first.series) > before + 20)  # still charted
+            await app_wait_until(pilot, lambda: len(first.unstored) > 20)
             panel = app.query_one("#panel-0", ChartPanel)
-            await wait_until(pilot, lambda: "not stored yet" in str(panel.border_title))
-            await wait_until(pilot, lambda: "not stored yet" in status(app))
+            await app_wait_until(pilot, lambda: "not stored yet" in str(panel.border_title))
+            await app_wait_until(pilot, lambda: "not stored yet" in status(app))
             assert "database outage (simulated" in status(app)  # the reason, on screen
             assert " 0.0[/]/s" not in status(app)  # the rate counts arriving readings
             await pilot.press("o")
-            await wait_until(pilot, lambda: not first.unstored, timeout=20)
-            await wait_until(pilot, lambda: "not stored yet" not in status(app))
+            await app_wait_until(pilot, lambda: not first.unstored, timeout=20)
+            await app_wait_until(pilot, lambda: "not stored yet" not in status(app))
 
     run(body())
 
@@ -254,7 +255,7 @@ def test_start_is_not_delayed_by_old_history(tmp_path, config):
         async with app.run_test() as pilot:
             await settled(pilot)
             assert all(len(chart(app, i).series) == 0 for i in range(3))
-            assert app.timeline.live
+            assert app.charts.timeline.live
 
     run(body())
 
@@ -270,7 +271,7 @@ def test_history_that_cannot_be_read_is_said_once(tmp_path, config):
             await pilot.press("left_square_bracket")
             await settled(pilot)
             for _ in range(10):  # what the 4 Hz tick does
-                app.sync_view()
+                app.charts.loader.sync_view()
                 await settled(pilot)
             assert len(seen) == 1 and "no database" in seen[0]
 

@@ -47,7 +47,7 @@ def test_a_pan_draws_each_chart_once_with_the_new_span(tmp_path: Any, config: Co
             await app.workers.wait_for_complete()
             await pilot.pause()
             await pilot.pause()
-            since, until = app.view_span()
+            since, until = app.charts.view_span()
             assert until == end - 300
             for chart, spans in zip(charts, drawn, strict=True):
                 assert spans == [(since, until)]

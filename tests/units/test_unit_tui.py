@@ -12,7 +12,8 @@ from sensor_tui.storage import Reader
 from sensor_tui.storage.units import load_references
 from sensor_tui.tui.app import make_app
 from sensor_tui.tui.unit_chart import UnitChart, UnitChartPanel
-from tests.conftest import make_monitor, run, wait_until
+from tests.conftest import make_monitor, run
+from tests.support.waiting import app_wait_until
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -41,14 +42,14 @@ def test_the_unit_chart_shows_the_statistic_and_is_selected_like_a_tag(
             chart = app.query_one(UnitChart)
             panel = app.query_one(UnitChartPanel)
             assert chart.number == 4 and "fermenter health" in str(panel.border_title)
-            await wait_until(pilot, lambda: len(chart.times) >= 5, timeout=20)
+            await app_wait_until(pilot, lambda: len(chart.times) >= 5, timeout=20)
             assert chart.latest is not None and "limit" in str(panel.border_title)
             assert chart.built.plain.strip() and panel.region.height > 3  # drawn, on screen
             await pilot.press("4")
-            assert app.selected_unit == "fermenter" and panel.has_class("-selected")
+            assert app.charts.selected_unit == "fermenter" and panel.has_class("-selected")
             assert "▶" in str(panel.border_title)
             await pilot.press("tab")
-            assert app.selected == 0 and not panel.has_class("-selected")
+            assert app.charts.selected == 0 and not panel.has_class("-selected")
             await pilot.press("shift+tab", "e")  # expanded: the unit's chart alone
             await pilot.pause(0.2)
             assert panel.display and app.query_one("#panel-0").styles.display == "none"
@@ -65,9 +66,9 @@ def test_b_injects_a_decouple_and_m_marks_the_view_as_the_reference(
 
     async def body() -> None:
         async with app.run_test(size=(110, 40)) as pilot:
-            await wait_until(pilot, lambda: stored_reference(db) == "warm-up", timeout=20)
+            await app_wait_until(pilot, lambda: stored_reference(db) == "warm-up", timeout=20)
             await pilot.press("4", "M")
-            await wait_until(pilot, lambda: stored_reference(db) == "operator", timeout=20)
+            await app_wait_until(pilot, lambda: stored_reference(db) == "operator", timeout=20)
             await pilot.press("2", "b")
             faults = monitor.simulator.active_faults() if monitor.simulator else []
             assert ("fermenter_ph", "decouple") in [(e.tag, e.kind) for e in faults]

@@ -7,10 +7,15 @@ past the band is urgent. Points add up from three parts; the total picks the pri
 
 from __future__ import annotations
 
+from sensor_tui.model.faults import FaultKind
+
 URGENT, HIGH, MEDIUM, LOW = 1, 2, 3, 4
 NAMES = {URGENT: "URGENT", HIGH: "HIGH", MEDIUM: "MEDIUM", LOW: "LOW"}
 
-KIND_POINTS = {"out_of_band": 2, "step": 2, "drift": 1, "stuck": 1, "noise": 1, "spike": 0}
+KIND_POINTS: dict[str, int] = {
+    FaultKind.OUT_OF_BAND: 2, FaultKind.STEP: 2, FaultKind.DRIFT: 1, FaultKind.STUCK: 1,
+    FaultKind.NOISE: 1, FaultKind.SPIKE: 0,
+}  # fmt: skip
 """A level fault moves the process; a lone spike is most often the instrument."""
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sensor_tui.detection.unit_base import UnitVerdict
+from sensor_tui.model.faults import FaultKind
 
 UNIT_HOLD_OFF = 30
 """Unflagged observations that end a unit alarm: half a minute at 1 Hz, 90 minutes for a unit
@@ -75,7 +76,7 @@ class UnitAlarm:
         return {
             "id": self.id,
             "tag": self.unit,
-            "kind": self.kinds.most_common(1)[0][0] if self.kinds else "relation",
+            "kind": self.kinds.most_common(1)[0][0] if self.kinds else FaultKind.RELATION,
             "start": self.start,
             "end": self.end,
             "peak_score": round(self.peak, 4),

@@ -1,6 +1,6 @@
 """`sensor-tui alarms` (the list) and `sensor-tui alarms report` (health KPIs and the grade).
 
-Read-only: both open the database with a `Reader` and never change the file.
+Read-only: both open a local file or the historian with a `HistoryReader` and change nothing.
 """
 
 from __future__ import annotations
@@ -8,13 +8,17 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sensor_tui.alarming import states
 from sensor_tui.alarming.priority import NAMES as PRIORITY_NAMES
 from sensor_tui.alarming.unit_alarms import contributions_text
+from sensor_tui.cli.options import DEFAULT_DB
+
+if TYPE_CHECKING:
+    from sensor_tui.storage.readers import HistoryReader
 
 STATE_CHOICES = (*states.STATES, "open", "active", "all")
 
@@ -28,7 +32,7 @@ def _states(state: str) -> tuple[str, ...] | None:
     }.get(state, (state,))
 
 
-def _reader(db: str, site: str | None = None) -> Any:
+def _reader(db: str, site: str | None = None) -> HistoryReader:
     from sensor_tui.storage.readers import is_historian, open_reader
 
     if is_historian(db):
@@ -42,7 +46,7 @@ def _reader(db: str, site: str | None = None) -> Any:
 
 
 @click.group(invoke_without_command=True)
-@click.option("--db", default="sensor_data.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False))
 @click.option("--state", type=click.Choice(STATE_CHOICES), default="all", show_default=True)
 @click.option("--tag", help="Only this tag's alarms.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
@@ -60,7 +64,7 @@ def alarms(
 ) -> None:
     """Alarms, newest first: state, priority, tag, kind, start, end, peak, and for a unit's
     alarm the tags that moved it (see also `report`)."""
-    ctx.ensure_object(dict)["db"] = db
+    ctx.ensure_object(dict).update(db=db, site=site)
     if ctx.invoked_subcommand is not None:
         return
     from sensor_tui.storage import StoreUnavailable
@@ -109,27 +113,27 @@ def _print_alarms(rows: list[dict[str, Any]]) -> None:
 
 
 @alarms.command()
-@click.option("--db", type=click.Path(dir_okay=False), help="SQLite database file.")
+@click.option("--db", type=click.Path(dir_okay=False), help="SQLite file or postgresql:// URL.")
 @click.option("--since", help="Only alarms and faults from this time on (ISO-8601).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--site", help="Against a historian: only this site [default: all sites].")
 @click.pass_context
-def report(ctx: click.Context, db: str | None, since: str | None, as_json: bool) -> None:
+def report(
+    ctx: click.Context, db: str | None, since: str | None, as_json: bool, site: str | None
+) -> None:
     """Alarm health (EEMUA 191 / ISA-18.2 KPIs) and the detector's grade against injected faults."""
     from sensor_tui.alarming.report import build_report, report_dict, report_lines
     from sensor_tui.model.readings import Rejected, normalize_ts
     from sensor_tui.storage import StoreUnavailable
-    from sensor_tui.storage.alarm_reads import report_inputs
 
     path = db or ctx.obj["db"]
-    if path.startswith(("postgresql://", "postgres://")):
-        raise click.ClickException("the alarm report reads a monitor's own file, not a historian")
     try:
         start = normalize_ts(since) if since else None
     except Rejected as exc:
         raise click.BadParameter(f"not a time: {since!r}", param_hint="--since") from exc
-    reader = _reader(path)
+    reader = _reader(path, site or ctx.obj.get("site"))
     try:
-        kpis, grading = build_report(*report_inputs(reader, start), start)
+        kpis, grading = build_report(*reader.report_inputs(start), start)
     except StoreUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
     finally:

@@ -15,6 +15,7 @@ import click
 
 from sensor_tui.cli.errors import BadInput
 from sensor_tui.cli.errors import fail as _fail
+from sensor_tui.cli.options import DEFAULT_DB
 
 
 def _known_tags(db: str, site: str | None) -> set[str]:
@@ -55,7 +56,7 @@ def _check_database(db: str) -> None:
 @click.command("export")
 @click.option(
     "--db",
-    default="sensor_data.db",
+    default=DEFAULT_DB,
     show_default=True,
     type=click.Path(dir_okay=False),
     help="SQLite database file, or a historian's postgresql:// URL.",

@@ -17,14 +17,15 @@ from types import FrameType
 from typing import TextIO
 
 from sensor_tui.model.counters import SourceState
+from sensor_tui.model.stored_time import iso
 from sensor_tui.pipeline import StoredBatch
 from sensor_tui.pipeline.summary import dead_letter_lines, source_lines
 from sensor_tui.runtime.monitor import Monitor
 
 
 def utc_stamp(moment: float | None = None) -> str:
-    """The time at the start of each console line: ISO-8601 UTC to the second."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
+    """The time at the start of each console line: the stored form cut to the second."""
+    return iso(time.time() if moment is None else moment)[:19] + "Z"
 
 
 def by_reason(reasons: dict[str, int]) -> str:

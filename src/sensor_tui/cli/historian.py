@@ -89,7 +89,7 @@ def prune(url: str, keep: str) -> None:
 def status(url: str) -> None:
     """Per site: readings, first and last timestamp (from the hour rollups: instant)."""
     with _connect(url) as conn:
-        from sensor_tui.storage.historian.reader import site_summary
+        from sensor_tui.storage.historian.counts import site_summary
 
         for site, count, first, last in site_summary(conn):
             click.echo(f"{site}: {count:,} readings, {first} .. {last}")

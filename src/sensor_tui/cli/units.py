@@ -15,6 +15,7 @@ import time
 
 import click
 
+from sensor_tui.cli.options import DEFAULT_DB
 from sensor_tui.model.errors import SensorTuiError
 from sensor_tui.model.tags import ConfigError, load_config
 
@@ -28,11 +29,12 @@ def _fail(message: str) -> None:
 @click.option("--unit", "unit_name", required=True, help="The unit's name ([[units]] name).")
 @click.option("--since", required=True, help="Start (UTC): 2026-01-15, '2026-01-15 08:00', -2h.")
 @click.option("--until", required=True, help="End (excluded), same forms.")
-@click.option("--db", default="sensor_data.db", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False))
 @click.option("--config", type=click.Path(dir_okay=False), help="TOML file with the [[units]].")
 def baseline(unit_name: str, since: str, until: str, db: str, config: str | None) -> None:
     """Learn a unit's reference from a period known to be normal, and store it."""
-    from sensor_tui.model.when import BadMoment, iso, parse_when
+    from sensor_tui.model.stored_time import iso
+    from sensor_tui.model.when import BadMoment, parse_when
     from sensor_tui.pipeline.units import learn, make_detector, observations
     from sensor_tui.storage import Store
 

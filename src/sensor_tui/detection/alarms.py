@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sensor_tui.model.faults import FaultKind
 from sensor_tui.model.readings import Reading
 
 DEFAULT_HOLD_OFF = 60
@@ -49,14 +50,14 @@ class Alarm:
     @property
     def kind(self) -> str:
         """The kind most of its readings were flagged with (Counter keeps first-seen order)."""
-        return self.kinds.most_common(1)[0][0] if self.kinds else "anomaly"
+        return self.kinds.most_common(1)[0][0] if self.kinds else FaultKind.ANOMALY
 
     def add(self, reading: Reading) -> None:
         """Extend the alarm with one more flagged reading."""
         self.end = reading.timestamp
         self.readings += 1
         self.quiet = 0
-        self.kinds[reading.kind or "anomaly"] += 1
+        self.kinds[reading.kind or FaultKind.ANOMALY] += 1
         score = reading.score
         if score is not None and (self.peak_score is None or abs(score) > abs(self.peak_score)):
             self.peak_score = score

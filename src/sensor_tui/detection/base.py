@@ -1,13 +1,16 @@
-"""What every detector shares: the verdict it returns and the two calls the pipeline makes.
+"""What every detector shares: the verdict it returns, the two calls the pipeline makes, and
+the optional parts a detector may offer, each named by a protocol.
 
 Kept apart from the registry and the detectors so that each detector module imports only this
 one and nothing imports back (the old `detection` and `detection_robust` imported each other).
+The optional parts are protocols rather than attribute names looked up with `getattr`, so a
+typo in a detector or a caller is a type error, and a plug-in sees what it may add.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from sensor_tui.model.tags import Tag
@@ -39,11 +42,46 @@ class Detector(Protocol):
     def warm(self, values: Iterable[float]) -> None:
         """Learn from stored history without flagging, so a restart has no blind spot.
 
-        A detector that also learns from timestamps (the time of day) may offer
-        `warm_readings(pairs of (value, timestamp))`; the pipeline calls that one instead.
-        One that knows when it has too little history to judge may say so with a
-        `warming_up` bool property; the charts then say "warming up"."""
+        Optional parts: `WarmsWithTime` (learns from the timestamps too; `warm_from` calls it
+        instead) and `KnowsWarmUp` (says when it has too little history to judge; the charts
+        then say "warming up")."""
         ...
+
+
+@runtime_checkable
+class WarmsWithTime(Protocol):
+    """Optional: a detector that also learns from timestamps (a daily profile learns the time
+    of day), so it warms from (value, timestamp) pairs rather than values."""
+
+    def warm_readings(self, readings: Iterable[tuple[float, str]]) -> None:
+        """Learn from stored (value, timestamp) pairs without flagging."""
+        ...
+
+
+@runtime_checkable
+class KnowsWarmUp(Protocol):
+    """Optional: a detector that knows when it has too few readings to judge."""
+
+    @property
+    def warming_up(self) -> bool:
+        """True until it has enough history to give verdicts."""
+        ...
+
+
+def warm_from(detector: Detector, history: Sequence[tuple[float, str]]) -> None:
+    """Warm a detector from stored history: with the timestamps when it takes them
+    (`WarmsWithTime`), else the values alone (`Detector.warm`, what every plug-in has)."""
+    if isinstance(detector, WarmsWithTime):
+        detector.warm_readings(history)
+    else:
+        detector.warm(value for value, _ in history)
+
+
+def is_warming_up(detector: object) -> bool:
+    """True while a detector says it has too few readings to judge (`KnowsWarmUp`); one that
+    does not say is taken as judging. Reads the flag without a lock: a stale answer costs a
+    repaint."""
+    return isinstance(detector, KnowsWarmUp) and detector.warming_up is True
 
 
 DetectorFactory = Callable[["Tag"], Detector]

@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from sensor_tui.detection.base import NORMAL, Verdict
+from sensor_tui.model.faults import FaultKind
 
 THREE_SIGMA = 0.75
 """The seed's |z| > 3 on the score |z| / (1 + |z|)."""
@@ -64,7 +65,7 @@ class ZScoreDetector:
                 az = abs(z)
                 score = az / (1.0 + az)
                 flagged = score >= self.confidence
-                verdict = (flagged, score, "spike" if flagged else None)
+                verdict = (flagged, score, FaultKind.SPIKE if flagged else None)
             else:
                 verdict = (False, 0.0, None)
         self._push(value)

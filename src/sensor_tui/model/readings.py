@@ -1,7 +1,7 @@
 """Readings, their timestamps, and the validation every source goes through.
 
-Timestamps are stored as ISO-8601 UTC text of one fixed width (`2026-11-26T17:26:18.000000Z`),
-so that text order is time order and `sqlite-utils query` shows something a person can read.
+Timestamps are stored as ISO-8601 UTC text of one fixed width (`model.stored_time`, whose
+conversions are re-exported here for the many callers that have a reading at hand).
 Validation turns an untrusted measurement (from a CSV row, an HTTP body, the simulator) into a
 `Reading` or a rejection *reason*; reasons are short fixed strings so they can be counted.
 """
@@ -14,14 +14,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sensor_tui.model.stored_time import CANONICAL_WIDTH, BadTimestamp
+from sensor_tui.model.stored_time import NOT_STORED_FORM as NOT_STORED_FORM
+from sensor_tui.model.stored_time import epoch as epoch
+from sensor_tui.model.stored_time import format_ts as format_ts
+from sensor_tui.model.stored_time import now_ts as now_ts
+from sensor_tui.model.stored_time import parse_ts as parse_ts
 from sensor_tui.model.tags import Config
-from sensor_tui.model.timestamps import CANONICAL_WIDTH, BadTimestamp, canonical, is_canonical
+from sensor_tui.model.timestamps import canonical
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 """How far ahead of this machine's clock a reading's timestamp may be (clock skew of gateways)."""
 
 TS_WIDTH = CANONICAL_WIDTH
-NOT_STORED_FORM = "not the stored form YYYY-MM-DDTHH:MM:SS.ffffffZ"
 
 # Rejection reasons: fixed strings, counted on screen, in `stats` and on /stats.
 UNKNOWN_TAG = "unknown tag"
@@ -83,36 +88,6 @@ class Rejected(ValueError):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
-
-
-def format_ts(moment: datetime) -> str:
-    """The canonical stored form of an aware datetime (naive ones are taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    elif moment.utcoffset():
-        moment = moment.astimezone(UTC)
-    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
-
-
-def now_ts() -> str:
-    """The current time in canonical form."""
-    return format_ts(datetime.now(UTC))
-
-
-def epoch(timestamp: str) -> float:
-    """Stored timestamp text (`2026-11-26T17:26:18.000000Z`) to Unix epoch seconds.
-
-    Raises BadTimestamp (a ValueError) for text not in the stored form: rows written by older
-    releases may hold such garbage, and their readers skip them rather than guess.
-    """
-    if not is_canonical(timestamp):
-        raise BadTimestamp(NOT_STORED_FORM, timestamp)
-    return round(datetime.fromisoformat(timestamp).timestamp(), 6)
-
-
-def parse_ts(text: str) -> datetime:
-    """Parse a canonical timestamp back to an aware datetime."""
-    return datetime.fromisoformat(text)
 
 
 def normalize_ts(raw: Any) -> str:

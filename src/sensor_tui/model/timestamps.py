@@ -14,17 +14,22 @@ accepted, everything else is rejected with the rule it breaks (docs/guide/timest
   shorter text is refused as ambiguous (`2026` or `20261207` read as a year or a date as easily
   as seconds of 1970).
 
-The answer is always the stored form, UTC, one fixed width: `2026-11-26T17:26:18.000000Z`.
+The answer is always the stored form, UTC, one fixed width: `2026-11-26T17:26:18.000000Z`
+(`model.stored_time`, where the conversions to and from it live; this module only decides what
+text a source may send).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-CANONICAL_WIDTH = len("2026-11-26T17:26:18.000000Z")
+from sensor_tui.model.stored_time import CANONICAL_WIDTH, BadTimestamp, is_canonical, iso
+
+__all__ = ["CANONICAL_WIDTH", "BadTimestamp", "canonical", "diagnose", "from_epoch", "is_canonical"]
+
 FIRST_YEAR = 1900
 LAST_EPOCH = 4_102_444_800.0
 """2100-01-01T00:00:00Z: epoch seconds beyond it are taken for milliseconds, not believed."""
@@ -37,7 +42,6 @@ _ISO = re.compile(
 )
 _EPOCH_TEXT = re.compile(r"\d{9,10}(?:\.\d{1,9})?", re.ASCII)
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?", re.ASCII)
-_CANONICAL = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", re.ASCII)
 _PAD = "000000"
 _SHAPES_20 = ("--T::Z", "-- ::Z")
 """Characters at 4, 7, 10, 13, 16, 19 of `2026-01-01T00:00:00Z` (one slice checks them all)."""
@@ -65,14 +69,6 @@ EPOCH_RANGE = "epoch seconds before 1970 or after 2100 (milliseconds?)"
 EPOCH_FORM = "epoch seconds as text: digits and a point only, 1970 to 2100"
 NOT_FINITE = "not a finite number"
 UNKNOWN_FORM = "not YYYY-MM-DD[THH:MM[:SS[.fff]]][Z|+HH:MM] nor epoch seconds"
-
-
-class BadTimestamp(ValueError):
-    """A timestamp outside the accepted grammar; `rule` is the rule it breaks."""
-
-    def __init__(self, rule: str, raw: Any) -> None:
-        super().__init__(f"{rule}: {raw!r}")
-        self.rule = rule
 
 
 def canonical(raw: Any) -> str:
@@ -108,13 +104,7 @@ def from_epoch(seconds: float, raw: Any) -> str:
         raise BadTimestamp(NOT_FINITE, raw)
     if not 0 <= seconds < LAST_EPOCH:
         raise BadTimestamp(EPOCH_RANGE, raw)
-    moment = datetime.fromtimestamp(seconds, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def is_canonical(text: Any) -> bool:
-    """True for text of the stored form's shape (what a reader of old rows may rely on)."""
-    return type(text) is str and len(text) == CANONICAL_WIDTH and bool(_CANONICAL.fullmatch(text))
+    return iso(seconds)
 
 
 def _check_date(date: str, raw: Any) -> None:

@@ -13,6 +13,9 @@ import re
 from datetime import UTC, datetime
 
 from sensor_tui.model.errors import SensorTuiError
+from sensor_tui.model.stored_time import iso
+
+__all__ = ["BadMoment", "iso", "parse_when"]  # iso: the stored form, from model.stored_time
 
 _OFFSET = re.compile(r"^-\s*(\d+(?:\.\d+)?)\s*([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
@@ -49,8 +52,3 @@ def parse_when(text: str, now: float) -> float:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
-
-
-def iso(epoch: float) -> str:
-    """Canonical stored form of an epoch (what `timestamp` columns compare against)."""
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,6 +33,7 @@ from typing import Any
 from sensor_tui.model.counters import Counters
 from sensor_tui.model.readings import now_ts
 from sensor_tui.model.tags import Config
+from sensor_tui.pipeline.forward_prefetch import Prefetch
 from sensor_tui.storage import Reader, Store, StoreUnavailable
 from sensor_tui.storage import forward_marks as marks
 from sensor_tui.storage.historian import HistorianUnavailable, connect, writes
@@ -82,11 +83,13 @@ class Forwarder:
         self._conn: Any = None
         self._days: set[date] = set()
         self._marks: dict[str, str] = {}
+        self._events_sent: dict[str, tuple[Any, ...]] = {}
+        """Event rows sent by this run, as sent: an unchanged row is not sent again."""
         self._pending_save: Future[Any] | None = None
         self._saved: dict[str, str] = {}
         self._saved_at = 0.0
         self._site_field = marks.copy_field(settings.site)
-        self._prefetch = _Prefetch(self._db_path, self._site_field, settings.batch_rows)
+        self._prefetch = Prefetch(self._db_path, self._site_field, settings.batch_rows)
         self._down_since = ""
         self.forwarded = 0
         """Readings the historian stored new from this forwarder (duplicates not counted)."""
@@ -160,6 +163,7 @@ class Forwarder:
                 )
                 self._marks["measurements"] = str(top)
             self._step_alarms(conn, reader)
+            self._step_events(conn, reader)
         except Exception as exc:
             self._disconnect()
             if _is_driver_error(exc):
@@ -177,9 +181,20 @@ class Forwarder:
             return
         writes.write_alarms(conn, self.settings.site, alarms, events)
         if alarms:
-            self._marks["alarms"] = max(str(row[-1] or row[3]) for row in alarms)
+            self._marks["alarms"] = max(
+                str(row[marks.UPDATED_AT] or row[marks.START]) for row in alarms
+            )
         if events:
             self._marks["alarm_events"] = str(events[-1][0])
+
+    def _step_events(self, conn: Any, reader: Reader) -> None:
+        """The `events` journal (faults, outages): rows new or changed since last sent."""
+        rows = marks.events_changed(reader, self._marks["events"])
+        fresh = [row for row in rows if self._events_sent.get(row[0]) != row]
+        if fresh:
+            writes.write_events(conn, self.settings.site, fresh)
+            self._events_sent.update((row[0], row) for row in fresh)
+        self._marks["events"] = marks.events_mark(rows, self._marks["events"])
 
     def _connection(self) -> Any:
         if self._conn is None or self._conn.closed:
@@ -244,42 +259,6 @@ class Forwarder:
             forward_up=up,
             forward_forwarded=self.forwarded,
         )
-
-
-class _Prefetch:
-    """Reads the next batch from SQLite (its own read-only connection, on a second thread)
-    while the current one is sent: SQLite builds COPY text without the GIL and the historian
-    works on its own, so the two overlap instead of taking turns."""
-
-    def __init__(self, db_path: Path, site_field: str, batch_rows: int) -> None:
-        self._reader = Reader(db_path)
-        self._site_field = site_field
-        self._rows = batch_rows
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="forward-read")
-        self._after = -1
-        self._future: Future[Any] | None = None
-
-    def start(self, after: int) -> None:
-        """Begin reading the batch after id `after`."""
-        self._after = after
-        self._future = self._pool.submit(
-            marks.copy_batch, self._reader, self._site_field, after, self._rows
-        )
-
-    def take(self, after: int) -> Any:
-        """The batch read ahead if it starts where asked (else None: read it now)."""
-        future, self._future = self._future, None
-        if future is None or self._after != after:
-            return None
-        try:
-            return future.result()
-        except StoreUnavailable:
-            return None
-
-    def close(self) -> None:
-        """Stop the thread and close its connection."""
-        self._pool.shutdown(wait=True)
-        self._reader.close()
 
 
 def _is_driver_error(exc: BaseException) -> bool:

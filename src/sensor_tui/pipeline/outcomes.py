@@ -12,6 +12,7 @@ import logging
 from collections import Counter
 
 from sensor_tui.model.counters import Counters
+from sensor_tui.model.faults import FaultKind
 from sensor_tui.model.readings import Reading, Validator
 from sensor_tui.pipeline.batches import Batch, NotDurable, StoredBatch
 from sensor_tui.pipeline.deadletter import DeadLetter, ReplayResult
@@ -100,7 +101,9 @@ class Outcomes:
         Raises StoreUnavailable (the lines stay in the file) or OSError (file unreadable).
         """
         result = self.dead_letter.replay(self.validator, store.write_rows)
-        anomalies = Counter((r.tag, r.kind or "anomaly") for r in result.readings if r.is_anomaly)
+        anomalies = Counter(
+            (r.tag, r.kind or FaultKind.ANOMALY) for r in result.readings if r.is_anomaly
+        )
         self.counters.stored(result.stored, result.duplicates, anomalies)
         self.counters.add(replayed=result.stored + result.duplicates)
         if result.bad_lines:

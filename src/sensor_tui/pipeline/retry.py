@@ -16,6 +16,7 @@ import threading
 import time
 
 from sensor_tui.model.counters import Counters
+from sensor_tui.model.faults import FaultKind
 from sensor_tui.model.readings import Reading
 from sensor_tui.pipeline.batches import Batch, RetryPolicy
 
@@ -66,7 +67,9 @@ class RetrySchedule:
             if self._closed or len(readings) > room:
                 return False
             batch = Batch(readings, [], attempts=1)
-            batch.anomalies.update((r.tag, r.kind or "anomaly") for r in readings if r.is_anomaly)
+            batch.anomalies.update(
+                (r.tag, r.kind or FaultKind.ANOMALY) for r in readings if r.is_anomaly
+            )
             batch.due = time.monotonic() + self.policy.max_delay
             self._pending.append(batch)
             self._changed()

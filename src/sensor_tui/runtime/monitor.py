@@ -16,6 +16,7 @@ from sensor_tui.pipeline import Pipeline, RetryPolicy
 from sensor_tui.sources import Source, build_source
 from sensor_tui.sources.config import SourceSettings
 from sensor_tui.sources.simulator import Simulator, SimulatorThread
+from sensor_tui.storage.readers import HistoryReader, LocalReader
 
 if TYPE_CHECKING:
     from sensor_tui.http import HttpServer
@@ -44,6 +45,9 @@ class MonitorOptions:
 class Monitor:
     """Pipeline, simulator thread, optional HTTP server and network sources, as one unit."""
 
+    read_only: str | None = None
+    """Why this monitor changes nothing (a viewer's reason), or None: the live monitor can."""
+
     def __init__(
         self,
         config: Config,
@@ -65,6 +69,11 @@ class Monitor:
         if config.alarms.notify:
             self.notifier = Notifier(config.alarms)
             self.pipeline.subscribe_alarms(self.notifier.offer)
+
+    def open_reader(self) -> HistoryReader:
+        """A read-only reader of this monitor's file, for one worker thread (the caller closes
+        it); `runtime.historian_view.HistorianView` answers the same for the historian."""
+        return LocalReader(self.options.db_path)
 
     def start(self) -> None:
         """Start the pipeline (replaying the dead-letter file), the HTTP server, the simulator."""

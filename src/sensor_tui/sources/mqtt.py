@@ -31,9 +31,6 @@ import random
 import ssl
 import threading
 import time
-from collections.abc import Mapping
-from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as paho
@@ -43,28 +40,23 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from sensor_tui.model.readings import NOT_AN_OBJECT, Reading, Rejected
-from sensor_tui.pipeline import BatchResult, Pipeline, PipelineStopped
+from sensor_tui.model.readings import Reading
+from sensor_tui.pipeline import Pipeline, PipelineStopped
 from sensor_tui.sources.config import MqttSettings
-from sensor_tui.sources.payloads import BAD_PAYLOAD, MISSING_TIMESTAMP, UNMAPPED_TOPIC, decode
+from sensor_tui.sources.mqtt_messages import (
+    SOURCE,
+    MessageReader,
+    PendingAcks,
+    pending_acks,
+    take_batch,
+)
+from sensor_tui.sources.payloads import BAD_PAYLOAD
 from sensor_tui.sources.reasons import CERT_REFUSED, NO_ANSWER, SERVER_DOWN, mqtt_reason
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH_MESSAGES = 5_000
 """Messages per pipeline submit at most (the pipeline groups submits into transactions anyway)."""
-
-SOURCE = "mqtt"
-"""The `source` column of readings that came over MQTT."""
-
-
-@dataclass(slots=True)
-class _Pending:
-    """A submitted batch: its future and the messages to acknowledge once it resolves."""
-
-    future: Future[BatchResult]
-    client: paho.Client
-    acks: list[tuple[int, int]]  # (mid, qos) of QoS > 0 messages
 
 
 class MqttSource:
@@ -79,7 +71,7 @@ class MqttSource:
         self._inbox: queue.SimpleQueue[tuple[paho.MQTTMessage, paho.Client] | None] = (
             queue.SimpleQueue()
         )
-        self._acks: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._acks: queue.SimpleQueue[PendingAcks | None] = queue.SimpleQueue()
         self._stopping = threading.Event()
         self._lost = threading.Event()
         self._closing = threading.Event()
@@ -87,10 +79,8 @@ class MqttSource:
         self._connected = False
         self._refused = False
         self._was_up = False
-        self._tags: dict[str, str | None] = {}
-        self._last_warning = 0.0
         self._down_since: float | None = None
-        self._last_unreadable = -60.0
+        self._messages = MessageReader(settings, pipeline, SOURCE)
         self.acked = 0
         """Messages acknowledged to the broker so far (tests and the benchmark read it)."""
         self._threads = [
@@ -258,20 +248,10 @@ class MqttSource:
     def _batch_loop(self) -> None:
         """Take what the inbox holds (up to a bound), submit it as one batch, repeat."""
         while True:
-            first = self._inbox.get()
-            items = [first] if first is not None else []
-            while first is not None and len(items) < MAX_BATCH_MESSAGES:
-                try:
-                    item = self._inbox.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    first = None
-                    break
-                items.append(item)
+            items, ended = take_batch(self._inbox, MAX_BATCH_MESSAGES)
             if items:
                 self._submit(items)
-            if first is None:
+            if ended:
                 return
 
     def _submit(self, items: list[tuple[paho.MQTTMessage, paho.Client]]) -> None:
@@ -280,9 +260,9 @@ class MqttSource:
         offered = 0
         for message, _ in items:
             try:
-                offered += self._readings(message, readings, rejected, offered)
+                offered += self._messages.read(message, readings, rejected, offered)
             except Exception:  # a bug or a message nobody foresaw: reject it, never stall
-                self._unreadable()
+                self._messages.unreadable()
                 rejected.append((offered, BAD_PAYLOAD))
                 offered += 1
         self.pipeline.counters.source_messages(self.name, len(items))
@@ -293,72 +273,8 @@ class MqttSource:
         except Exception:  # keep the batcher alive; unacknowledged, so the broker resends
             log.exception("%s: submitting %d messages failed", self.name, len(items))
             return
-        by_client: dict[int, _Pending] = {}
-        for message, client in items:
-            if message.qos:
-                pending = by_client.get(id(client))
-                if pending is None:
-                    pending = by_client[id(client)] = _Pending(future, client, [])
-                pending.acks.append((message.mid, message.qos))
-        for pending in by_client.values():
+        for pending in pending_acks(items, future):
             self._acks.put(pending)
-
-    def _readings(
-        self,
-        message: paho.MQTTMessage,
-        readings: list[Reading],
-        rejected: list[tuple[int, str]],
-        index: int,
-    ) -> int:
-        """Append the message's readings and rejections; return how many items it offered."""
-        topic = message.topic
-        try:
-            items = decode(message.payload)
-        except Rejected as exc:
-            self._rejected(topic, exc)
-            rejected.append((index, exc.reason))
-            return 1
-        topic_tag = self._tag_for(topic)
-        validate = self.pipeline.validator.validate
-        require_timestamp = self.settings.require_timestamp
-        for i, item in enumerate(items):
-            try:
-                if not isinstance(item, Mapping):
-                    raise Rejected(NOT_AN_OBJECT, f"list item {i}")
-                tag = item.get("tag") or topic_tag
-                if tag is None:
-                    raise Rejected(UNMAPPED_TOPIC, topic)
-                stamp = item.get("timestamp")
-                if require_timestamp and stamp in (None, ""):
-                    raise Rejected(MISSING_TIMESTAMP)
-                readings.append(validate(tag, item.get("value"), stamp, SOURCE))
-            except Rejected as exc:
-                self._rejected(topic, exc)
-                rejected.append((index + i, exc.reason))
-        return len(items)
-
-    def _tag_for(self, topic: str) -> str | None:
-        tag = self._tags.get(topic, "")
-        if tag == "":
-            if len(self._tags) > 100_000:  # a topic tree with ever new names: do not grow forever
-                self._tags.clear()
-            tag = self._tags[topic] = self.settings.mapping.tag_for(topic)
-        return tag
-
-    def _unreadable(self) -> None:
-        """Log a message nobody foresaw with its traceback, at most once a minute: a publisher
-        repeating it must not flood the log."""
-        now = time.monotonic()
-        if now - self._last_unreadable >= 60.0:
-            self._last_unreadable = now
-            log.exception("%s: a message could not be read; rejected", self.name)
-
-    def _rejected(self, topic: str, exc: Rejected) -> None:
-        """Log a rejection with its reason, at most one line a second (a flood stays readable)."""
-        now = time.monotonic()
-        if now - self._last_warning >= 1.0:
-            self._last_warning = now
-            log.warning("%s: rejected a reading on %s: %s", self.name, topic, exc)
 
     # -- acknowledgements ------------------------------------------------------------------
 

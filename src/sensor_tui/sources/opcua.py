@@ -246,7 +246,9 @@ class OpcUaSource:
             back = await tags.retry_due()
             if back is not None:
                 self._tags_changed(tags)
-                await self._fill(client, back, marks)
+            again = set(back or ()) | set(self._gaps.due(list(tags.handles)))
+            if again:  # tags subscribed again, and fills that failed on a live session
+                await self._fill(client, sorted(again), marks)
 
     def _tags_changed(self, tags: TagSubscriptions) -> None:
         failures = tags.failures()
@@ -260,8 +262,7 @@ class OpcUaSource:
             for tag, value in await self._gaps.read(client, tags, marks):
                 self._take(tag, value, SOURCE_HISTORY)
         except (ConnectionError, TimeoutError, ua.UaError) as exc:
-            log.warning("%s: reading history failed (%s); the next reconnect tries again",
-                        self.name, exc)  # fmt: skip
+            log.warning("%s: reading history failed (%s); tried again soon", self.name, exc)
         self._flush()
 
     # -- data changes to readings ----------------------------------------------------------

@@ -69,51 +69,7 @@ def make_client_certificate(
     """
     host = host or socket.gethostname()
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, f"sensor-tui@{host}"[:64]),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "sensor-tui"),
-        ]
-    )
-    now = dt.datetime.now(dt.UTC)
-    usage = x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=True,
-        key_encipherment=True,
-        data_encipherment=True,
-        key_agreement=False,
-        key_cert_sign=True,  # self-signed: it signs itself
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(private.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=days))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.UniformResourceIdentifier(application_uri), x509.DNSName(host)]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(usage, critical=True)
-        .add_extension(
-            x509.ExtendedKeyUsage(
-                [ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH]
-            ),
-            critical=False,
-        )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(private.public_key()), critical=False
-        )
-    )
-    certificate = builder.sign(private, hashes.SHA256())
+    certificate = _self_signed(private, application_uri, host, days)
     encoding = serialization.Encoding.PEM if cert.suffix == ".pem" else serialization.Encoding.DER
     cert.parent.mkdir(parents=True, exist_ok=True)
     key.parent.mkdir(parents=True, exist_ok=True)
@@ -129,3 +85,58 @@ def make_client_certificate(
     key.chmod(0o600)
     thumb = certificate.fingerprint(hashes.SHA1()).hex(":").upper()  # display, not security
     return MadeCertificate(cert, key, application_uri, thumb)
+
+
+_USAGE = x509.KeyUsage(
+    digital_signature=True,
+    content_commitment=True,
+    key_encipherment=True,
+    data_encipherment=True,
+    key_agreement=False,
+    key_cert_sign=True,  # self-signed: it signs itself
+    crl_sign=False,
+    encipher_only=False,
+    decipher_only=False,
+)
+"""The key usages Sign and SignAndEncrypt need (point 2 of the module docstring)."""
+
+
+def _self_signed(
+    private: rsa.RSAPrivateKey, application_uri: str, host: str, days: int
+) -> x509.Certificate:
+    """The certificate itself: the application URI in subjectAltName, the usages a server
+    checks, valid from five minutes ago (clocks differ) for `days` days."""
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, f"sensor-tui@{host}"[:64]),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "sensor-tui"),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.UniformResourceIdentifier(application_uri), x509.DNSName(host)]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_USAGE, critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.SERVER_AUTH]
+            ),
+            critical=False,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(private.public_key()), critical=False
+        )
+    )
+    return builder.sign(private, hashes.SHA256())

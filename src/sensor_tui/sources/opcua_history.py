@@ -14,6 +14,7 @@ is then not asked again in this run, and the gap stays (said once in the log).
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from asyncua import Client, ua
@@ -30,6 +31,11 @@ _AHEAD = timedelta(hours=1)
 """The read ends this far past our clock: a server whose clock is ahead of ours stamps the
 outage's last values later than our "now", and they must not fall outside the read."""
 
+RETRY_AFTER = 2.0
+"""Seconds before a fill whose read failed while the session stayed up is tried again. A read
+that times out on a loaded machine leaves the connection up, so waiting for the next reconnect
+to retry it could leave the gap open for the whole session."""
+
 
 class GapFiller:
     """Per tag: the newest source timestamp taken; reads the history after it when asked."""
@@ -41,6 +47,7 @@ class GapFiller:
         self.unfilled: dict[str, datetime] = {}
         """Marks whose read failed (the connection went again): the next fill starts there."""
         self.unsupported: set[str] = set()
+        self._tried: dict[str, float] = {}  # tag -> monotonic time of its last read
 
     def seen(self, tag: str, stamp: datetime | None) -> None:
         """Note a value taken for `tag` (from a data change or from history)."""
@@ -58,6 +65,15 @@ class GapFiller:
         fill failed keeps its older start."""
         return {**self.last, **self.unfilled}
 
+    def due(self, subscribed: list[str]) -> list[str]:
+        """Subscribed tags whose last fill failed at least `RETRY_AFTER` seconds ago."""
+        now = time.monotonic()
+        return [
+            tag
+            for tag in subscribed
+            if tag in self.unfilled and now - self._tried.get(tag, 0.0) >= RETRY_AFTER
+        ]
+
     async def read(
         self, client: Client, tags: list[str], marks: dict[str, datetime]
     ) -> list[tuple[str, ua.DataValue]]:
@@ -66,6 +82,7 @@ class GapFiller:
         out: list[tuple[str, ua.DataValue]] = []
         wanted = {t: marks[t] for t in tags if t in marks and t not in self.unsupported}
         self.unfilled.update(wanted)  # each until its read succeeds
+        self._tried.update(dict.fromkeys(wanted, time.monotonic()))
         for tag, since in wanted.items():
             node = client.get_node(self.nodes[tag])
             try:

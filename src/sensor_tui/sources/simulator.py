@@ -12,33 +12,31 @@ generated at full speed for a benchmark behaves exactly like one played live at 
 
 from __future__ import annotations
 
-import logging
 import math
 import random
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sensor_tui.model.events import Event
+from sensor_tui.model.faults import INJECTABLE, TAG_FAULTS, FaultKind
 from sensor_tui.model.readings import Reading, format_ts
 from sensor_tui.model.tags import Config, Tag
-from sensor_tui.pipeline import BatchResult, Pipeline, PipelineStopped
 from sensor_tui.sources.coupling import UnitProcess, decoupled
+from sensor_tui.sources.simulator_thread import SimulatorThread
 
-log = logging.getLogger(__name__)
+__all__ = ["FAULT_DURATION", "FAULT_KINDS", "Simulator", "SimulatorThread", "generate_scenario"]
 
-TAG_FAULT_KINDS = ("spike", "step", "drift", "stuck", "noise")
-"""Faults one tag shows on its own (the per-tag detectors' ground truth; scenarios draw these)."""
+TAG_FAULT_KINDS = TAG_FAULTS
+"""Faults one tag shows on its own (`model.faults.TAG_FAULTS`); scenarios draw these."""
 
-FAULT_KINDS = (*TAG_FAULT_KINDS, "decouple")
-"""Faults the simulator can inject; the detector's kinds add `out_of_band`. `decouple` breaks the
-tag's relation to its unit and keeps it in its normal band: only a unit detector sees it."""
+FAULT_KINDS = INJECTABLE
+"""Faults the simulator can inject (`model.faults.INJECTABLE`). `decouple` breaks the tag's
+relation to its unit and keeps it in its normal band: only a unit detector sees it."""
 
-FAULT_DURATION = {
-    "spike": 1, "step": 300, "drift": 240, "stuck": 120, "noise": 60, "decouple": 180,
+FAULT_DURATION: dict[str, int] = {
+    FaultKind.SPIKE: 1, FaultKind.STEP: 300, FaultKind.DRIFT: 240, FaultKind.STUCK: 120,
+    FaultKind.NOISE: 60, FaultKind.DECOUPLE: 180,
 }  # fmt: skip
 """Default length of each fault, in readings of the faulty tag."""
 
@@ -114,13 +112,13 @@ class Simulator:
     def _magnitude(self, kind: str, tag: Tag) -> float:
         width = tag.band_width
         return {
-            "spike": self.rng.uniform(0.6, 1.0) * width,
-            "step": self.rng.uniform(0.35, 0.6) * width,
-            "drift": self.rng.uniform(0.5, 0.8) * width,
-            "noise": 6.0,
-            "stuck": 0.0,
-            "decouple": 0.25 * width,
-        }[kind]
+            FaultKind.SPIKE: self.rng.uniform(0.6, 1.0) * width,
+            FaultKind.STEP: self.rng.uniform(0.35, 0.6) * width,
+            FaultKind.DRIFT: self.rng.uniform(0.5, 0.8) * width,
+            FaultKind.NOISE: 6.0,
+            FaultKind.STUCK: 0.0,
+            FaultKind.DECOUPLE: 0.25 * width,
+        }[FaultKind(kind)]
 
     def active_faults(self) -> list[Event]:
         """Faults in progress, for the status line."""
@@ -132,7 +130,7 @@ class Simulator:
         if self.config.simulator.spike_rate > 0:
             for state in self._states.values():
                 if self.rng.random() < self.config.simulator.spike_rate:
-                    self.inject(state.tag.name, "spike", source="random")
+                    self.inject(state.tag.name, FaultKind.SPIKE, source="random")
         self._unit.step()
         readings = [self._reading(state, stamp) for state in self._states.values()]
         self.tick += 1
@@ -160,16 +158,16 @@ class Simulator:
                 fault.event.start = stamp
                 self.on_event(fault.event)
             done = (fault.total - fault.remaining + 1) / fault.total
-            if fault.kind == "spike" or fault.kind == "step":
+            if fault.kind == FaultKind.SPIKE or fault.kind == FaultKind.STEP:
                 offset += fault.sign * fault.magnitude
-            elif fault.kind == "drift":
+            elif fault.kind == FaultKind.DRIFT:
                 offset += fault.sign * fault.magnitude * done
-            elif fault.kind == "noise":
+            elif fault.kind == FaultKind.NOISE:
                 noise_factor *= fault.magnitude
-            elif fault.kind == "stuck":
+            elif fault.kind == FaultKind.STUCK:
                 fault.held = state.last if fault.held is None else fault.held
                 held = fault.held
-            elif fault.kind == "decouple":
+            elif fault.kind == FaultKind.DECOUPLE:
                 base = decoupled(base, tag.normal, fault.magnitude)
         value = base + offset + self.rng.gauss(0.0, sigma * noise_factor)
         if held is not None:
@@ -215,104 +213,3 @@ def generate_scenario(
                 sim.inject(name, kind, source="scenario")
         readings.extend(sim.next_batch(start + timedelta(seconds=i * interval)))
     return readings, list(events.values())
-
-
-class SimulatorThread:
-    """Feeds one simulator batch per interval into the pipeline; pause, resume and inject faults.
-
-    The simulator itself is not thread-safe; every call into it holds `_lock`. Ticks are scheduled
-    on a fixed grid (not `sleep(interval)` after work), so the rate does not drift under load.
-    """
-
-    def __init__(
-        self,
-        simulator: Simulator,
-        pipeline: Pipeline,
-        interval: float = 1.0,
-        on_batch: Callable[[Future[BatchResult]], None] | None = None,
-    ) -> None:
-        self.simulator = simulator
-        self.pipeline = pipeline
-        self.interval = interval
-        self.on_batch = on_batch
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._paused = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="simulator", daemon=True)
-        self.error: str | None = None
-        """Why the last tick failed, until one succeeds again (the status shows it)."""
-
-    @property
-    def paused(self) -> bool:
-        """True while the operator has paused the simulator."""
-        return self._paused.is_set()
-
-    def pause(self, paused: bool) -> None:
-        """Pause or resume."""
-        if paused:
-            self._paused.set()
-        else:
-            self._paused.clear()
-
-    def inject(self, tag: str, kind: str, duration: int | None = None) -> Event:
-        """Start a fault on a tag (see `Simulator.inject`)."""
-        with self._lock:
-            return self.simulator.inject(tag, kind, duration)
-
-    def active_faults(self) -> list[Event]:
-        """Faults in progress."""
-        with self._lock:
-            return list(self.simulator.active_faults())
-
-    def start(self) -> None:
-        """Start ticking."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop ticking and wait for the thread."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-
-    def tick(self) -> Future[BatchResult] | None:
-        """Generate and submit one batch now (unless paused)."""
-        if self.paused:
-            return None
-        with self._lock:
-            batch = self.simulator.next_batch()
-        try:
-            future = self.pipeline.submit_readings(batch)
-        except PipelineStopped:
-            return None
-        if self.on_batch is not None:
-            self.on_batch(future)
-        return future
-
-    def _guarded_tick(self) -> None:
-        """Tick; an exception is logged, counted and shown, and the next tick tries again.
-
-        Unguarded, one exception ended the thread silently while the status still said RUNNING
-        as the writer and retry threads once did.
-        """
-        try:
-            self.tick()
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            if error != self.error:  # one traceback per distinct failure, not one per tick
-                log.exception("simulator tick failed")
-            self.error = error
-            self.pipeline.counters.add(source_errors=1)
-            self.pipeline.counters.set(source_error=f"simulator: {error}")
-        else:
-            self.error = None
-
-    def _run(self) -> None:
-        next_tick = time.monotonic()
-        while not self._stop.is_set():
-            self._guarded_tick()
-            next_tick += self.interval
-            delay = next_tick - time.monotonic()
-            if delay < 0:  # fell behind (suspended laptop, overloaded box): skip, do not burst
-                next_tick = time.monotonic()
-                delay = 0
-            self._stop.wait(delay)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from sensor_tui.model.errors import SensorTuiError
-from sensor_tui.model.when import iso
+from sensor_tui.model.stored_time import iso
 from sensor_tui.storage.readers import open_reader
 
 COLUMNS = ("timestamp", "tag", "value", "is_anomaly", "score", "kind", "source")

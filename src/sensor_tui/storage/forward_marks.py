@@ -12,14 +12,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sensor_tui.storage.alarms import ALARM_FIELDS
+from sensor_tui.storage.alarms import ALARM_FIELDS, ALARM_NAMES
 from sensor_tui.storage.reader import Reader
 from sensor_tui.storage.store import Store
 
-FORWARDED_FIELDS = ALARM_FIELDS.replace(", contributions", "")
-"""The alarm columns the historian holds (a unit alarm's contributions stay at the edge)."""
+FORWARDED_FIELDS = ALARM_FIELDS
+"""The alarm columns the historian holds (`storage.historian.writes.ALARM_COLUMNS` order)."""
+UPDATED_AT = ALARM_NAMES.index("updated_at")
+START = ALARM_NAMES.index("start")
+EVENT_FIELDS = 'id, start, "end", tag, kind, source, detail'
+"""The `events` journal's columns, in the order `writes.write_events` takes them."""
 
-MARKS = {"measurements": "0", "alarm_events": "0", "alarms": ""}
+MARKS = {"measurements": "0", "alarm_events": "0", "alarms": "", "events": ""}
 """Watermark name -> its value before anything was forwarded."""
 
 
@@ -123,3 +127,27 @@ def alarm_events_after(reader: Reader, last_id: int, limit: int) -> list[tuple[A
         " WHERE id > ? ORDER BY id LIMIT ?",
         (last_id, limit),
     )
+
+
+def events_changed(reader: Reader, start: str) -> list[tuple[Any, ...]]:
+    """`events` rows (faults, outages) that started at or after `start`, or are still open.
+
+    An event's row changes once, when it ends, and has no change time of its own; so the
+    watermark is the start of the oldest event still open when last sent (or of the newest
+    sent), and the forwarder skips the rows it already sent unchanged. Events are few (one per
+    injected fault or outage), so reading them again costs nothing."""
+    if not reader.has_table("events"):
+        return []
+    return reader._rows(
+        f'SELECT {EVENT_FIELDS} FROM events WHERE start >= ? OR "end" IS NULL ORDER BY start',
+        (start,),
+    )
+
+
+def events_mark(rows: list[tuple[Any, ...]], current: str) -> str:
+    """The next events watermark after sending `rows` (see `events_changed`)."""
+    starts = [row[1] or "" for row in rows]
+    open_starts = [row[1] or "" for row in rows if row[2] is None]
+    if open_starts:
+        return min(open_starts)
+    return max([current, *starts])

@@ -1,7 +1,8 @@
 """The reading side as one interface with two implementations: a local SQLite file
 (`LocalReader`, the `Reader` with its alarm queries as methods) and the PostgreSQL historian
 (`storage.historian.reader.PgReader`). Exports, `alarms` and the GET routes take a
-`HistoryReader` from `open_reader`, so they work the same against either.
+`HistoryReader` from `open_reader`, so they work the same against either; so do the
+monitor's charts and alarm panel (`Monitor.open_reader`, `runtime.historian_view`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class HistoryReader(Protocol):
     ) -> list[dict[str, Any]]: ...
     def get_alarm(self, alarm_id: str) -> dict[str, Any] | None: ...
     def journal(self, alarm_id: str) -> list[dict[str, Any]]: ...
+    def report_inputs(self, since: str | None = None) -> tuple[list[Any], list[Any]]: ...
 
 
 class LocalReader(Reader):
@@ -75,6 +77,10 @@ class LocalReader(Reader):
     def journal(self, alarm_id: str) -> list[dict[str, Any]]:
         """Every transition of one alarm, oldest first."""
         return alarm_reads.journal(self, alarm_id)
+
+    def report_inputs(self, since: str | None = None) -> tuple[list[Any], list[Any]]:
+        """The alarm rows and injected faults `alarming.report.build_report` judges."""
+        return alarm_reads.report_inputs(self, since)
 
 
 def is_historian(target: str | Path) -> bool:

@@ -16,12 +16,12 @@ import math
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import numpy as np
 
-from sensor_tui.model.readings import format_ts
-from sensor_tui.storage import Reader
+from sensor_tui.model.stored_time import format_ts, iso, utc
+from sensor_tui.storage.readers import HistoryReader
 from sensor_tui.storage.rollups import resolution_for
 
 SAME_MOMENT = 1e-4
@@ -147,11 +147,11 @@ class TagSeries:
 
 
 def read_history(
-    reader: Reader, tag: str, since: float, until: float | None = None
+    reader: HistoryReader, tag: str, since: float, until: float | None = None
 ) -> tuple[array[float], array[float], array[int]]:
     """A tag's stored readings with since <= time < until, straight into typed arrays."""
-    start = format_ts(datetime.fromtimestamp(since, UTC))
-    end = "9999" if until is None else format_ts(datetime.fromtimestamp(until, UTC))
+    start = iso(since)
+    end = "9999" if until is None else iso(until)
     return reader.history(tag, start, end)
 
 
@@ -182,11 +182,11 @@ class StoredView:
 
 
 def load_view(
-    reader: Reader, tag: str, since: float, until: float, band: tuple[float, float]
+    reader: HistoryReader, tag: str, since: float, until: float, band: tuple[float, float]
 ) -> StoredView:
     """Read what a chart of [since, until] shows from SQLite, at the window's resolution."""
     resolution = resolution_for(until - since)
-    start, end = format_ts(datetime.fromtimestamp(since, UTC)), _until_text(until)
+    start, end = iso(since), _until_text(until)
     count = reader.anomaly_count(tag, start, end)
     if resolution and reader.has_rollups():
         starts, lows, highs, _, flagged = reader.rollups(tag, resolution, since, until)
@@ -206,4 +206,4 @@ def load_view(
 
 def _until_text(until: float) -> str:
     """The exclusive end bound, one microsecond past `until` (the view includes its end)."""
-    return format_ts(datetime.fromtimestamp(until, UTC) + timedelta(microseconds=1))
+    return format_ts(utc(until) + timedelta(microseconds=1))

@@ -15,22 +15,22 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from sensor_tui.model.errors import SensorTuiError
 from sensor_tui.model.readings import Reading, now_ts
 from sensor_tui.model.tags import Config
 from sensor_tui.storage import alarms as alarm_sql
 from sensor_tui.storage import units as unit_sql
+from sensor_tui.storage.connection import OutageSwitch, StoreUnavailable, connect, create_schema
 from sensor_tui.storage.open_events import end_open_events
 from sensor_tui.storage.rollups import add_new_rows
-from sensor_tui.storage.schema import migrate
 from sensor_tui.storage.units import UnitRows
+
+__all__ = ["OutageSwitch", "Store", "StoreUnavailable", "connect", "create_schema"]
 
 INSERT_JSON_SQL = (
     "INSERT OR IGNORE INTO measurements "
@@ -49,46 +49,6 @@ INSERT_SQL = (
     "INSERT OR IGNORE INTO measurements "
     "(timestamp, tag, value, is_anomaly, score, kind, source) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-
-
-class StoreUnavailable(SensorTuiError):
-    """A write could not be committed: outage, lock, full disk, missing file. Retry later."""
-
-
-class OutageSwitch:
-    """The operator's simulated database outage (key `o`), shared by every writing Store."""
-
-    def __init__(self) -> None:
-        self._on = threading.Event()
-
-    def set(self, on: bool) -> None:
-        """Switch the simulated outage on or off."""
-        if on:
-            self._on.set()
-        else:
-            self._on.clear()
-
-    @property
-    def on(self) -> bool:
-        """True while writes are made to fail."""
-        return self._on.is_set()
-
-
-def connect(path: str | Path, busy_ms: int = 1000) -> Database:
-    """Open the database with the settings every connection of the monitor shares."""
-    conn = sqlite3.connect(str(path), timeout=busy_ms / 1000)
-    db = Database(conn, execute_plugins=False)
-    db.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
-    return db
-
-
-def create_schema(db: Database, config: Config) -> None:
-    """Migrate the file to this release's schema and record the configured tags (a write: only
-    the writer calls it; readers open read-only and never change the file)."""
-    migrate(db)
-    db.table("tags").upsert_all([tag.as_row() for tag in config.tags], pk="name")
-    if db.conn.in_transaction:
-        db.conn.commit()
 
 
 class Store:

@@ -1,9 +1,18 @@
-"""The monitor an operator watches all shift: live charts, anomaly table, pipeline health, keys.
+"""The monitor an operator watches all shift: it composes the panes and runs the life cycle.
 
 The app is one client of a `Monitor` (pipeline + simulator + HTTP). It starts the monitor on
-mount and stops it, flushing, on quit. Pipeline threads never touch a widget: they put readings
-in a `LiveFeed` when accepted and again when committed, and post one `ReadingsStored` when it
-turns non-empty. Time navigation, history loading and redrawing live in `tui.navigation`.
+mount and stops it, flushing, on quit. It composes three owners of their own state and keys:
+
+- `ChartsPane`: every chart, the one timeline they share (window, pan, go-to, cursor), reading
+  history and stored views;
+- `AlarmPane`: the alarm panel, its inbox, workers and keys;
+- the reading (anomaly) table and the status line, which the app feeds itself.
+
+Attributes go down, messages come up: pipeline threads never touch a widget; they put readings in
+a `LiveFeed` and post one `ReadingsStored` when it turns non-empty, and the app hands them to the
+charts and the table. The panes ask for what they do not own (`SpanRequested`,
+`AlarmSpansChanged`, `ChartsMoved`...) and the app routes it. Keys are bound here, from the one
+table in `tui.keys`, with a namespace naming the pane whose action they run (`alarms.ack`).
 
 For tests and screenshots, `clock` fixes "now" and `live=False` leaves the monitor unstarted and
 the timers off, so the screen depends only on the database.
@@ -17,44 +26,49 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
-from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import events
-from textual.app import ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.containers import Container
 from textual.screen import Screen
 from textual.widgets import Static
 
 from sensor_tui.model.errors import SensorTuiError
+from sensor_tui.pipeline import StoredBatch
 from sensor_tui.pipeline.summary import dead_letter_lines, source_lines
+from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.runtime.monitor import Monitor
-from sensor_tui.storage.series import WINDOWS
-from sensor_tui.tui import keys
-from sensor_tui.tui.actions import Actions
-from sensor_tui.tui.alarm_view import AlarmViewMixin, SpanRequested
-from sensor_tui.tui.anomaly_table import AnomalyTable
-from sensor_tui.tui.axes import clock as clock_text
-from sensor_tui.tui.chart import ChartGrid, ChartPanel, TagChart, format_value
+from sensor_tui.tui import keys, monitor_actions
+from sensor_tui.tui.alarm_pane import AlarmPane
+from sensor_tui.tui.anomaly_table import AnomalyRow, AnomalyTable
+from sensor_tui.tui.chart_readings import cursor_text
+from sensor_tui.tui.charts_pane import ChartsPane
 from sensor_tui.tui.footer import FittedFooter
+from sensor_tui.tui.help import HelpScreen
+from sensor_tui.tui.historian_mode import SiteChoice, pick_site
 from sensor_tui.tui.live import LiveFeed
-from sensor_tui.tui.navigation import Navigation
+from sensor_tui.tui.messages import (
+    AlarmSpansChanged,
+    ChartsExpanded,
+    ChartsMoved,
+    HistoryLoaded,
+    ReadingsStored,
+    SpanRequested,
+)
 from sensor_tui.tui.no_color import guard_monochrome
-from sensor_tui.tui.readings_in import ReadingsIn
 from sensor_tui.tui.status import MonitorState, StatusBar
 from sensor_tui.tui.timeline import Timeline, view_label
-from sensor_tui.tui.unit_chart import UnitChartPanel
-from sensor_tui.tui.unit_view import UnitView
 
-REFRESH_HZ = 4.0
-"""Status and chart refresh tick."""
-DEFAULT_WINDOW = 300
+REFRESH_HZ = 1.0
+"""Status and chart refresh tick: once a second, so everything that changes with a reading
+(titles, status, alarm values) lands in one screen update; keys redraw at once, not on it."""
 MIN_SIZE = (60, 20)
 """Below this terminal size the screen says so instead of drawing clipped panels."""
 
 
-class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin, UnitView):
+class SensorApp(App[None]):
     """The sensor-tui monitor."""
 
     CSS_PATH = "app.tcss"
@@ -63,48 +77,43 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin, UnitView):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = list(keys.bindings())
 
+    site_choice: SiteChoice | None = None
+    """Another of the historian's sites, chosen with `S`: the app exits and is reopened on it."""
+
     def __init__(
         self,
-        monitor: Monitor,
+        monitor: Monitor | HistorianView,
         duration: float | None = None,
         clock: Callable[[], float] = time.time,
         live: bool = True,
         table_rows: int = 100,
+        timeline: Timeline | None = None,
     ) -> None:
         super().__init__()
+        self._action_targets |= set(keys.OWNERS)  # `alarms.ack` runs `self.alarms.action_ack`
         guard_monochrome(self)  # NO_COLOR: Textual's own filter would crash the first frame
         self.monitor = monitor
         self.duration = duration
         self.clock = clock
         self.live = live
-        self.table_rows = table_rows
-        self.timeline = Timeline(WINDOWS.index(DEFAULT_WINDOW))
-        self.frozen_count = 0
-        self.exported: Path | None = None
-        """The last CSV written by `x` (tests read it)."""
         self._feed = LiveFeed()
-        self._charts: dict[str, TagChart] = {}
         self._table = AnomalyTable(table_rows, id="anomalies")
         self._status = StatusBar(id="status")
+        self.charts = ChartsPane(monitor, clock, table_rows, timeline, id="charts")
+        """The charts and their timeline, selection and keys."""
+        self.alarms = AlarmPane(monitor, self._table, id="alarm-pane")
+        """The alarm pane: the alarm panel, its feed, workers and keys."""
         self._started = False
         self._stop_lock = threading.Lock()
         self._flushing = False
-        self._loading = False
-        self._first_load = True
-        self._alarm_setup()
 
     # -- layout and life cycle ----------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        """Charts beside (wide) or above (narrow) the anomaly table; status and footer below."""
+        """Charts beside (wide) or above (narrow) the tables; status and footer below."""
         with Container(id="body"):
-            with ChartGrid(id="charts"):
-                for i, tag in enumerate(self.monitor.config.tags):
-                    panel = ChartPanel(tag, i + 1, id=f"panel-{i}")
-                    self._charts[tag.name] = panel.chart
-                    yield panel
-                yield from self.unit_panels()
-            yield self._alarm_panel
+            yield self.charts
+            yield self.alarms
             yield self._table
         yield self._status
         yield Static(id="too-small")
@@ -114,14 +123,10 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin, UnitView):
         """Subscribe, start the monitor (unless not live), load history, start the tick."""
         self.monitor.pipeline.subscribe(self._on_stored)
         self.monitor.pipeline.subscribe_accepted(self._on_accepted)
-        self._alarm_mount()
-        self._update_selection()
         if self.live and not self._start_monitor():
             return
-        self.load_history()
-        self.sync_view()
+        self.charts.start()
         self.refresh_status()
-        self._unit_tick(force=True)
 
     def _start_monitor(self) -> bool:
         self._started = True  # before start: a half-started monitor (HTTP bind failed) is stopped
@@ -155,6 +160,9 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin, UnitView):
         if self._flushing:
             return
         self._flushing = True
+        if isinstance(self.monitor, HistorianView):  # a viewer: nothing to flush or count
+            self.exit(message=f"sensor-tui: closed {self.monitor.options.db_path}")
+            return
         self.refresh_status()
         await asyncio.to_thread(self._stop_monitor)
         pipeline = self.monitor.pipeline
@@ -181,112 +189,109 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin, UnitView):
                 f"sensor-tui needs at least {MIN_SIZE[0]}x{MIN_SIZE[1]}.\nq quits."
             )
 
-    # -- status ---------------------------------------------------------------------------
+    # -- status and routing ----------------------------------------------------------------
 
     def _tick(self) -> None:
-        for chart in self._charts.values():
-            if chart.title_due or chart.unstored or chart.unstored_overflow:  # wait may pass grace
-                chart.title_due = False
-                chart.update_title(self.timeline.window)
+        values = self.charts.tick()
         self.refresh_status()
-        self._alarm_tick()
-        self.sync_view()
-        self._unit_tick()
+        self.alarms.tick(values)
 
     def refresh_status(self) -> None:
         """Rebuild the status line (cheap; the widget redraws only when its text changed)."""
-        sim = self.monitor.simulator
-        since, until = self.view_span()
-        cursor = self.timeline.cursor
+        sim, charts = self.monitor.simulator, self.charts
+        since, until = charts.view_span()
+        cursor = charts.timeline.cursor
         state = MonitorState(
             simulator=sim is not None,
             paused=bool(sim and sim.paused),
-            frozen=self.frozen,
-            frozen_count=self.frozen_count,
-            window=self.timeline.window,
+            frozen=charts.frozen,
+            frozen_count=charts.frozen_count,
+            window=charts.window,
             db_path=str(self.monitor.options.db_path),
             http_url=self.monitor.http_url,
             flushing=self._flushing,
             simulator_error=sim.error if sim else None,
-            view="FROZEN" if self.frozen else view_label(since, until, self.timeline.live),
-            cursor=None if cursor is None else self._cursor_text(cursor),
-            cursor_compact=None if cursor is None else self._cursor_text(cursor, compact=True),
-            unstored=sum(chart.unstored_shown() for chart in self._charts.values()),
+            view="FROZEN" if charts.frozen else view_label(since, until, charts.timeline.live),
+            cursor=None if cursor is None else cursor_text(charts.charts, cursor),
+            cursor_compact=None if cursor is None else cursor_text(charts.charts, cursor, True),
+            unstored=sum(chart.unstored_shown() for chart in charts.charts.values()),
             rate=self._feed.rate(),
         )
         self._status.show(state, self.monitor.pipeline.snapshot())
 
-    def _cursor_text(self, cursor: float, compact: bool = False) -> str:
-        """`12:00:05 UTC: fermenter_temp 37.1, ...`; compact: `12:00:05 37.1°C 7.05pH ...`."""
-        values = []
-        for chart in self._charts.values():
-            value = chart.cursor_value
-            shown = "–" if value is None else format_value((value[0] + value[1]) / 2)
-            values.append(f"{shown}{chart.tag.unit}" if compact else f"{chart.tag.name} {shown}")
-        if compact:
-            return f"{clock_text(cursor)} " + " ".join(values)
-        return f"{clock_text(cursor)} UTC: " + ", ".join(values)
-
-    # -- keys -------------------------------------------------------------------------------
-
-    def action_freeze(self) -> None:
-        """Stop following now (or follow again); ingest continues and is counted."""
-        frozen = self.timeline.live
-        if frozen:
-            self.timeline.end = self.clock()
-        else:
-            self.timeline.follow_live()
-        self.frozen_count = 0
-        self.sync_view(force=True)
-        self.frozen = frozen
+    def on_charts_moved(self, _: ChartsMoved) -> None:
+        """The view, cursor or freeze changed: say so on the status line."""
         self.refresh_status()
 
-    def action_select(self, index: int) -> None:
-        """Select the tag shown as number index + 1."""
-        if 0 <= index < self.chart_count:
-            self.selected = index
+    def _on_accepted(self, batch: StoredBatch) -> None:
+        """Pipeline thread: readings detected and queued. Touches no widget."""
+        if self._feed.accepted(batch.readings):
+            self.post_message(ReadingsStored())
 
-    def on_chart_panel_selected(self, message: ChartPanel.Selected) -> None:
-        """A click on a chart selects it."""
-        self.action_select(message.index)
+    def _on_stored(self, batch: StoredBatch) -> None:
+        """Pipeline thread: readings committed. Touches no widget."""
+        if self._feed.stored(batch.readings):
+            self.post_message(ReadingsStored())
 
-    def action_next_tag(self, step: int = 1) -> None:
-        """Select the next (or previous) tag."""
-        self.selected = (self.selected + step) % self.chart_count
+    def on_readings_stored(self, _: ReadingsStored) -> None:
+        """Readings onto the charts; the anomalies new to the screen into the table."""
+        accepted, stored, dropped = self._feed.take()
+        if not self._table.is_attached:  # the last commits of a shutdown
+            return
+        fresh = self.charts.take_readings(accepted, stored, dropped)
+        self._table.add_anomalies([AnomalyRow.from_reading(r) for r in fresh if r.is_anomaly])
 
-    def watch_selected(self) -> None:
-        """Mark the selected chart (and show it alone when expanded)."""
-        self._update_selection()
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        """The table's first rows, read with the charts' history."""
+        self._table.add_anomalies([AnomalyRow.from_row(row) for row in message.anomalies])
 
-    def _update_selection(self) -> None:
-        for i, panel in enumerate(self.query(ChartPanel)):
-            panel.set_class(i == self.selected, "-selected")
-            panel.chart.update_title(self.timeline.window)
-            if i == self.selected:
-                panel.scroll_visible()
-        first = len(self._charts)
-        for k, unit_panel in enumerate(self.query(UnitChartPanel)):
-            unit_panel.set_class(first + k == self.selected, "-selected")
-            unit_panel.chart.update_title()
-            if first + k == self.selected:
-                unit_panel.scroll_visible()
+    def on_alarm_spans_changed(self, message: AlarmSpansChanged) -> None:
+        """The alarm pane's spans onto the charts."""
+        self.charts.set_spans(message.spans, message.redraw)
 
     def on_span_requested(self, message: SpanRequested) -> None:
-        """Move every chart to an alarm's span (Enter on the alarm panel): select its tag, take
-        the smallest window that holds the span with a margin, centre on it; L goes live."""
-        names = list(self._charts) + [unit.name for unit in self.monitor.config.units]
-        if message.tag in names:  # a tag's alarm, or a unit's
-            self.selected = names.index(message.tag)
-        span = max(message.end - message.start, 1.0)
-        index = next((i for i, w in enumerate(WINDOWS) if w >= span * 1.5), len(WINDOWS) - 1)
-        self.timeline.window_index = index
-        self.timeline.go_to((message.start + message.end) / 2, self.clock())
-        self.frozen_count = 0
-        self.load_history()
-        self._moved()
-        self.frozen = True  # held on the alarm's span: space (or L) follows live again
+        """Enter on an alarm: the charts move to its span."""
+        self.charts.show_span(message.tag, message.start, message.end)
+
+    def on_charts_expanded(self, message: ChartsExpanded) -> None:
+        """Back from the expanded chart, the table shown takes the keys again (hiding it had
+        taken its focus, so ↓/↑ went nowhere and `a` acted on a dimmed row)."""
+        if not message.expanded:
+            self.call_after_refresh(self._focus_table)
+
+    def _focus_table(self) -> None:
+        table = "#anomalies" if self.screen.has_class("-readings") else "#alarms"
+        self.query_one(table).focus()
+
+    # -- the app's own keys -----------------------------------------------------------------
+
+    def action_pause(self) -> None:
+        """Pause or resume the simulator."""
+        monitor_actions.pause(self.monitor, self.notify)
         self.refresh_status()
-        self._unit_tick(force=True)
+
+    def action_inject(self, kind: str) -> None:
+        """Inject a fault of this kind on the selected tag."""
+        tag = None if self.charts.selected_unit is not None else self.charts.selected_tag
+        monitor_actions.inject(self.monitor, self.notify, tag, kind)
+
+    def action_outage(self) -> None:
+        """Switch the simulated database outage on or off."""
+        monitor_actions.outage(self.monitor, self.notify)
+        self.refresh_status()
+
+    def action_choose_site(self) -> None:
+        """Over a historian: choose the site shown, at the same window and moment."""
+        pick_site(self, self.monitor, self.charts.timeline, self._reopen_on)
+
+    def _reopen_on(self, choice: SiteChoice) -> None:
+        self.site_choice = choice
+        self.exit()
+
+    def action_help(self) -> None:
+        """Show keys and panels."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every action of the keys, by name, in the command palette."""
@@ -297,15 +302,19 @@ class SensorApp(ReadingsIn, Actions, Navigation, AlarmViewMixin, UnitView):
 
 
 def make_app(
-    monitor: Monitor,
+    monitor: Monitor | HistorianView,
     duration: float | None = None,
     *,
     clock: Callable[[], float] = time.time,
     live: bool = True,
     table_rows: int = 100,
+    timeline: Timeline | None = None,
 ) -> SensorApp:
-    """Build the monitor app for the CLI and for tests (one factory, dependencies passed in)."""
-    return SensorApp(monitor, duration=duration, clock=clock, live=live, table_rows=table_rows)
+    """Build the monitor app for the CLI and for tests (one factory, dependencies passed in);
+    `timeline`: the window and moment to open at (a historian view reopened on another site)."""
+    return SensorApp(
+        monitor, duration, clock=clock, live=live, table_rows=table_rows, timeline=timeline
+    )
 
 
 __all__ = ["SensorApp", "make_app"]

@@ -13,12 +13,12 @@ import time
 
 import numpy as np
 from textual import events
-from textual.app import ComposeResult
-from textual.containers import Container, Grid
+from textual.containers import Grid
 from textual.message import Message
 
 from sensor_tui.model.tags import Tag
 from sensor_tui.storage.series import StoredView, TagSeries, window_label
+from sensor_tui.tui.panel import PlotPanel, panel_selected, show_titles
 from sensor_tui.tui.plot import PlotView, Trace
 
 MIN_CHART_ROWS = 9
@@ -83,7 +83,6 @@ class TagChart(PlotView):
         """Alarm spans (start, end epoch seconds, colour) drawn under the line."""
         self.warming = False
         """The tag's detector has not seen enough readings to judge yet (said in the title)."""
-        self._titles: tuple[str, str] = ("", "")
         self.can_focus = False
 
     def set_spans(self, spans: list[tuple[float, float, tuple[int, int, int]]]) -> None:
@@ -229,8 +228,7 @@ class TagChart(PlotView):
     def update_title(self, window: float | None = None) -> None:
         """Tag, latest (or cursor) value, unstored count; band and true anomaly count below.
 
-        The titles live on the enclosing `ChartPanel`: changing a widget's border title
-        re-renders that widget, and a title must not cost a chart redraw.
+        The titles live on the enclosing `ChartPanel` (see `PlotPanel.set_titles`).
         """
         unit = self.tag.unit
         if self.cursor_value is not None:
@@ -249,36 +247,19 @@ class TagChart(PlotView):
             parts.insert(0, "[b $warning]detector warming up[/]")
         if window is not None:
             parts.append(f"{self.anomalies_in_view:,} anomalies in {window_label(window)}")
-        holder = self.parent if isinstance(self.parent, ChartPanel) else self
-        selected = isinstance(holder, ChartPanel) and holder.has_class("-selected")
-        mark = f"{SELECTED_MARK} " if selected else ""
-        titles = (f"{mark}[b]{self.number}[/b] {self.tag.name}  {value}", " · ".join(parts))
-        if titles != self._titles:  # setting a border title always repaints the panel
-            self._titles = titles
-            holder.border_title, holder.border_subtitle = titles
+        mark = f"{SELECTED_MARK} " if panel_selected(self) else ""
+        show_titles(self, f"{mark}[b]{self.number}[/b] {self.tag.name}  {value}", " · ".join(parts))
 
 
-class ChartPanel(Container):
-    """The bordered box around one chart: its titles, its selection mark; a click selects it."""
+class ChartPanel(PlotPanel):
+    """The panel of one tag's chart."""
 
-    class Selected(Message):
+    class Selected(PlotPanel.Selected):
         """The operator clicked this chart."""
 
-        def __init__(self, index: int) -> None:
-            super().__init__()
-            self.index = index
-
     def __init__(self, tag: Tag, number: int, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.chart = TagChart(tag, number, id=f"chart-{number - 1}")
-
-    def compose(self) -> ComposeResult:
-        """Just the plot."""
-        yield self.chart
-
-    def on_click(self, _: events.Click) -> None:
-        """Select this chart."""
-        self.post_message(self.Selected(self.chart.number - 1))
+        super().__init__(TagChart(tag, number, id=f"chart-{number - 1}"), id=id)
+        self.chart: TagChart
 
 
 class ChartGrid(Grid):

@@ -6,7 +6,6 @@ an empty span), and says so: a view that silently went live or showed nothing lo
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -17,7 +16,8 @@ from textual.widgets import Input, Static
 
 from sensor_tui.model.readings import epoch
 from sensor_tui.model.when import iso
-from sensor_tui.storage import Reader, StoreUnavailable
+from sensor_tui.storage import StoreUnavailable
+from sensor_tui.storage.readers import HistoryReader
 
 HINT = "UTC: 2014-02-14, 2014-02-14 13:05, 13:05 (today), -2h, now, 1392383100 (epoch s)"
 
@@ -47,9 +47,9 @@ class GoToScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def stored_span(db_path: str | Path) -> tuple[float | None, float | None]:
-    """Epoch seconds of the first and last stored readings (None, None: none, or unreadable)."""
-    reader = Reader(db_path)
+def stored_span(reader: HistoryReader) -> tuple[float | None, float | None]:
+    """Epoch seconds of the first and last stored readings (None, None: none, or unreadable);
+    closes the reader."""
     try:
         first, last = reader.span()
     except StoreUnavailable:

@@ -10,7 +10,11 @@ palette, and the README as a fifth) and the copies drifted. Now each key is one 
 - `markdown_table()` is the README's key table (a test checks the README holds it; run
   `python -m sensor_tui.tui.keys` to print it).
 
-To add a key: add one row here with an action the app implements (`action_<name>`). A row whose
+Every key is bound on the app, so it works wherever the focus is and the footer shows it in table
+order; the action it runs belongs to the widget that owns it, named by a namespace (`alarms.`
+for the alarm pane, `charts.` for the charts; none for the app itself).
+
+To add a key: add one row here with an action its owner implements (`action_<name>`). A row whose
 `help` is empty is bound but not listed on its own (it is covered by a neighbour's line, e.g. the
 number keys 2-9 by the row of key 1).
 """
@@ -36,7 +40,9 @@ class Key:
     key: str
     """Textual key name(s), comma-separated when several keys do the same action."""
     action: str
-    """The action string, e.g. `inject('spike')` calls `SensorApp.action_inject('spike')`."""
+    """The action string, e.g. `inject('spike')` calls `SensorApp.action_inject('spike')`;
+    a namespace names the widget that owns the action: `alarms.ack` calls
+    `AlarmPane.action_ack()` (the app resolves the namespace to its widget)."""
     description: str
     """Short text in the footer."""
     group: str
@@ -81,7 +87,7 @@ def _tag(number: int) -> Key:
     return Key(
         f"select-tag-{number}",
         str(number),
-        f"select({number - 1})",
+        f"charts.select({number - 1})",
         "Tag" if number == 1 else f"Tag {number}",
         "Charts",
         help="select a tag by its number (shown on its chart)" if number == 1 else "",
@@ -110,11 +116,10 @@ def _alarm(
 
 
 ALARM_KEYS: tuple[Key, ...] = (
-    # the alarm panel's keys (HELPERS.md allocation)
     _alarm(
         "ack",
         "a",
-        "alarm_ack",
+        "alarms.ack",
         "Ack",
         "acknowledge the selected alarm",
         show=True,
@@ -123,7 +128,7 @@ ALARM_KEYS: tuple[Key, ...] = (
     _alarm(
         "ack-all",
         "A",
-        "alarm_ack_all",
+        "alarms.ack_all",
         "Ack all",
         "acknowledge every alarm in view that waits for it",
         title="Acknowledge all in view",
@@ -131,7 +136,7 @@ ALARM_KEYS: tuple[Key, ...] = (
     _alarm(
         "shelve",
         "h",
-        "alarm_shelve",
+        "alarms.shelve",
         "Shelve",
         "shelve the selected alarm for a chosen time (5 min to 24 h)",
         title="Shelve selected alarm",
@@ -139,7 +144,7 @@ ALARM_KEYS: tuple[Key, ...] = (
     _alarm(
         "unshelve",
         "u",
-        "alarm_unshelve",
+        "alarms.unshelve",
         "Unshelve",
         "unshelve the selected alarm (back to where it was)",
         title="Unshelve selected alarm",
@@ -147,7 +152,7 @@ ALARM_KEYS: tuple[Key, ...] = (
     _alarm(
         "filter",
         "f",
-        "alarm_filter",
+        "alarms.filter",
         "Filter",
         "filter the alarm panel by state (open, all, active, ...) and tag",
         title="Filter alarms",
@@ -155,14 +160,14 @@ ALARM_KEYS: tuple[Key, ...] = (
     _alarm(
         "detail",
         "enter",
-        "alarm_detail",
+        "alarms.detail",
         "Detail",
         "the selected alarm's journal and readings; the charts move to its span (L: back to live)",
     ),
     _alarm(
         "toggle-table",
         "r",
-        "toggle_table",
+        "alarms.toggle_table",
         "Table",
         "alarm panel / reading table (the latest anomalous readings)",
         show=True,
@@ -171,14 +176,14 @@ ALARM_KEYS: tuple[Key, ...] = (
     _alarm(
         "health",
         "H",
-        "alarm_health",
+        "alarms.health",
         "Health",
         "alarm health: alarms per 10 min, floods, chattering, stale, bad actors, the "
         "detector's grade",
         title="Alarm health",
     ),
 )
-"""Issue 11's keys; the app's `AlarmViewMixin` implements their actions."""
+"""The alarm keys; `AlarmPane` implements their actions (`alarms.` names it)."""
 
 
 KEYS: tuple[Key, ...] = (
@@ -206,7 +211,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "pan-back",
         "left_square_bracket",
-        "pan(-1)",
+        "charts.pan(-1)",
         "Pan",
         "Charts",
         help="pan every chart back one screen (the mouse wheel over a chart pans a tenth)",
@@ -217,7 +222,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "pan-forward",
         "right_square_bracket",
-        "pan(1)",
+        "charts.pan(1)",
         "Forward",
         "Charts",
         help="pan every chart forward one screen (reaching now follows live again)",
@@ -228,7 +233,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "live",
         "L,end",
-        "live",
+        "charts.live",
         "Live",
         "Charts",
         help="back to the newest readings, following them (LIVE)",
@@ -239,7 +244,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "go-to",
         "g",
-        "go_to",
+        "charts.go_to",
         "Go to",
         "Charts",
         help="go to a date or time (UTC): 2014-02-14, 2014-02-14 13:05, 13:05, -2h, now",
@@ -248,7 +253,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "widen-window",
         "plus,equals_sign",
-        "window(1)",
+        "charts.window(1)",
         "Window",
         "Charts",
         help="widen the time window: 1m, 5m, 15m, 1h, 6h, 24h, 7d, 30d (per-minute and "
@@ -260,7 +265,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "narrow-window",
         "minus",
-        "window(-1)",
+        "charts.window(-1)",
         "Narrower window",
         "Charts",
         help="narrow the time window",
@@ -293,9 +298,19 @@ KEYS: tuple[Key, ...] = (
         title="Database outage on / off",
     ),
     Key(
+        "choose-site",
+        "S",
+        "choose_site",
+        "Site",
+        "Database",
+        help="over a historian (--db postgresql://...): choose the site shown (same window)",
+        title="Choose the historian's site",
+        show=False,
+    ),
+    Key(
         "freeze",
         "space",
-        "freeze",
+        "charts.freeze",
         "Freeze",
         "Charts",
         help="freeze / unfreeze the charts (ingest continues; the status line counts what arrives)",
@@ -305,7 +320,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "mark-reference",
         "M",
-        "mark_reference",
+        "charts.mark_reference",
         "Mark normal",
         "Charts",
         help="mark the span in view as normal for the selected unit (or the selected tag's "
@@ -317,7 +332,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "next-tag",
         "tab",
-        "next_tag(1)",
+        "charts.next_tag(1)",
         "Next tag",
         "Charts",
         help="select the next tag",
@@ -328,7 +343,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "previous-tag",
         "shift+tab",
-        "next_tag(-1)",
+        "charts.next_tag(-1)",
         "Previous tag",
         "Charts",
         help="select the previous tag",
@@ -339,7 +354,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "cursor",
         "c",
-        "cursor",
+        "charts.cursor",
         "Cursor",
         "Charts",
         help="cursor on / off: its time and every tag's value at that time",
@@ -348,18 +363,18 @@ KEYS: tuple[Key, ...] = (
     Key(
         "cursor-left",
         "comma",
-        "move_cursor(-1)",
+        "charts.move_cursor(-1)",
         "Cursor left",
         "Charts",
         help="move the cursor left / right (past an edge, the charts follow)",
         show=False,
         label=", / .",
     ),
-    Key("cursor-right", "full_stop", "move_cursor(1)", "Cursor right", "Charts", show=False),
+    Key("cursor-right", "full_stop", "charts.move_cursor(1)", "Cursor right", "Charts", show=False),
     Key(
         "export",
         "x",
-        "export",
+        "charts.export",
         "Export",
         "Charts",
         help="export the view (its time span, the tags in view) to a CSV file",
@@ -368,7 +383,7 @@ KEYS: tuple[Key, ...] = (
     Key(
         "expand",
         "e",
-        "expand",
+        "charts.expand",
         "Expand",
         "Charts",
         help="expand the selected chart to the whole screen / back",
@@ -388,6 +403,17 @@ KEYS: tuple[Key, ...] = (
     ),
 )
 """Every key of the monitor, in footer order."""
+
+
+OWNERS: tuple[str, ...] = ("alarms", "charts")
+"""The namespaces of actions: each is an attribute of the app naming the widget that owns them."""
+
+
+def owner_and_name(action: str) -> tuple[str, str]:
+    """`("alarms", "ack")` for `alarms.ack`; `("", "quit")` for the app's own `quit`."""
+    name = action.split("(", 1)[0]
+    owner, _, name = name.rpartition(".")
+    return owner, name
 
 
 def bindings(keys: Sequence[Key] = KEYS) -> list[Binding]:

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from sensor_tui.model.readings import Reading
-from sensor_tui.tui.inbox import Inbox
+from sensor_tui.tui.inbox import MAX_READINGS, reading_inbox
 
 RATE_WINDOW = 10.0
 """Seconds the arrival rate is averaged over."""
@@ -34,9 +34,9 @@ class LiveFeed:
     """
 
     def __init__(self, max_readings: int | None = None) -> None:
-        bound = {} if max_readings is None else {"max_readings": max_readings}
-        self._accepted = Inbox(**bound)
-        self._stored = Inbox(**bound)
+        bound = MAX_READINGS if max_readings is None else max_readings
+        self._accepted = reading_inbox(bound)
+        self._stored = reading_inbox(bound)
         self._lock = threading.Lock()
         self._arrivals: deque[tuple[float, int]] = deque()
         self._stored_dropped_seen = 0

@@ -105,8 +105,8 @@ def _dead_letter(snap: Snapshot) -> str:
 
 @lru_cache(maxsize=512)
 def plain_width(markup: str) -> int:
-    """Cells the markup takes on screen (remembered: the tick asks four times a second for
-    the same few candidate lines, and parsing markup was most of the status line's cost)."""
+    """Cells the markup takes on screen (remembered: every tick asks for the same few
+    candidate lines, and parsing markup was most of the status line's cost)."""
     return Content.from_markup(markup).cell_length
 
 
@@ -185,7 +185,7 @@ class StatusBar(Static):
         """Update from the app state and a counters snapshot."""
         width = self.content_region.width or None  # None before the first layout
         if self._last == (state, snap) and width == self._width:
-            return  # nothing new since the last tick (three ticks of four)
+            return  # nothing new since the last tick
         self._last, self._width = (state, snap), width
         markup = status_markup(state, snap, width)
         if markup != self._shown:

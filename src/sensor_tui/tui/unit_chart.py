@@ -9,15 +9,15 @@ any span the tags' charts show, live or in the past.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from textual import events
-from textual.app import ComposeResult
-from textual.containers import Container
-from textual.message import Message
 
 from sensor_tui.model.readings import parse_ts
 from sensor_tui.model.units import Unit
 from sensor_tui.tui.chart import SELECTED_MARK, format_value
+from sensor_tui.tui.panel import PlotPanel, panel_selected, show_titles
 from sensor_tui.tui.plot import PlotView, Trace
 
 Points = list[tuple[str, float, float, bool]]
@@ -39,7 +39,7 @@ class UnitChart(PlotView):
         self.warming: tuple[int, int] | None = None
         """(observations learned, needed) while the unit's detector warms up."""
         self.view: tuple[float, float] = (0.0, 1.0)
-        self._titles: tuple[str, str] = ("", "")
+        self._drawn: tuple[float, ...] = ()
         self.can_focus = False
 
     def set_points(self, points: Points, warming: tuple[int, int] | None) -> None:
@@ -52,21 +52,37 @@ class UnitChart(PlotView):
         self.flagged = np.array([p[3] for p in points], dtype=bool)
         self.latest = (points[-1][1], points[-1][2]) if points else None
 
-    def replot(self, since: float, until: float) -> None:
-        """Redraw the view; the screen is touched only when a row changed."""
+    def replot(self, since: float, until: float, force: bool = False) -> None:
+        """Titles now; the plot when what it shows moved (see `drawing_key`), or with `force`."""
         self.view = (since, until)
         keep = (self.times >= since) & (self.times <= until)
         marked = keep & self.flagged
+        flagged = int(marked.sum())
+        self.update_title(flagged)
+        key = self.drawing_key(since, until, self.times[keep], flagged)
+        if key == self._drawn and not force:
+            return
+        self._drawn = key
         ratios = self.ratios[keep]
         trace = Trace(since, until, (1.0,), "lim", times=self.times[keep], lows=ratios,
                       highs=ratios, anomaly_times=self.times[marked],
                       anomaly_values=self.ratios[marked])  # fmt: skip
-        self.update_title(int(marked.sum()))
         self.draw(trace)
+
+    def drawing_key(
+        self, since: float, until: float, times: np.ndarray, flagged: int
+    ) -> tuple[float, ...]:
+        """What decides the picture, to a column of time: the statistics are read again every
+        second, but a plotext build (the chart's main cost) is worth it only when the view moved
+        by a column, the newest point reached a new column, or the flagged count changed (drawn
+        at once). A new point in the newest column shows at the next column, as on the tags'."""
+        column = max(until - since, 1e-9) / max(self.size.width, 1)
+        newest = math.floor(times[-1] / column) if len(times) else -1.0
+        return (until - since, math.floor(until / column), newest, flagged, *self.size)
 
     def on_resize(self, _: events.Resize) -> None:
         """Redraw the same view at the new size."""
-        self.replot(*self.view)
+        self.replot(*self.view, force=True)
 
     def update_title(self, flagged: int | None = None) -> None:
         """Unit, statistic now against its limit; the tags and what is flagged below."""
@@ -81,32 +97,17 @@ class UnitChart(PlotView):
         parts = [f"unit of {len(self.unit.tags)} tags: {', '.join(self.unit.tags)}"]
         if flagged is not None:
             parts.append(f"{flagged:,} observations over the limit in view")
-        holder = self.parent if isinstance(self.parent, UnitChartPanel) else self
-        mark = f"{SELECTED_MARK} " if holder.has_class("-selected") else ""
-        titles = (f"{mark}[b]{self.number}[/b] {self.unit.name} health  {value}", " · ".join(parts))
-        if titles != self._titles:
-            self._titles = titles
-            holder.border_title, holder.border_subtitle = titles
+        mark = f"{SELECTED_MARK} " if panel_selected(self) else ""
+        show_titles(self, f"{mark}[b]{self.number}[/b] {self.unit.name} health  {value}",
+                    " · ".join(parts))  # fmt: skip
 
 
-class UnitChartPanel(Container):
-    """The bordered box around a unit's chart; a click selects it like a tag's chart."""
+class UnitChartPanel(PlotPanel):
+    """The panel of a unit's chart; a click selects it like a tag's chart."""
 
-    class Selected(Message):
+    class Selected(PlotPanel.Selected):
         """The operator clicked this chart."""
 
-        def __init__(self, index: int) -> None:
-            super().__init__()
-            self.index = index
-
     def __init__(self, unit: Unit, number: int, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.chart = UnitChart(unit, number, id=f"unit-chart-{unit.name}")
-
-    def compose(self) -> ComposeResult:
-        """Just the plot."""
-        yield self.chart
-
-    def on_click(self, _: events.Click) -> None:
-        """Select this chart."""
-        self.post_message(self.Selected(self.chart.number - 1))
+        super().__init__(UnitChart(unit, number, id=f"unit-chart-{unit.name}"), id=id)
+        self.chart: UnitChart

@@ -14,13 +14,13 @@ from array import array
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sensor_tui.storage.historian import HistorianUnavailable, connect
-from sensor_tui.storage.historian.writes import ALARM_COLUMNS
+from sensor_tui.storage.historian import HistorianUnavailable, connect, report_reads
+from sensor_tui.storage.historian.counts import anomaly_count_sql
+from sensor_tui.storage.historian.writes import ALARM_COLUMNS, alarm_dict
 from sensor_tui.storage.rollups import HOUR, MINUTE
 from sensor_tui.storage.store import StoreUnavailable
 
-TS = "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-"""The canonical timestamp text of a reading."""
+TS = "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"  # canonical text
 UNITS = {MINUTE: ("rollup_minute", "minute"), HOUR: ("rollup_hour", "hour")}
 ALARM_SELECT = ", ".join(f'"{c}"' for c in ALARM_COLUMNS)
 
@@ -109,7 +109,7 @@ class PgReader:
         scope, params = self._scope()
         rows = self._rows(
             f"SELECT {self._tag_expr().replace('tag', 'name')}, unit, normal_low, normal_high,"
-            f" valid_low, valid_high FROM tags WHERE {scope} ORDER BY site, name",
+            f" valid_low, valid_high FROM tags WHERE {scope} ORDER BY site, position, name",
             params,
         )
         names = ("name", "unit", "normal_low", "normal_high", "valid_low", "valid_high")
@@ -130,9 +130,11 @@ class PgReader:
         limit: int = 100,
         since: str | None = None,
         until: str | None = None,
+        only_anomalies: bool = False,
     ) -> list[dict[str, Any]]:
         """The latest `limit` readings (of one tag or all), in time order."""
         cond, params = self._one(tag) if tag else self._scope()
+        cond += " AND is_anomaly" if only_anomalies else ""  # a partial index (schema 2)
         for bound, op in ((since, ">="), (until, "<=")):
             if bound:
                 cond += f" AND ts {op} %s::timestamptz"
@@ -149,8 +151,8 @@ class PgReader:
         self, tag: str | None = None, limit: int = 100, since: str | None = None
     ) -> list[dict[str, Any]]:
         """The latest `limit` anomalous readings, newest last."""
-        rows = [r for r in self.latest(tag, 1_000_000_000, since) if r["is_anomaly"]]
-        return [{k: v for k, v in r.items() if k != "is_anomaly"} for r in rows[-limit:]]
+        rows = self.latest(tag, limit, since, only_anomalies=True)
+        return [{k: v for k, v in r.items() if k != "is_anomaly"} for r in rows]
 
     def tag_stats(self, tags: list[str]) -> list[dict[str, Any]]:
         """Per tag: count, first and last timestamp, anomalies."""
@@ -177,6 +179,7 @@ class PgReader:
             "SELECT extract(epoch FROM ts)::float8, value, is_anomaly::int FROM readings"
             f" WHERE {cond} AND ts >= %s::timestamptz AND ts < %s::timestamptz ORDER BY ts"
         )
+        end = end if len(end) >= 10 else "infinity"  # "9999": a local file's open end
         for t, v, a in self._stream(sql, [*params, start, end]):
             times.append(round(t, 6))
             values.append(v)
@@ -210,15 +213,16 @@ class PgReader:
         return starts, lows, highs, means, anomalies
 
     def anomaly_count(self, tag: str, start: str, end: str) -> int:
-        """Stored anomalies of a tag with start <= timestamp < end."""
+        """Stored anomalies of a tag with start <= timestamp < end (whole hours and minutes
+        from the rollups: `storage.historian.counts`)."""
         cond, params = self._one(tag)
-        return int(
-            self._rows(
-                f"SELECT count(*) FROM readings WHERE {cond} AND is_anomaly"
-                " AND ts >= %s::timestamptz AND ts < %s::timestamptz",
-                [*params, start, end],
-            )[0][0]
-        )
+        try:
+            sql, values = anomaly_count_sql(cond, params, start, end)
+        except ValueError:  # not canonical times (a caller's text): count the readings
+            bounds = "ts >= %s::timestamptz AND ts < %s::timestamptz"
+            sql = f"SELECT count(*) FROM readings WHERE {cond} AND is_anomaly AND {bounds}"
+            values = [*params, start, end]
+        return int(self._rows(sql, values)[0][0])
 
     def span(self) -> tuple[str | None, str | None]:
         """The first and last stored timestamps (both None when empty)."""
@@ -267,7 +271,7 @@ class PgReader:
             f"SELECT {self._alarm_select()} FROM alarms WHERE {cond} ORDER BY start DESC LIMIT %s",
             [*params, limit],
         )
-        return [dict(zip(ALARM_COLUMNS, row, strict=True)) for row in rows]
+        return [alarm_dict(row) for row in rows]
 
     def get_alarm(self, alarm_id: str) -> dict[str, Any] | None:
         """One alarm by id (`site/id` when the reader has no site), or None."""
@@ -277,7 +281,7 @@ class PgReader:
             f"SELECT {self._alarm_select()} FROM alarms WHERE {cond}",
             params,
         )
-        return dict(zip(ALARM_COLUMNS, rows[0], strict=True)) if rows else None
+        return alarm_dict(rows[0]) if rows else None
 
     def journal(self, alarm_id: str) -> list[dict[str, Any]]:
         """Every transition of one alarm, oldest first."""
@@ -290,11 +294,6 @@ class PgReader:
         names = ("time", "from_state", "to_state", "actor", "via", "detail")
         return [dict(zip(names, row, strict=True)) for row in rows]
 
-
-def site_summary(conn: Any) -> list[tuple[str, int, str, str]]:
-    """(site, readings, first hour, last hour) from the hour rollups (not the readings)."""
-    rows = conn.execute(
-        "SELECT site, sum(count)::bigint, min(bucket)::text, max(bucket)::text FROM rollup_hour"
-        " GROUP BY site ORDER BY site"
-    ).fetchall()
-    return [(r[0], int(r[1]), r[2], r[3]) for r in rows]
+    def report_inputs(self, since: str | None = None) -> tuple[list[Any], list[Any]]:
+        """The alarm rows and injected faults the alarm report judges (`report_reads`)."""
+        return report_reads.report_inputs(self._rows, self.site, since, self.has_table("events"))

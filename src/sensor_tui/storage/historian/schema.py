@@ -85,7 +85,31 @@ def _v1_baseline(cur: Any) -> None:
     )
 
 
-MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _v1_baseline}
+def _v2_events_and_contributions(cur: Any) -> None:
+    """The edges' `events` journal (injected faults and outages: what the alarm report grades
+    alarms against), a unit alarm's contributions (JSON {tag: share}, as at the edge), and each
+    tag's place in its edge's config (a viewer numbers the charts as the edge does), and an
+    index of the anomalous readings."""
+    cur.execute(
+        "CREATE TABLE IF NOT EXISTS events (site text NOT NULL, id text NOT NULL, start text,"
+        ' "end" text, tag text, kind text, source text, detail text, PRIMARY KEY (site, id))'
+    )
+    cur.execute("CREATE INDEX IF NOT EXISTS events_site_start ON events (site, start)")
+    cur.execute("ALTER TABLE alarms ADD COLUMN IF NOT EXISTS contributions text")
+    cur.execute("ALTER TABLE tags ADD COLUMN IF NOT EXISTS position integer")
+    # the anomaly table's newest anomalies: a few rows, not a month of readings scanned
+    cur.execute(
+        "CREATE INDEX IF NOT EXISTS readings_anomalies ON readings (site, ts) WHERE is_anomaly"
+    )
+    cur.execute(
+        "DO $$ BEGIN"
+        f" IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{READ_ONLY_ROLE}') THEN"
+        f"  EXECUTE 'GRANT SELECT ON events TO {READ_ONLY_ROLE}';"
+        " END IF; END $$"
+    )
+
+
+MIGRATIONS: dict[int, Callable[[Any], None]] = {1: _v1_baseline, 2: _v2_events_and_contributions}
 """Version -> the step from the version before; a step never edits an earlier one."""
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -9,6 +9,7 @@ its watermark) is neither stored nor counted twice. Alarms are upserted by (site
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -120,7 +121,7 @@ def write_copy_batch(
 ALARM_COLUMNS = (
     "id", "tag", "kind", "start", "end", "peak_score", "readings", "active", "state", "priority",
     "acked_at", "acked_by", "shelved_until", "shelved_from_state", "last_value", "peak_value",
-    "deviation", "source", "origin", "updated_at",
+    "deviation", "source", "origin", "updated_at", "contributions",
 )  # fmt: skip
 _QUOTED = ", ".join(f'"{c}"' for c in ALARM_COLUMNS)
 UPSERT_ALARM_SQL = (
@@ -129,6 +130,17 @@ UPSERT_ALARM_SQL = (
     + ", ".join(f'"{c}" = excluded."{c}"' for c in ALARM_COLUMNS[1:])
     + " WHERE alarms.updated_at IS NULL OR excluded.updated_at >= alarms.updated_at"
 )
+
+
+def alarm_dict(row: Sequence[Any]) -> dict[str, Any]:
+    """A historian alarm row as a dict; a unit alarm's contributions decoded to {tag: share},
+    as a local file's reader gives them."""
+    alarm = dict(zip(ALARM_COLUMNS, row, strict=True))
+    raw = alarm.get("contributions")
+    alarm["contributions"] = json.loads(raw) if isinstance(raw, str) else None
+    return alarm
+
+
 EVENT_COLUMNS = ("id", "alarm_id", "time", "from_state", "to_state", "actor", "via", "detail")
 INSERT_EVENT_SQL = (
     "INSERT INTO alarm_events (site, local_id, alarm_id, time, from_state, to_state, actor, via,"
@@ -148,18 +160,33 @@ def write_alarms(
             cur.executemany(INSERT_EVENT_SQL, [(site, *row) for row in events])
 
 
+UPSERT_EVENT_SQL = (
+    'INSERT INTO events (site, id, start, "end", tag, kind, source, detail)'
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (site, id) DO UPDATE SET"
+    ' start = excluded.start, "end" = excluded."end", tag = excluded.tag, kind = excluded.kind,'
+    " source = excluded.source, detail = excluded.detail"
+)
+
+
+def write_events(conn: Any, site: str, events: Sequence[Sequence[Any]]) -> None:
+    """Upsert a site's `events` rows (id, start, end, tag, kind, source, detail) by (site, id):
+    an event sent again, or again once ended, is one row."""
+    with conn.transaction(), conn.cursor() as cur:
+        cur.executemany(UPSERT_EVENT_SQL, [(site, *row) for row in events])
+
+
 def write_tags(conn: Any, site: str, tags: Sequence[dict[str, Any]]) -> None:
     """Record a site's configured tags (so a viewer knows units and bands)."""
     with conn.transaction(), conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO tags (site, name, unit, normal_low, normal_high, valid_low, valid_high)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (site, name) DO UPDATE SET"
-            " unit = excluded.unit, normal_low = excluded.normal_low,"
+            "INSERT INTO tags (site, name, unit, normal_low, normal_high, valid_low, valid_high,"
+            " position) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (site, name) DO UPDATE"
+            " SET unit = excluded.unit, normal_low = excluded.normal_low,"
             " normal_high = excluded.normal_high, valid_low = excluded.valid_low,"
-            " valid_high = excluded.valid_high",
+            " valid_high = excluded.valid_high, position = excluded.position",
             [
                 (site, t["name"], t["unit"], t["normal_low"], t["normal_high"], t["valid_low"],
-                 t["valid_high"])
-                for t in tags
+                 t["valid_high"], i)
+                for i, t in enumerate(tags)
             ],
         )  # fmt: skip
