@@ -24,8 +24,6 @@ LONG_MODULES = {
     "detection/adaptive.py",
     # Not yet split (work in progress elsewhere; take each off once it is under the limit):
     "pipeline/facade.py",  # the pipeline's facade: its unit-cost rework is in progress
-    "tui/alarm_pane.py",  # the alarm pane: its restructuring into widgets is in progress
-    "tui/app.py",  # the app: its mixins are being replaced by widgets that own their state
 }
 """Modules allowed over MAX_MODULE_LINES (paths relative to src/sensor_tui)."""
 
