@@ -7,14 +7,17 @@ and the terminal UI depend on the alarm model only; storage returns these from i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from sensor_tui.model.alarm_record import AnyAlarmRow
 
 
 @dataclass(frozen=True, slots=True)
 class AlarmChange:
     """An alarm row after a write, and the transition it went through (None: only extended)."""
 
-    row: dict[str, Any]
+    row: AnyAlarmRow
+    """The stored record after a local write (contributions as JSON text); the read-back row
+    (contributions decoded) when a viewer follows the historian (see `model.alarm_record`)."""
     from_state: str | None
     to_state: str | None
     actor: str = "detector"

@@ -87,7 +87,7 @@ def plan_episodes(
             journal.append(
                 (row["id"], now, from_state, row["state"], "detector", "pipeline", detail)
             )
-        changes.append(AlarmChange(_plain(row), from_state, row["state"]))
+        changes.append(AlarmChange(row, from_state, row["state"]))
     return EpisodeWrite(rows, journal, changes)
 
 
@@ -154,12 +154,6 @@ def origin_now(near: Nearby, episode: Row, known: str | None) -> str | None:
     return origin(near, episode) or known
 
 
-def _plain(record: AlarmRecord) -> dict[str, Any]:
-    """The record as `AlarmChange.row` still takes it (see `model.alarm_record`): the same
-    object, only its static type widened."""
-    return cast(dict[str, Any], record)
-
-
 def _seconds(row: Row) -> float:
     return (parse_ts(row["end"]) - parse_ts(row["start"])).total_seconds()
 
@@ -186,4 +180,4 @@ def command_row(
     after["shelved_until"] = until if life.state == states.SHELVED else None
     detail = f"until {until}" if action == "shelve" else action
     line = (row["id"], now, row["state"], life.state, actor, via, detail)
-    return AlarmChange(_plain(after), row["state"], life.state, actor, via), line
+    return AlarmChange(after, row["state"], life.state, actor, via), line

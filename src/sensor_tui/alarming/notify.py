@@ -19,6 +19,7 @@ import threading
 from typing import Any
 
 from sensor_tui.alarming.changes import AlarmChange
+from sensor_tui.model.alarm_record import AlarmRow, AnyAlarmRow
 from sensor_tui.model.alarm_settings import AlarmSettings
 
 log = logging.getLogger(__name__)
@@ -49,10 +50,14 @@ def notice(change: AlarmChange) -> dict[str, Any]:
     }
 
 
-def _decoded(row: dict[str, Any]) -> dict[str, Any]:
-    """The row as GET /alarms/{id} gives it: a unit alarm's contributions as an object."""
+def _decoded(row: AnyAlarmRow) -> AnyAlarmRow:
+    """The row as GET /alarms/{id} gives it: a unit alarm's contributions as an object (a row
+    without contributions text, decoded already or partial, is passed on as it is)."""
     raw = row.get("contributions")
-    return {**row, "contributions": json.loads(raw)} if isinstance(raw, str) else row
+    if not isinstance(raw, str):
+        return row
+    decoded: AlarmRow = {**row, "contributions": json.loads(raw)}
+    return decoded
 
 
 class Notifier:

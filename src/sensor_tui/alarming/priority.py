@@ -10,7 +10,9 @@ from __future__ import annotations
 from sensor_tui.model.faults import FaultKind
 
 URGENT, HIGH, MEDIUM, LOW = 1, 2, 3, 4
-NAMES = {URGENT: "URGENT", HIGH: "HIGH", MEDIUM: "MEDIUM", LOW: "LOW"}
+NAMES: dict[int | None, str] = {URGENT: "URGENT", HIGH: "HIGH", MEDIUM: "MEDIUM", LOW: "LOW"}
+"""Keyed by `int | None` because an alarm row's priority may be None (not set yet): a lookup
+with it falls to the caller's default."""
 
 KIND_POINTS: dict[str, int] = {
     FaultKind.OUT_OF_BAND: 2, FaultKind.STEP: 2, FaultKind.DRIFT: 1, FaultKind.STUCK: 1,

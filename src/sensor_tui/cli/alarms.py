@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,6 +18,7 @@ from sensor_tui.alarming.unit_alarms import contributions_text
 from sensor_tui.cli.options import DEFAULT_DB
 
 if TYPE_CHECKING:
+    from sensor_tui.model.alarm_record import AlarmRow
     from sensor_tui.storage.readers import HistoryReader
 
 STATE_CHOICES = (*states.STATES, "open", "active", "all")
@@ -82,7 +83,7 @@ def alarms(
         _print_alarms(rows)
 
 
-def _print_alarms(rows: list[dict[str, Any]]) -> None:
+def _print_alarms(rows: list[AlarmRow]) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table

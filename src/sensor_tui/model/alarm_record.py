@@ -3,18 +3,27 @@
 Why a TypedDict and not a class: the row travels as JSON (GET /alarms, the notification
 command's stdin) and is written by named SQL parameters; a TypedDict names and types every
 column for the type checker while the value stays the plain dict those ends take, so no JSON
-shape changes. The alarm rules (`alarming.decisions`) and the writes (`storage.alarms`) use it;
-`AlarmChange.row`, the read queries and the terminal UI still take `dict[str, Any]` and can
-follow (a TypedDict is not a `dict[str, Any]` to the type checker, so they move together).
+shape changes.
+
+Two shapes, because there are two honest types for `contributions`: `AlarmRecord` is the row as
+stored and written (the rules in `alarming.decisions`, the writes in `storage.alarms`,
+`AlarmChange.row`), where a unit alarm's contributions are the JSON *text* SQLite holds;
+`AlarmRow` is the row the read queries give back (`storage.alarm_reads`, the historian reader,
+GET /alarms, `sensor-tui alarms`), where that text is decoded to {tag: share}. Widening one
+field to `str | dict | None` would let a reader forget to decode and a writer store a dict; two
+types make the one conversion (`read_back`) the only way from one to the other.
 """
 
 from __future__ import annotations
 
-from typing import TypedDict
+import json
+from collections.abc import Sequence
+from typing import Any, TypedDict, cast
 
 
-class AlarmRecord(TypedDict):
-    """One alarm: the detector's episode (tag, kind, span, scores) and its life cycle."""
+class AlarmColumns(TypedDict):
+    """The columns both shapes share: the detector's episode (tag, kind, span, scores) and its
+    life cycle. Not used on its own; see `AlarmRecord` and `AlarmRow`."""
 
     id: str
     """`tag@start`: stable, so re-importing the same readings rewrites rather than duplicates."""
@@ -45,5 +54,40 @@ class AlarmRecord(TypedDict):
     origin: str | None
     """`injected` or `random` when a simulated fault lies behind it, else None."""
     updated_at: str | None
+
+
+class AlarmRecord(AlarmColumns):
+    """One alarm as stored and written."""
+
     contributions: str | None
     """A unit alarm's {tag: share} as JSON text (decoded by the read queries)."""
+
+
+class AlarmRow(AlarmColumns):
+    """One alarm as the read queries give it back."""
+
+    contributions: dict[str, float] | None
+    """A unit alarm's {tag: share}, decoded; None for a tag's alarm."""
+
+
+AnyAlarmRow = AlarmRecord | AlarmRow
+"""Either shape, for the code that is handed both: `AlarmChange.row` is the stored record after a
+local write but the read-back row when a viewer follows the historian, and the alarm panel and
+the notification document take whichever arrives (they decode text contributions themselves)."""
+
+
+def record_from(names: Sequence[str], values: Sequence[Any]) -> AlarmRecord:
+    """A stored row (`values` in the order of the column `names`) as the record.
+
+    The one place a plain dict built from SQL becomes the record: the column lists
+    (`storage.alarms.ALARM_NAMES`, the historian's `ALARM_COLUMNS`) name exactly its keys, which
+    the type checker cannot see through `zip`, hence the cast.
+    """
+    return cast(AlarmRecord, dict(zip(names, values, strict=True)))
+
+
+def read_back(record: AlarmRecord) -> AlarmRow:
+    """The record as the read queries give it: a unit alarm's contributions decoded."""
+    raw = record["contributions"]
+    row: AlarmRow = {**record, "contributions": json.loads(raw) if isinstance(raw, str) else None}
+    return row

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sensor_tui.alarming.changes import AlarmChange
+from sensor_tui.model.alarm_record import AlarmRow
 from sensor_tui.pipeline.batches import StoredBatch
 from sensor_tui.storage import StoreUnavailable
 from sensor_tui.storage.historian import follow_reads
@@ -80,7 +81,7 @@ class Follower:
             finally:
                 reader.close()
 
-    def _state_before(self, row: dict[str, Any]) -> str | None:
+    def _state_before(self, row: AlarmRow) -> str | None:
         """The alarm's state when last seen; None for an alarm new since the view opened."""
         known = self._states.get(row["id"])
         if known is None and self._opened_mark and row["start"] <= self._opened_mark:

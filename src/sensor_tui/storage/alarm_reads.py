@@ -7,11 +7,11 @@ alarm rows answer in milliseconds whatever the number of readings.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from sensor_tui.model.alarm_record import AlarmRow, read_back, record_from
 from sensor_tui.model.timestamps import is_canonical
 from sensor_tui.storage.alarms import ALARM_FIELDS, ALARM_NAMES
 from sensor_tui.storage.reader import Reader, where
@@ -32,12 +32,9 @@ def _fields(reader: Reader) -> str:
     return ALARM_FIELDS if rows else ALARM_FIELDS.replace("contributions", "NULL")
 
 
-def _alarm(row: Sequence[Any]) -> dict[str, Any]:
-    """A row as a dict; a unit alarm's contributions decoded to {tag: share}."""
-    alarm = dict(zip(ALARM_NAMES, row, strict=True))
-    raw = alarm.get("contributions")
-    alarm["contributions"] = json.loads(raw) if isinstance(raw, str) else None
-    return alarm
+def _alarm(row: Sequence[Any]) -> AlarmRow:
+    """A row as the read-back record; a unit alarm's contributions decoded to {tag: share}."""
+    return read_back(record_from(ALARM_NAMES, row))
 
 
 def _well_formed(
@@ -66,7 +63,7 @@ def list_alarms(
     tag: str | None = None,
     limit: int = 200,
     since: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[AlarmRow]:
     """Alarms, newest start first, optionally only in some states, of one tag, since a time."""
     if not has_lifecycle(reader):
         return []
@@ -78,7 +75,7 @@ def list_alarms(
     return [_alarm(row) for row in rows]
 
 
-def get_alarm(reader: Reader, alarm_id: str) -> dict[str, Any] | None:
+def get_alarm(reader: Reader, alarm_id: str) -> AlarmRow | None:
     """One alarm by id, or None."""
     if not has_lifecycle(reader):
         return None

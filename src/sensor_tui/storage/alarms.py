@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 from sensor_tui.alarming import decisions, states
 from sensor_tui.alarming.changes import AlarmChange
-from sensor_tui.model.alarm_record import AlarmRecord
+from sensor_tui.model.alarm_record import AlarmRecord, record_from
 
 ALARM_FIELDS = (
     'id, tag, kind, start, "end", peak_score, readings, active, state, priority, acked_at, '
@@ -64,7 +64,7 @@ def _fetch(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, AlarmRecor
 
 def _record(row: Sequence[Any]) -> AlarmRecord:
     """A stored row as the record (ALARM_NAMES are the record's keys, in column order)."""
-    return cast(AlarmRecord, dict(zip(ALARM_NAMES, row, strict=True)))
+    return record_from(ALARM_NAMES, row)
 
 
 def _events_near(conn: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> decisions.Nearby:

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from sensor_tui.model.alarm_record import AlarmRow
 from sensor_tui.storage import alarm_reads
 from sensor_tui.storage.reader import Reader
 
@@ -51,8 +52,8 @@ class HistoryReader(Protocol):
         tag: str | None = None,
         limit: int = 200,
         since: str | None = None,
-    ) -> list[dict[str, Any]]: ...
-    def get_alarm(self, alarm_id: str) -> dict[str, Any] | None: ...
+    ) -> list[AlarmRow]: ...
+    def get_alarm(self, alarm_id: str) -> AlarmRow | None: ...
     def journal(self, alarm_id: str) -> list[dict[str, Any]]: ...
     def report_inputs(self, since: str | None = None) -> tuple[list[Any], list[Any]]: ...
 
@@ -66,11 +67,11 @@ class LocalReader(Reader):
         tag: str | None = None,
         limit: int = 200,
         since: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[AlarmRow]:
         """Alarms, newest start first."""
         return alarm_reads.list_alarms(self, states, tag, limit, since)
 
-    def get_alarm(self, alarm_id: str) -> dict[str, Any] | None:
+    def get_alarm(self, alarm_id: str) -> AlarmRow | None:
         """One alarm by id, or None."""
         return alarm_reads.get_alarm(self, alarm_id)
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from rich.text import Text
 
 from sensor_tui.alarming import states
 from sensor_tui.alarming.priority import NAMES as PRIORITY_NAMES
 from sensor_tui.alarming.unit_alarms import contributions_text
+from sensor_tui.model.alarm_record import AnyAlarmRow
 from sensor_tui.tui.chart import format_value
 
 KINDS: dict[str, tuple[str, tuple[int, int, int]]] = {
@@ -197,7 +197,7 @@ def kind_text(kind: str, symbol_only: bool = False) -> Text:
     return Text(symbol if symbol_only else f"{symbol} {kind}", style=f"rgb({r},{g},{b})")
 
 
-def origin_label(row: dict[str, Any]) -> str:
+def origin_label(row: AnyAlarmRow) -> str:
     """inj: a fault injected by the operator; rnd: a random simulator spike; sim: simulated
     readings with no fault behind them (a false alarm); real: readings from HTTP or an import."""
     if row.get("origin") == "injected":
@@ -215,7 +215,7 @@ def duration(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def _seconds(row: dict[str, Any]) -> float:
+def _seconds(row: AnyAlarmRow) -> float:
     start, end = datetime.fromisoformat(row["start"]), datetime.fromisoformat(row["end"])
     return (end - start).total_seconds()
 
@@ -235,7 +235,7 @@ def _state(state: str, form: str) -> Text:
 
 
 def cells(
-    row: dict[str, Any], unit: str, value_now: float | None, layout: Layout, marked: bool
+    row: AnyAlarmRow, unit: str, value_now: float | None, layout: Layout, marked: bool
 ) -> tuple[Text, ...]:
     """The row's cells for the layout's columns, in order."""
     peak = row.get("peak_value")

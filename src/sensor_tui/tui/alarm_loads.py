@@ -10,6 +10,7 @@ from typing import Any
 
 from sensor_tui.alarming import states
 from sensor_tui.alarming.report import build_report, report_lines
+from sensor_tui.model.alarm_record import AlarmRow, AnyAlarmRow
 from sensor_tui.storage import StoreUnavailable
 from sensor_tui.storage.readers import HistoryReader
 
@@ -20,7 +21,7 @@ DETAIL_READINGS = 5000
 """Readings of an alarm's span shown on its detail screen (the newest)."""
 
 
-def initial_alarms(open_reader: Opener) -> list[dict[str, Any]]:
+def initial_alarms(open_reader: Opener) -> list[AlarmRow]:
     """The panel's rows at start: the latest alarms and every open one."""
     reader = open_reader()
     try:
@@ -34,7 +35,7 @@ def initial_alarms(open_reader: Opener) -> list[dict[str, Any]]:
 
 
 def alarm_detail(
-    open_reader: Opener, row: dict[str, Any]
+    open_reader: Opener, row: AnyAlarmRow
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """An alarm's journal and the readings of its span."""
     reader = open_reader()

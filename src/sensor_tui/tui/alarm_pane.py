@@ -27,6 +27,7 @@ from textual.widgets import DataTable
 from sensor_tui.alarming import states
 from sensor_tui.alarming.changes import AlarmChange
 from sensor_tui.alarming.commands import AlarmCommand, duration_label, shelve_until
+from sensor_tui.model.alarm_record import AnyAlarmRow
 from sensor_tui.model.readings import epoch, now_ts
 from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.runtime.monitor import Monitor
@@ -151,7 +152,7 @@ class AlarmPane(Widget):
 
     # -- keys --------------------------------------------------------------------------------
 
-    def _selected_alarm(self) -> dict[str, Any] | None:
+    def _selected_alarm(self) -> AnyAlarmRow | None:
         row = self.panel.selected
         if row is None:
             self.notify("No alarm selected.", severity="warning")
@@ -243,7 +244,7 @@ class AlarmPane(Widget):
             self._load_detail(row)
 
     @work(thread=True, group="alarm-detail", exclusive=True)
-    def _load_detail(self, row: dict[str, Any]) -> None:
+    def _load_detail(self, row: AnyAlarmRow) -> None:
         entries, readings = alarm_detail(self.monitor.open_reader, row)
         self.post_message(AlarmDetailLoaded(row, entries, readings))
 

@@ -20,6 +20,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from sensor_tui.alarming import states
+from sensor_tui.model.alarm_record import AnyAlarmRow
 from sensor_tui.tui.alarm_columns import (
     KINDS,
     Layout,
@@ -62,7 +63,7 @@ class AlarmPanel(DataTable[Any]):
         """The columns shown now (see `alarm_columns`)."""
         self.marked: str | None = None
         """The alarm beside which the marker stands (the cursor's)."""
-        self.alarms: dict[str, dict[str, Any]] = {}
+        self.alarms: dict[str, AnyAlarmRow] = {}
         """Every alarm held, shown or filtered out, by id."""
         self.state_filter = "open"
         self.tag_filter: str | None = None
@@ -110,7 +111,7 @@ class AlarmPanel(DataTable[Any]):
 
     # -- what is shown -----------------------------------------------------------------------
 
-    def shows(self, row: dict[str, Any]) -> bool:
+    def shows(self, row: AnyAlarmRow) -> bool:
         """True when the row passes the state and tag filters."""
         wanted = FILTERS[self.state_filter]
         return (wanted is None or row["state"] in wanted) and (
@@ -118,7 +119,7 @@ class AlarmPanel(DataTable[Any]):
         )
 
     @property
-    def selected(self) -> dict[str, Any] | None:
+    def selected(self) -> AnyAlarmRow | None:
         """The alarm under the cursor."""
         if not self.row_count:
             return None
@@ -131,7 +132,7 @@ class AlarmPanel(DataTable[Any]):
 
     # -- updates -----------------------------------------------------------------------------
 
-    def upsert(self, rows: Iterable[dict[str, Any]]) -> None:
+    def upsert(self, rows: Iterable[AnyAlarmRow]) -> None:
         """Take alarm rows (new or changed); update cells in place, add or drop rows as the
         filters say, and keep the operator's place."""
         structural, place = False, self._place()
@@ -168,7 +169,7 @@ class AlarmPanel(DataTable[Any]):
             if row["state"] != states.NORMAL:
                 self._render_row(row, add=False)
 
-    def _render_row(self, row: dict[str, Any], add: bool) -> None:
+    def _render_row(self, row: AnyAlarmRow, add: bool) -> None:
         unit, now = self.units.get(row["tag"], ""), self.values_now.get(row["tag"])
         new = cells(row, unit, now, self.column_layout, row["id"] == self.marked)
         if add:

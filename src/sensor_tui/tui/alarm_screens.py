@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 from sensor_tui.alarming import states
 from sensor_tui.alarming.commands import SHELVE_CHOICES, duration_label
 from sensor_tui.alarming.priority import NAMES as PRIORITY_NAMES
+from sensor_tui.model.alarm_record import AnyAlarmRow
 from sensor_tui.tui.alarm_panel import FILTERS, kind_text, origin_label
 from sensor_tui.tui.chart import format_value
 
@@ -97,7 +98,7 @@ class FilterScreen(ModalScreen[tuple[str, str | None] | None]):
         self.dismiss((state, None if index == 0 else self.tags[index - 1]))
 
 
-def alarm_summary(row: dict[str, Any], unit: str) -> Table:
+def alarm_summary(row: AnyAlarmRow, unit: str) -> Table:
     """The alarm's fields as a two-column table (every value `Text`: a `str` cell of a Rich
     table is markup, and `by` comes from the network)."""
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
@@ -162,7 +163,7 @@ class AlarmDetailScreen(ModalScreen[None]):
     ]
 
     def __init__(
-        self, row: dict[str, Any], unit: str, entries: list[dict[str, Any]], readings: list[Any]
+        self, row: AnyAlarmRow, unit: str, entries: list[dict[str, Any]], readings: list[Any]
     ) -> None:
         super().__init__()
         self.row, self.unit, self.entries, self.readings = row, unit, entries, readings

@@ -11,13 +11,14 @@ from typing import Any
 
 from sensor_tui.alarming.priority import HIGH, LOW
 from sensor_tui.alarming.priority import NAMES as PRIORITY_NAMES
+from sensor_tui.model.alarm_record import AnyAlarmRow
 from sensor_tui.tui.chart import format_value
 
 TOASTS = 3
 """New alarms toasted one by one in one burst; more are summed up in one toast."""
 
 
-def alarm_message(row: dict[str, Any], unit: str) -> str:
+def alarm_message(row: AnyAlarmRow, unit: str) -> str:
     """A new alarm in one line: tag, kind, the value that raised it."""
     kind = (row.get("kind") or "anomaly").replace("_", " ")
     value = row.get("peak_value")
@@ -25,9 +26,7 @@ def alarm_message(row: dict[str, Any], unit: str) -> str:
     return f"{row['tag']}: {kind}{shown}"
 
 
-def toast_alarms(
-    notify: Callable[..., Any], new: list[dict[str, Any]], units: dict[str, str]
-) -> None:
+def toast_alarms(notify: Callable[..., Any], new: list[AnyAlarmRow], units: dict[str, str]) -> None:
     """One toast per new alarm, at most `TOASTS` per burst, then one that sums up the rest."""
     for row in new[:TOASTS]:
         prio = row.get("priority") or LOW

@@ -13,6 +13,8 @@ from typing import Any
 
 from textual.message import Message
 
+from sensor_tui.model.alarm_record import AlarmRow, AnyAlarmRow
+
 
 @dataclass
 class ReadingsStored(Message):
@@ -53,14 +55,14 @@ class AlarmsChanged(Message):
 class AlarmsLoaded(Message):
     """Alarm rows read from SQLite (at start)."""
 
-    rows: list[dict[str, Any]]
+    rows: list[AlarmRow]
 
 
 @dataclass
 class AlarmDetailLoaded(Message):
     """An alarm's journal and readings, read for the detail screen."""
 
-    row: dict[str, Any]
+    row: AnyAlarmRow
     entries: list[dict[str, Any]] = field(default_factory=list)
     readings: list[dict[str, Any]] = field(default_factory=list)
 

@@ -4,8 +4,7 @@ a scan of the site's readings)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from sensor_tui.model.alarm_record import AlarmRow
 from sensor_tui.model.readings import Reading
 from sensor_tui.storage.historian.reader import PgReader
 from sensor_tui.storage.historian.writes import alarm_dict
@@ -36,7 +35,7 @@ def readings_after(reader: PgReader, tag: str, after: str, limit: int) -> list[R
     ]
 
 
-def alarms_changed_after(reader: PgReader, updated_at: str) -> list[dict[str, Any]]:
+def alarms_changed_after(reader: PgReader, updated_at: str) -> list[AlarmRow]:
     """Alarm rows of the reader's site changed after `updated_at`, oldest change first."""
     scope, params = reader._scope()
     rows = reader._rows(

@@ -14,6 +14,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from sensor_tui.model.alarm_record import AlarmRow
 from sensor_tui.storage.historian import HistorianUnavailable, connect, report_reads
 from sensor_tui.storage.historian.counts import anomaly_count_sql
 from sensor_tui.storage.historian.writes import ALARM_COLUMNS, alarm_dict
@@ -258,7 +259,7 @@ class PgReader:
         tag: str | None = None,
         limit: int = 200,
         since: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[AlarmRow]:
         """Alarms, newest start first (see `storage.alarm_reads.list_alarms`)."""
         cond, params = self._one(tag) if tag else self._scope()
         if states:
@@ -273,7 +274,7 @@ class PgReader:
         )
         return [alarm_dict(row) for row in rows]
 
-    def get_alarm(self, alarm_id: str) -> dict[str, Any] | None:
+    def get_alarm(self, alarm_id: str) -> AlarmRow | None:
         """One alarm by id (`site/id` when the reader has no site), or None."""
         cond, params = self._one(alarm_id)
         cond = cond.replace("tag", "id")

@@ -9,11 +9,11 @@ its watermark) is neither stored nor counted twice. Alarms are upserted by (site
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from sensor_tui.model.alarm_record import AlarmRow, read_back, record_from
 from sensor_tui.storage.historian.schema import ensure_partitions
 
 STAGE_SQL = (
@@ -132,13 +132,10 @@ UPSERT_ALARM_SQL = (
 )
 
 
-def alarm_dict(row: Sequence[Any]) -> dict[str, Any]:
-    """A historian alarm row as a dict; a unit alarm's contributions decoded to {tag: share},
-    as a local file's reader gives them."""
-    alarm = dict(zip(ALARM_COLUMNS, row, strict=True))
-    raw = alarm.get("contributions")
-    alarm["contributions"] = json.loads(raw) if isinstance(raw, str) else None
-    return alarm
+def alarm_dict(row: Sequence[Any]) -> AlarmRow:
+    """A historian alarm row as the read-back record; a unit alarm's contributions decoded to
+    {tag: share}, as a local file's reader gives them."""
+    return read_back(record_from(ALARM_COLUMNS, row))
 
 
 EVENT_COLUMNS = ("id", "alarm_id", "time", "from_state", "to_state", "actor", "via", "detail")
