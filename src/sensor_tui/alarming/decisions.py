@@ -29,7 +29,10 @@ ORIGIN_TOLERANCE = timedelta(seconds=60)
 
 Row = dict[str, Any]
 """A tracker's episode update (`AlarmTracker`, `UnitAlarm.as_row`): some of the record's
-columns, and for a unit alarm its `origin_tags`."""
+columns, and for a unit alarm its `origin_tags`. Still a plain dict, not a TypedDict: which
+columns it holds depends on the producer (a tag's tracker, the facts it gains in
+`alarming.episodes`, a unit's tracker) and the pipeline's batches carry it untyped; `next_row`
+is where it becomes an `AlarmRecord`."""
 Nearby = dict[str, tuple[list[str], list[tuple[str | None, str]]]]
 """Fault events by tag, by start: (starts, [(end or None, source)]), for binary search."""
 Journal = tuple[str, str, str | None, str, str, str, str]
