@@ -90,42 +90,44 @@ async def measure(url: str, days: int, pans: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause(0.5)
-        app.timeline.window_index = WINDOWS.index(30 * DAY)
+        pane = app.charts
+        pane.timeline.window_index = WINDOWS.index(30 * DAY)
         started = time.perf_counter()
-        app.sync_view(force=True)
-        await _drawn(app, app._wanted_view())
+        pane.loader.sync_view(force=True)
+        await _drawn(pane)
         out["open_30d_window_s"] = round(time.perf_counter() - started, 3)
-        out["open_30d_points"] = sum(len(c.stored_view.times) for c in app._charts.values())
-        out["pan_30d_window_ms"] = await _pans(app, pans)
-        app.timeline.window_index = WINDOWS.index(DAY)
-        app.timeline.end = end
-        app.sync_view(force=True)
-        await _drawn(app, app._wanted_view())
-        out["pan_1d_window_ms"] = await _pans(app, min(pans, max(days - 1, 1)))
+        out["open_30d_points"] = sum(len(c.stored_view.times) for c in pane.charts.values())
+        out["pan_30d_window_ms"] = await _pans(pane, pans)
+        pane.timeline.window_index = WINDOWS.index(DAY)
+        pane.timeline.end = end
+        pane.loader.sync_view(force=True)
+        await _drawn(pane)
+        out["pan_1d_window_ms"] = await _pans(pane, min(pans, max(days - 1, 1)))
     out["peak_rss_mb"] = peak_rss_mb()
     return out
 
 
-async def _pans(app: Any, count: int) -> dict[str, float]:
+async def _pans(pane: Any, count: int) -> dict[str, float]:
     """`[` taken `count` times, each timed until every chart shows the new span; split
     into the read (key to the worker's answer) and the drawing of the three charts."""
     times, reads, draws = [], [], []
     arrived: list[float] = []
-    replot = app.replot  # called once per pan, when the worker's answer arrives
+    loader = pane.loader
+    replot = loader.replot  # called once per pan, when the worker's answer arrives
 
     def timed(force: bool = False) -> None:
         arrived.append(time.perf_counter())
         replot(force)
         draws.append(1000 * (time.perf_counter() - arrived[-1]))
 
-    app.replot = timed
+    loader.replot = timed
     for _ in range(count):
         started = time.perf_counter()
-        app.action_pan(-1)  # what `[` does (Pilot's own settling after a key is not timed)
-        await _drawn(app, app._wanted_view())
+        pane.action_pan(-1)  # what `[` does (Pilot's own settling after a key is not timed)
+        await _drawn(pane)
         times.append(1000 * (time.perf_counter() - started))
         reads.append(1000 * (arrived[-1] - started))
-    app.replot = replot
+    loader.replot = replot
     return {
         "mean": _mean(times),
         "max": round(max(times), 1),
@@ -138,12 +140,13 @@ def _mean(values: list[float]) -> float:
     return round(sum(values) / len(values), 1)
 
 
-async def _drawn(app: Any, span: tuple[float, float] | None, timeout: float = 60.0) -> None:
-    """Until every chart holds the stored view of `span` (drawn in the same handler)."""
+async def _drawn(pane: Any, timeout: float = 60.0) -> None:
+    """Until every chart holds the stored view the timeline wants (drawn in the same handler)."""
+    span = pane.loader.wanted_view()
     deadline = time.perf_counter() + timeout
     while not all(
         c.stored_view is not None and (c.stored_view.since, c.stored_view.until) == span
-        for c in app._charts.values()
+        for c in pane.charts.values()
     ):
         if time.perf_counter() > deadline:
             raise TimeoutError(f"the view of {span} was not drawn")

@@ -149,3 +149,30 @@ def test_the_unit_stage_stores_the_same_scores_and_alarms_either_way(
         assert {k: v for k, v in a.items() if k != "contributions"} == {
             k: v for k, v in b.items() if k != "contributions"
         }
+
+
+def test_observations_formed_per_chunk_are_those_formed_reading_by_reading() -> None:
+    """Tags arriving at different moments, one tag silent for a while, another unit's tag
+    between them: the chunked former gives the observations `add` gives, across chunk ends."""
+    from sensor_tui.model.readings import Reading
+    from sensor_tui.pipeline.units import ObservationFormer
+
+    tags = ("a", "b", "c")
+    rng = np.random.default_rng(4)
+    readings = []
+    for i in range(3000):
+        tag = str(rng.choice(["a", "b", "c", "other"], p=[0.3, 0.3, 0.3, 0.1]))
+        if 1000 <= i < 1200 and tag == "c":
+            continue  # c is silent: no observation may form
+        stamp = f"2026-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}.{i:06d}Z"
+        readings.append(Reading(tag, stamp, float(i), "import"))
+    one, many = ObservationFormer(tags), ObservationFormer(tags)
+    expected = [
+        made for r in readings if r.tag in tags if (made := one.add(r.tag, r.timestamp, r.value))
+    ]
+    got: list[tuple[str, list[float]]] = []
+    for first in range(0, len(readings), 7):
+        stamps, rows = many.add_many(readings[first : first + 7])
+        got += list(zip(stamps, rows, strict=True))
+    assert len(expected) > 400
+    assert got == expected

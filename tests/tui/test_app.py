@@ -71,9 +71,8 @@ def test_start_loads_history_and_shows_live_readings(tmp_path, config):
             assert "RUNNING" in status(app) and "fermenter_temp" in str(panel(app, 0).border_title)
             table = app.query_one(AnomalyTable)
             row = {"timestamp": "2026-01-01T00:00:00.000000Z", "tag": "fermenter_temp"}
-            table.add_anomalies(
-                [AnomalyRow.from_row({**row, "value": 41.0, "kind": "spike", "score": 0.9})]
-            )
+            spike = {**row, "value": 41.0, "kind": "spike", "score": 0.9}
+            table.add_anomalies([AnomalyRow.from_row(spike)])
             assert table.rows_shown  # held while the table is hidden behind the alarm panel
             assert table.row_count == 0  # but not laid out there
             await pilot.press("r")  # the reading table: filled when shown

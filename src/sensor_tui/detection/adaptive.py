@@ -102,6 +102,17 @@ from sensor_tui.detection.tuning import (
     TREND,
     UNDO,
 )
+from sensor_tui.model.faults import FaultKind
+
+KIND_SPIKE, KIND_NOISE, KIND_STUCK = (
+    FaultKind.SPIKE.value, FaultKind.NOISE.value, FaultKind.STUCK.value
+)  # fmt: skip
+KIND_DRIFT, KIND_STEP, KIND_OUT_OF_BAND = (
+    FaultKind.DRIFT.value, FaultKind.STEP.value, FaultKind.OUT_OF_BAND.value
+)  # fmt: skip
+"""The kinds this detector names, as the enum's plain text bound once: an enum lookup, or a
+comparison of enum members (a str subclass misses the interpreter's exact-str fast path), per
+reading would cost the hot loop."""
 
 _NORMAL: Verdict = (False, 0.0, None)
 
@@ -329,19 +340,19 @@ class AdaptiveDetector:
             q = qc[0]
             dc = (uc / q if q > 0.0 else 0.0) if uc <= q else _decades(uc, qc)
             ds = _decades(run * -math.log10(cont), self._qs) if run > 1 else 0.0
-            decades, kind = da, "spike"
+            decades, kind = da, KIND_SPIKE
             if db > decades:
                 decades, kind = db, "level"
             if dc > decades:
-                decades, kind = dc, "noise"
+                decades, kind = dc, KIND_NOISE
             if ds > decades:
-                decades, kind = ds, "stuck"
+                decades, kind = ds, KIND_STUCK
             if dp > decades:
-                decades, kind = dp, "drift"  # the level has left its usual shape
+                decades, kind = dp, KIND_DRIFT  # the level has left its usual shape
             # An outlier amid a burst of large changes is the burst: named noise, but only in
             # the verdict. It still teaches the spike tail and opens a level episode as what it
             # is, else outliers that keep coming amid bursts (bursty counts) are never learned.
-            burst = kind != "stuck" and dc >= flag_at - SUSPECT and db < 2.0 * flag_at
+            burst = kind != KIND_STUCK and dc >= flag_at - SUSPECT and db < 2.0 * flag_at
         flagged = decades >= flag_at
         returned = False
         if not warm and da >= JUMP:
@@ -359,7 +370,7 @@ class AdaptiveDetector:
         rate = 1.0 / n if warm and n < 1.0 / LEARN else LEARN
         if suspect:
             rate *= self.absorb
-        if flagged and kind == "spike" and age < ONSET_LEARN:
+        if flagged and kind == KIND_SPIKE and age < ONSET_LEARN:
             # An outlier that opens an episode teaches the spike statistic's tail: outliers
             # that keep coming back (bursty counts) become expected; a long fault cannot.
             _track(self._qa, ua, ONSET_BOOST)
@@ -429,15 +440,15 @@ class AdaptiveDetector:
         elif not (flagged or age or recent.held) and recent.pending is None:
             recent.add(ra)
         elif not age or recent.pending is not None or recent.held:
-            flagged = recent.judge(ra, flagged, kind == "spike" and not age)
+            flagged = recent.judge(ra, flagged, kind == KIND_SPIKE and not age)
             if not flagged and decades >= flag_at:
                 decades = flag_at - RECENT_BELOW  # an outlier no larger than lately: not news
-        if returned or (n - self._undone < PAST_EVERY and kind != "stuck" and not burst):
-            kind = "drift"  # the jump that ends a drift is the drift's last reading
+        if returned or (n - self._undone < PAST_EVERY and kind != KIND_STUCK and not burst):
+            kind = KIND_DRIFT  # the jump that ends a drift is the drift's last reading
         elif burst:
-            kind = "noise"
+            kind = KIND_NOISE
         elif kind == "level":
-            kind = "step" if self._stepping else "drift"
+            kind = KIND_STEP if self._stepping else KIND_DRIFT
         if not flagged:
             if age:
                 self._age = age + 1
@@ -619,4 +630,4 @@ class AdaptiveDetector:
         self._oob_run += 1
         if self._oob_run < self.oob_readings:
             return (False, score, None)
-        return (True, max(score, self.threshold), "out_of_band")
+        return (True, max(score, self.threshold), KIND_OUT_OF_BAND)

@@ -54,6 +54,7 @@ from sensor_tui.detection.unit_dynamic_limits import (
 )
 from sensor_tui.detection.unit_model import UnitModel, fit_model
 from sensor_tui.detection.unit_persistence import Persistence
+from sensor_tui.model.faults import FaultKind
 
 STATE_FORMAT = "dynamic-pca/1"
 __all__ = ["DynamicSettings", "DynamicUnitDetector"]
@@ -206,7 +207,7 @@ class DynamicUnitDetector:
             self._shares = current
         else:
             self._shares += self.settings.smoothing * (current - self._shares)
-        kind = "relation" if result.minor[j] > limits.relation_limit else "shift"
+        kind = FaultKind.RELATION if result.minor[j] > limits.relation_limit else FaultKind.SHIFT
         return UnitVerdict(result.statistic[j], limits.limit, True, kind,
                            shares(self.tags, self._shares))  # fmt: skip
 
@@ -234,7 +235,7 @@ class DynamicUnitDetector:
             self._shares = current
         else:
             self._shares += s * (current - self._shares)
-        kind = "relation" if levels[1] > limits.relation_limit else "shift"
+        kind = FaultKind.RELATION if levels[1] > limits.relation_limit else FaultKind.SHIFT
         return UnitVerdict(statistic, limits.limit, True, kind, shares(self.tags, self._shares))
 
     def state(self) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import numpy as np
 from sensor_tui.detection.unit_base import UnitVerdict
 from sensor_tui.detection.unit_contributions import shares
 from sensor_tui.detection.unit_model import scale_of
+from sensor_tui.model.faults import FaultKind
 
 STATE_FORMAT = "pca/1"
 
@@ -87,10 +88,10 @@ class PCAUnitDetector:
             return UnitVerdict(statistic, 1.0, False)
         scaled = (x - self._center) / self._scale
         if relation >= shift:
-            kind, part = "relation", scaled - self._loadings @ (self._loadings.T @ scaled)
+            kind, part = FaultKind.RELATION, scaled - self._loadings @ (self._loadings.T @ scaled)
             weights = part * part
         else:
-            kind, scores = "shift", self._loadings.T @ scaled
+            kind, scores = FaultKind.SHIFT, self._loadings.T @ scaled
             weights = np.abs(scaled * (self._loadings @ (scores / self._variances)))
         return UnitVerdict(statistic, 1.0, True, kind, shares(self.tags, weights))
 

@@ -15,6 +15,7 @@ from typing import Any
 from sensor_tui.alarming.episodes import EpisodeFacts
 from sensor_tui.detection import Detector, make_detector
 from sensor_tui.detection.alarms import Alarm, AlarmTracker
+from sensor_tui.detection.base import warm_from
 from sensor_tui.model.tags import Config, ConfigError
 from sensor_tui.pipeline.batches import Batch
 from sensor_tui.pipeline.units import UnitStage
@@ -50,18 +51,14 @@ class DetectionStage:
 
     def warm(self, reader: Reader) -> None:
         """Feed each detector its tag's recent history (no warm-up blind spot after a restart);
-        with the timestamps to a detector that takes them (`warm_readings`: its daily profile
+        with the timestamps to a detector that takes them (`WarmsWithTime`: its daily profile
         learns the time of day), as values to one that does not (a plug-in's `warm`). Units
         load their stored references."""
         if self.units.units:
             self.units.load(load_references(reader.connection().conn))
         for name, detector in self.detectors.items():
             history = reader.recent_readings(name, WARM_HISTORY)
-            warm_readings = getattr(detector, "warm_readings", None)
-            if warm_readings is not None:
-                warm_readings(history)
-            else:
-                detector.warm(value for value, _ in history)
+            warm_from(detector, history)
 
     def detect(self, batch: Batch) -> None:
         """Score each reading; a detector that raises costs the verdict, never the reading."""

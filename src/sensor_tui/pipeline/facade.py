@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -30,7 +29,7 @@ from sensor_tui.alarming.commands import AlarmCommand
 from sensor_tui.detection import Detector
 from sensor_tui.model.counters import Counters, Snapshot
 from sensor_tui.model.events import Event
-from sensor_tui.model.readings import Reading, Rejected, Validator, now_ts
+from sensor_tui.model.readings import Reading, Rejected, Validator
 from sensor_tui.model.tags import Config
 from sensor_tui.pipeline.batches import (
     Batch,
@@ -44,8 +43,9 @@ from sensor_tui.pipeline.batches import (
 from sensor_tui.pipeline.deadletter import DeadLetter, ReplayResult, default_path
 from sensor_tui.pipeline.detect import DetectionStage
 from sensor_tui.pipeline.fanout import AlarmSubscriber, alarms_fanout, readings_fanout
+from sensor_tui.pipeline.operator_outage import OperatorOutage
 from sensor_tui.pipeline.outcomes import Outcomes
-from sensor_tui.pipeline.retry import RetrySchedule
+from sensor_tui.pipeline.retry import RetrySchedule, open_with_retry
 from sensor_tui.pipeline.sidewrites import end_open_events
 from sensor_tui.pipeline.writer import Writer
 from sensor_tui.storage import OutageSwitch, Reader, Store, StoreUnavailable
@@ -90,7 +90,9 @@ class Pipeline:
         self._accepting = False
         self._submit_lock = threading.Lock()
         """Makes "still accepting?" and the enqueue one step, so no batch lands behind the stop."""
-        self._outage_event: Event | None = None
+        self._operator_outage = OperatorOutage(
+            self.outage_switch, self.counters, self.record_event, self._retry.depth
+        )
 
     @property
     def detectors(self) -> dict[str, Detector]:
@@ -103,7 +105,7 @@ class Pipeline:
         """Open (and migrate) the database, warm the detectors, start the writer, which then
         replays the dead-letter file; raises StoreUnavailable if the file cannot be opened.
         A monitor asks to `end_stale` events (a previous run's open ones would claim its alarms)."""
-        store = self._open_with_retry()
+        store = open_with_retry(self._new_store(), self.retry_policy)
         left_open = end_stale and not end_open_events(store)
         reader = Reader(self.db_path, self._busy_ms)
         try:
@@ -118,22 +120,6 @@ class Pipeline:
         self._outcomes.refresh_dead_letter_gauges()
         self._accepting = True
         return result
-
-    def _open_with_retry(self) -> Store:
-        """Open the database, waiting out a short lock (another process, a restart) with the
-        retry policy's backoff rather than failing the start at once."""
-        store = self._new_store()
-        for attempt in range(1, self.retry_policy.attempts):
-            try:
-                store.open()
-                return store
-            except StoreUnavailable as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise  # a bad path or a corrupt file: say so at once
-                log.warning("cannot open the database yet (%s); retrying", exc)
-                time.sleep(self.retry_policy.delay(attempt))
-        store.open()
-        return store
 
     def _replay_at_start(self) -> ReplayResult | None:
         """Replay the dead-letter file on the writer thread (so subscribers hear of it there);
@@ -258,22 +244,7 @@ class Pipeline:
 
     def set_outage(self, on: bool) -> None:
         """Simulate a database outage: every write fails until switched off."""
-        if on == self.outage_switch.on:
-            return
-        self.outage_switch.set(on)
-        if on:
-            log.warning("database outage started by the operator: every write fails until ended")
-            self.counters.set(outage=True, outage_reason="database outage (simulated)")
-            self._outage_event = Event("outage", start=now_ts(), source="operator")
-        elif self._outage_event is not None:
-            log.warning("database outage ended by the operator")
-            self._outage_event.end = now_ts()
-        if self._outage_event is not None:
-            self.record_event(self._outage_event)
-        if not on:
-            self._outage_event = None
-            if self._retry.depth() == 0:  # nothing left to retry: no write will clear the flag
-                self.counters.set(outage=False, outage_reason="")
+        self._operator_outage.set(on)
 
     @property
     def outage(self) -> bool:

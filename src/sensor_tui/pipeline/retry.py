@@ -12,6 +12,7 @@ batch.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -19,6 +20,9 @@ from sensor_tui.model.counters import Counters
 from sensor_tui.model.faults import FaultKind
 from sensor_tui.model.readings import Reading
 from sensor_tui.pipeline.batches import Batch, RetryPolicy
+from sensor_tui.storage import Store, StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 
 class RetrySchedule:
@@ -135,3 +139,20 @@ class RetrySchedule:
         """Under the lock: publish the depth gauge and wake `wait_empty`."""
         self.counters.set(retry_depth=self._depth())
         self._cond.notify_all()
+
+
+def open_with_retry(store: Store, policy: RetryPolicy) -> Store:
+    """Open the database, waiting out a short lock (another process, a restart) with the retry
+    policy's backoff rather than failing the start at once; a bad path or a corrupt file fails
+    at once."""
+    for attempt in range(1, policy.attempts):
+        try:
+            store.open()
+            return store
+        except StoreUnavailable as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            log.warning("cannot open the database yet (%s); retrying", exc)
+            time.sleep(policy.delay(attempt))
+    store.open()
+    return store

@@ -111,15 +111,6 @@ class Reader:
         self.skip_malformed(len(rows) - len(good), "readings")
         return good
 
-    def stored_timestamps(self, tag: str, first: str, last: str) -> set[str]:
-        """The timestamps of `tag` stored with first <= timestamp <= last (an import's replay
-        check: one indexed range read per tag and chunk, empty and quick for new data)."""
-        rows = self._rows(
-            "SELECT timestamp FROM measurements WHERE tag = ? AND timestamp BETWEEN ? AND ?",
-            (tag, first, last),
-        )
-        return {row[0] for row in rows}
-
     def stored_keys(self, tags: list[str], first: str, last: str) -> set[tuple[str, str]]:
         """(tag, timestamp) of these tags stored with first <= timestamp <= last: an import's
         replay check in one indexed query per chunk (empty and quick for new data)."""

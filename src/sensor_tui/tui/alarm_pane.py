@@ -27,8 +27,6 @@ from textual.widgets import DataTable
 from sensor_tui.alarming import states
 from sensor_tui.alarming.changes import AlarmChange
 from sensor_tui.alarming.commands import AlarmCommand, duration_label, shelve_until
-from sensor_tui.alarming.priority import HIGH, LOW
-from sensor_tui.alarming.priority import NAMES as PRIORITY_NAMES
 from sensor_tui.model.readings import epoch, now_ts
 from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.runtime.monitor import Monitor
@@ -40,6 +38,7 @@ from sensor_tui.tui.alarm_screens import (
     FilterScreen,
     ShelveScreen,
 )
+from sensor_tui.tui.alarm_toasts import toast_alarms
 from sensor_tui.tui.chart import format_value
 from sensor_tui.tui.inbox import alarm_inbox, raised
 from sensor_tui.tui.messages import (
@@ -53,22 +52,12 @@ from sensor_tui.tui.messages import (
     SpanRequested,
 )
 
-TOASTS = 3
-"""New alarms toasted one by one in one burst; more are summed up in one toast."""
 GRADE_EVERY = 5.0
 """Seconds between live grades of the detector (a read of the alarms and events tables)."""
 VALUES_EVERY = 5.0
 """Seconds between updates of the alarm table's `now` column: each update repaints the whole
 table (the largest share of the monitor's CPU with a few open alarms), and the charts' titles
 already show each tag's newest value every second."""
-
-
-def alarm_message(row: dict[str, Any], unit: str) -> str:
-    """A new alarm in one line: tag, kind, the value that raised it."""
-    kind = (row.get("kind") or "anomaly").replace("_", " ")
-    value = row.get("peak_value")
-    shown = "" if value is None else f" at {format_value(value)} {unit}".rstrip()
-    return f"{row['tag']}: {kind}{shown}"
 
 
 class AlarmPane(Widget):
@@ -118,26 +107,7 @@ class AlarmPane(Widget):
             self.panel.upsert(list(rows.values()))
             self._update_spans({row["tag"] for row in rows.values()})
             new = dict.fromkeys(c.row["id"] for c in changes if raised(c))
-            self._toast_alarms([rows[key] for key in new])
-
-    def _toast_alarms(self, new: list[dict[str, Any]]) -> None:
-        """One toast per new alarm, at most `TOASTS` per burst: a flood is summed up in one
-        more toast (the panel holds every row), so toasts never bury the screen."""
-        for row in new[:TOASTS]:
-            prio = row.get("priority") or LOW
-            self.notify(
-                alarm_message(row, self.panel.units.get(row["tag"], "")),
-                title=f"Alarm: {PRIORITY_NAMES[prio]}",
-                severity="error" if prio <= HIGH else "warning",
-                markup=False,  # tag and unit are the user's text, not markup
-            )
-        more = len(new) - TOASTS
-        if more > 0:
-            self.notify(
-                f"and {more} more new alarm{'s' if more > 1 else ''}: see the alarm panel",
-                title="Alarm flood",
-                severity="error",
-            )
+            toast_alarms(self.notify, [rows[key] for key in new], self.panel.units)
 
     @work(thread=True, group="alarms-load")
     def _load_alarms(self) -> None:

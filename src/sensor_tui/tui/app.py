@@ -1,12 +1,9 @@
 """The monitor an operator watches all shift: it composes the panes and runs the life cycle.
 
-The app is one client of a `Monitor` (pipeline + simulator + HTTP). It starts the monitor on
-mount and stops it, flushing, on quit. It composes three owners of their own state and keys:
-
-- `ChartsPane`: every chart, the one timeline they share (window, pan, go-to, cursor), reading
-  history and stored views;
-- `AlarmPane`: the alarm panel, its inbox, workers and keys;
-- the reading (anomaly) table and the status line, which the app feeds itself.
+The app is one client of a `Monitor` (pipeline + simulator + HTTP), or of the historian's
+read-only `HistorianView` (`tui.historian_mode`): it starts it on mount and stops it, flushing,
+on quit. It composes `ChartsPane` (every chart and the one timeline they share), `AlarmPane`
+(the alarm panel, its inbox, workers and keys), the reading table and the status line.
 
 Attributes go down, messages come up: pipeline threads never touch a widget; they put readings in
 a `LiveFeed` and post one `ReadingsStored` when it turns non-empty, and the app hands them to the
@@ -37,7 +34,6 @@ from textual.widgets import Static
 
 from sensor_tui.model.errors import SensorTuiError
 from sensor_tui.pipeline import StoredBatch
-from sensor_tui.pipeline.summary import dead_letter_lines, source_lines
 from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.runtime.monitor import Monitor
 from sensor_tui.tui import keys, monitor_actions
@@ -107,8 +103,6 @@ class SensorApp(App[None]):
         self._stop_lock = threading.Lock()
         self._flushing = False
 
-    # -- layout and life cycle ----------------------------------------------------------------
-
     def compose(self) -> ComposeResult:
         """Charts beside (wide) or above (narrow) the tables; status and footer below."""
         with Container(id="body"):
@@ -160,23 +154,10 @@ class SensorApp(App[None]):
         if self._flushing:
             return
         self._flushing = True
-        if isinstance(self.monitor, HistorianView):  # a viewer: nothing to flush or count
-            self.exit(message=f"sensor-tui: closed {self.monitor.options.db_path}")
-            return
-        self.refresh_status()
-        await asyncio.to_thread(self._stop_monitor)
-        pipeline = self.monitor.pipeline
-        snap = pipeline.snapshot()
-        pending = pipeline.dead_letter.pending()
-        lines = [
-            f"sensor-tui stopped: {snap.stored:,} stored, {snap.rejected_total:,} "
-            f"rejected, {snap.dead_lettered:,} dead-lettered, {snap.anomalies_total:,} anomalies",
-            *dead_letter_lines(
-                snap.dead_lettered, pending, pipeline.dead_letter.path, pipeline.db_path
-            ),
-            *source_lines(snap.sources),
-        ]
-        self.exit(message="\n".join(lines))
+        if not isinstance(self.monitor, HistorianView):  # a viewer: nothing to flush or count
+            self.refresh_status()
+            await asyncio.to_thread(self._stop_monitor)
+        self.exit(message=monitor_actions.stopped_summary(self.monitor))
 
     def on_resize(self, event: events.Resize) -> None:
         """Say so when the terminal is too small to draw the monitor readably."""
@@ -188,8 +169,6 @@ class SensorApp(App[None]):
                 f"Terminal too small: {width}x{height}.\n"
                 f"sensor-tui needs at least {MIN_SIZE[0]}x{MIN_SIZE[1]}.\nq quits."
             )
-
-    # -- status and routing ----------------------------------------------------------------
 
     def _tick(self) -> None:
         values = self.charts.tick()
@@ -262,8 +241,6 @@ class SensorApp(App[None]):
     def _focus_table(self) -> None:
         table = "#anomalies" if self.screen.has_class("-readings") else "#alarms"
         self.query_one(table).focus()
-
-    # -- the app's own keys -----------------------------------------------------------------
 
     def action_pause(self) -> None:
         """Pause or resume the simulator."""

@@ -88,13 +88,6 @@ def set_spans(charts: dict[str, TagChart], spans: dict[str, list[Span]], redraw:
                 chart.replot(*chart.last_view)
 
 
-def is_warming(detector: Any) -> bool:
-    """True while a detector says it has too few readings to judge (`warming_up`, which the
-    built-in ones have; a plug-in without it is taken as judging). Read from the UI thread
-    without a lock: a stale answer costs one tick."""
-    return is_warming_up(detector)
-
-
 def refresh_titles(
     charts: dict[str, TagChart], detectors: Mapping[str, Any], window: float
 ) -> dict[str, float]:
@@ -108,7 +101,7 @@ def refresh_titles(
         if latest:
             values[name] = latest[1]
         detector = detectors.get(name)
-        chart.set_warming(detector is not None and is_warming(detector))
+        chart.set_warming(detector is not None and is_warming_up(detector))
     return values
 
 

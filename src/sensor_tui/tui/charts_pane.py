@@ -59,10 +59,8 @@ class ChartsPane(ChartGrid):
         self.monitor = monitor
         self.clock = clock
         self.timeline = timeline or Timeline(WINDOWS.index(DEFAULT_WINDOW))
-        self.frozen_count = 0
-        """Readings accepted while the charts were frozen or in the past."""
-        self.exported: Path | None = None
-        """The last CSV written by `x` (tests read it)."""
+        self.frozen_count = 0  # readings accepted while frozen or in the past
+        self.exported: Path | None = None  # the last CSV written by `x`
         self.panels = [
             ChartPanel(tag, i + 1, id=f"panel-{i}") for i, tag in enumerate(monitor.config.tags)
         ]

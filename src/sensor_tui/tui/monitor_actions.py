@@ -1,4 +1,5 @@
-"""What the app's own keys do to the monitor: the simulator (p, s d k n b) and the outage (o).
+"""What the app's own keys do to the monitor: the simulator (p, s d k n b) and the outage (o);
+and what the app says when it stops.
 
 These keys act on the `Monitor` the app runs, not on a widget, so the app binds them; their
 work is here so app.py stays about composing the panes and the life cycle. Each function says
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sensor_tui.pipeline.summary import dead_letter_lines, source_lines
 from sensor_tui.runtime.historian_view import HistorianView
 from sensor_tui.runtime.monitor import Monitor
 from sensor_tui.tui.historian_mode import NO_OUTAGE, NO_SIMULATOR
@@ -83,3 +85,20 @@ def outage(monitor: Monitored, notify: Notify) -> None:
         )
     else:
         notify("Writes succeed: retry queue and dead letter drain.", title="Outage OFF")
+
+
+def stopped_summary(monitor: Monitored) -> str:
+    """What the app prints when it has stopped: what was stored, rejected, dead-lettered."""
+    if isinstance(monitor, HistorianView):  # a viewer: nothing to flush or count
+        return f"sensor-tui: closed {monitor.options.db_path}"
+    pipeline = monitor.pipeline
+    snap, pending = pipeline.snapshot(), pipeline.dead_letter.pending()
+    lines = [
+        f"sensor-tui stopped: {snap.stored:,} stored, {snap.rejected_total:,} "
+        f"rejected, {snap.dead_lettered:,} dead-lettered, {snap.anomalies_total:,} anomalies",
+        *dead_letter_lines(
+            snap.dead_lettered, pending, pipeline.dead_letter.path, pipeline.db_path
+        ),
+        *source_lines(snap.sources),
+    ]
+    return "\n".join(lines)
