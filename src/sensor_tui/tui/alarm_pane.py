@@ -53,8 +53,10 @@ from sensor_tui.tui.messages import (
     SpanRequested,
 )
 
-GRADE_EVERY = 5.0
-"""Seconds between live grades of the detector (a read of the alarms and events tables)."""
+GRADE_EVERY = 15.0
+"""Seconds between live grades of the detector: each reads the session's alarms and events and
+rebuilds the report, work that grows with the alarms listed, for a line of session totals an
+operator reads now and then (the first grade comes with the first tick)."""
 VALUES_EVERY = 10.0
 """Seconds between updates of the alarm table's `now` column for alarms that did not change
 meanwhile (an alarm that changes shows its tag's value with the change). Each update repaints
