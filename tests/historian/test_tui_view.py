@@ -30,6 +30,7 @@ from sensor_tui.tui.historian_mode import SiteScreen
 from sensor_tui.tui.timeline import Timeline
 from tests.conftest import run
 from tests.historian.helpers import START, edge
+from tests.support.toasts import record_notifications
 from tests.support.waiting import app_wait_until
 
 SECONDS = 600
@@ -77,18 +78,6 @@ def _app(view: HistorianView, timeline: Timeline | None = None):
     return make_app(view, clock=lambda: END, live=False, timeline=timeline)
 
 
-def _notes(app) -> list[str]:
-    seen: list[str] = []
-    original = app.notify
-
-    def notify(message, *args, **kwargs):
-        seen.append(f"{kwargs.get('title', '')}: {message}")
-        return original(message, *args, **kwargs)
-
-    app.notify = notify
-    return seen
-
-
 def _middle(config: Config, name: str, site: str) -> float:
     low, high = config.tag(name).normal
     return low + (0.4 + OFFSET[site]) * (high - low)
@@ -98,7 +87,7 @@ def test_charts_alarms_and_refused_writes_of_one_site(historian: str) -> None:
     view = HistorianView(historian, "east")
     assert view.sites == ["east", "west"]
     app = _app(view)
-    notes = _notes(app)
+    notes = record_notifications(app)
 
     async def body() -> None:
         async with app.run_test(size=(140, 44)) as pilot:
@@ -298,7 +287,7 @@ def test_the_view_follows_what_the_edges_forward(config: Config, tmp_path: Path,
 
 def test_go_to_moves_the_charts_and_names_the_sites_span(historian: str) -> None:
     app = _app(HistorianView(historian, "west"))
-    notes = _notes(app)
+    notes = record_notifications(app)
 
     async def body() -> None:
         async with app.run_test(size=(140, 44)) as pilot:

@@ -20,6 +20,7 @@ from sensor_tui.tui.chart import ChartPanel, TagChart
 from sensor_tui.tui.help import HelpScreen
 from sensor_tui.tui.status import StatusBar
 from tests.conftest import fill_database, make_monitor, recent_start, run
+from tests.support.toasts import record_notifications
 from tests.support.waiting import app_wait_until
 
 pytestmark = pytest.mark.timeout(60)
@@ -40,19 +41,6 @@ def panel(app, index: int) -> ChartPanel:
 def stored_rows(db: Path) -> int:
     with sqlite3.connect(db) as conn:
         return conn.execute("SELECT count(*) FROM measurements").fetchone()[0]
-
-
-def record_notifications(app) -> list[str]:
-    """Collect what the app tells the operator (toasts), as text."""
-    seen: list[str] = []
-    original = app.notify
-
-    def notify(message, *args, **kwargs):
-        seen.append(f"{kwargs.get('title', '')}: {message}")
-        return original(message, *args, **kwargs)
-
-    app.notify = notify
-    return seen
 
 
 def test_start_loads_history_and_shows_live_readings(tmp_path, config):
